@@ -1,0 +1,99 @@
+package io.recsys.server.catalog;
+
+import io.recsys.v1.Item;
+import java.util.Map;
+import java.util.OptionalDouble;
+
+/**
+ * One recommendable item. Immutable; validated on construction, so an instance is always servable.
+ *
+ * @param id unique id, 1 to {@value #MAX_ID_LENGTH} characters
+ * @param title short name; with {@code text} it is what the language model embeds
+ * @param text longer description
+ * @param attributes free-form attributes; {@value #POPULARITY} seeds the cold-start prior
+ */
+public record CatalogItem(String id, String title, String text, Map<String, String> attributes) {
+  public static final int MAX_ID_LENGTH = 256;
+  public static final int MAX_TITLE_LENGTH = 1_000;
+  public static final int MAX_TEXT_LENGTH = 10_000;
+  public static final int MAX_ATTRIBUTES = 64;
+  public static final int MAX_ATTRIBUTE_LENGTH = 1_000;
+  public static final String POPULARITY = "popularity";
+
+  public CatalogItem {
+    if (id == null || id.isBlank()) {
+      throw new IllegalArgumentException("item_id is empty");
+    }
+    if (id.length() > MAX_ID_LENGTH) {
+      throw new IllegalArgumentException("item_id is longer than " + MAX_ID_LENGTH + " characters");
+    }
+    title = title == null ? "" : title.strip();
+    text = text == null ? "" : text.strip();
+    if (title.isEmpty() && text.isEmpty()) {
+      throw new IllegalArgumentException("item '" + id + "' has neither title nor text");
+    }
+    if (title.length() > MAX_TITLE_LENGTH) {
+      throw new IllegalArgumentException(
+          "item '" + id + "': title is longer than " + MAX_TITLE_LENGTH + " characters");
+    }
+    if (text.length() > MAX_TEXT_LENGTH) {
+      throw new IllegalArgumentException(
+          "item '" + id + "': text is longer than " + MAX_TEXT_LENGTH + " characters");
+    }
+    attributes = Map.copyOf(attributes == null ? Map.of() : attributes);
+    if (attributes.size() > MAX_ATTRIBUTES) {
+      throw new IllegalArgumentException(
+          "item '" + id + "' has more than " + MAX_ATTRIBUTES + " attributes");
+    }
+    for (Map.Entry<String, String> attribute : attributes.entrySet()) {
+      if (attribute.getKey().length() + attribute.getValue().length() > MAX_ATTRIBUTE_LENGTH) {
+        throw new IllegalArgumentException(
+            "item '" + id + "': attribute '" + attribute.getKey() + "' is longer than "
+                + MAX_ATTRIBUTE_LENGTH + " characters");
+      }
+    }
+    String popularity = attributes.get(POPULARITY);
+    if (popularity != null && !popularity.isEmpty() && parsePopularity(popularity).isEmpty()) {
+      throw new IllegalArgumentException(
+          "item '" + id + "': attribute popularity must be a non-negative number, got '"
+              + popularity + "'");
+    }
+  }
+
+  /** The text the language model embeds: title and description together. */
+  public String embeddingText() {
+    if (text.isEmpty()) {
+      return title;
+    }
+    return title.isEmpty() ? text : title + " " + text;
+  }
+
+  /** The {@value #POPULARITY} attribute, when present. */
+  public OptionalDouble popularity() {
+    String value = attributes.get(POPULARITY);
+    return value == null ? OptionalDouble.empty() : parsePopularity(value);
+  }
+
+  private static OptionalDouble parsePopularity(String value) {
+    try {
+      double parsed = Double.parseDouble(value.strip());
+      return parsed >= 0 && Double.isFinite(parsed) ? OptionalDouble.of(parsed) : OptionalDouble.empty();
+    } catch (NumberFormatException e) {
+      return OptionalDouble.empty();
+    }
+  }
+
+  /** Reads an API item; throws {@link IllegalArgumentException} naming what is wrong. */
+  public static CatalogItem fromProto(Item item) {
+    return new CatalogItem(item.getItemId(), item.getTitle(), item.getText(), item.getAttributesMap());
+  }
+
+  public Item toProto() {
+    return Item.newBuilder()
+        .setItemId(id)
+        .setTitle(title)
+        .setText(text)
+        .putAllAttributes(attributes)
+        .build();
+  }
+}
