@@ -17,14 +17,18 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The pretrained sentence encoder all-MiniLM-L6-v2 (int8-quantised, 384-d), run in our own ONNX
- * Runtime session: WordPiece tokens in, {@code last_hidden_state} out, mean pooling over the real
- * tokens, L2 normalisation. The model file and tokenizer ship inside a Maven artifact, so the
- * server embeds fully offline.
+ * The pretrained sentence encoder all-MiniLM-L6-v2 (fp32, 384-d), run in our own ONNX Runtime
+ * session: WordPiece tokens in, {@code last_hidden_state} out, mean pooling over the real tokens,
+ * L2 normalisation. The model file and tokenizer ship inside a Maven artifact, so the server
+ * embeds fully offline.
+ *
+ * <p>Not the int8-quantised variant: its dynamic activation quantisation picks scales per batch,
+ * so the same title embedded alone or beside a long one differed by up to 5e-3 per component. An
+ * item's vector must not depend on which batch it arrived in.
  */
 public final class MiniLmEmbedder implements ItemEmbedder {
-  private static final String MODEL_RESOURCE = "/all-minilm-l6-v2-q.onnx";
-  private static final String TOKENIZER_RESOURCE = "/all-minilm-l6-v2-q-tokenizer.json";
+  private static final String MODEL_RESOURCE = "/all-minilm-l6-v2.onnx";
+  private static final String TOKENIZER_RESOURCE = "/all-minilm-l6-v2-tokenizer.json";
   private static final int DIMENSION = 384;
   /** Titles and short descriptions fit; longer text is truncated (the model saw 128 in training). */
   private static final int MAX_TOKENS = 128;
@@ -77,7 +81,7 @@ public final class MiniLmEmbedder implements ItemEmbedder {
 
   @Override
   public String modelId() {
-    return "all-minilm-l6-v2-q/mean-pool/l2/max" + MAX_TOKENS;
+    return "all-minilm-l6-v2/mean-pool/l2/max" + MAX_TOKENS;
   }
 
   @Override

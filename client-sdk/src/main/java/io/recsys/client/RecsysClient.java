@@ -1,0 +1,264 @@
+package io.recsys.client;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.recsys.v1.AdminServiceGrpc;
+import io.recsys.v1.CatalogServiceGrpc;
+import io.recsys.v1.GetItemRequest;
+import io.recsys.v1.GetStatusRequest;
+import io.recsys.v1.GetStatusResponse;
+import io.recsys.v1.Item;
+import io.recsys.v1.ListModelVersionsRequest;
+import io.recsys.v1.ListModelVersionsResponse;
+import io.recsys.v1.RecommendBatchRequest;
+import io.recsys.v1.RecommendBatchResponse;
+import io.recsys.v1.RecommendRequest;
+import io.recsys.v1.RecommendResponse;
+import io.recsys.v1.RecommenderServiceGrpc;
+import io.recsys.v1.UpsertItemsRequest;
+import io.recsys.v1.UpsertItemsResponse;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Typed client for a recsys server. Every call carries a deadline; calls that are safe to repeat
+ * (reads and Recommend) are retried by gRPC on UNAVAILABLE with backoff. Failures surface as
+ * {@link io.grpc.StatusRuntimeException} with the server's status and message.
+ *
+ * <pre>{@code
+ * try (RecsysClient client = RecsysClient.builder("localhost:50051").build()) {
+ *   RecommendResponse top = client.recommend("user-42", 10);
+ * }
+ * }</pre>
+ */
+public final class RecsysClient implements AutoCloseable {
+  private final ManagedChannel channel;
+  private final boolean ownsChannel;
+  private final Duration deadline;
+  private final Duration upsertDeadline;
+
+  private RecsysClient(Builder builder, ManagedChannel channel, boolean ownsChannel) {
+    this.channel = channel;
+    this.ownsChannel = ownsChannel;
+    this.deadline = builder.deadline;
+    this.upsertDeadline = builder.upsertDeadline;
+  }
+
+  /** A client for {@code target}, e.g. {@code "localhost:50051"} or {@code "dns:///recsys:50051"}. */
+  public static Builder builder(String target) {
+    return new Builder(target);
+  }
+
+  /** The top {@code k} items for {@code userId}. */
+  public RecommendResponse recommend(String userId, int k) {
+    return recommend(RecommendRequest.newBuilder().setUserId(userId).setK(k).build());
+  }
+
+  /** The top {@code k} items for {@code userId}, none of {@code excludedItemIds}. */
+  public RecommendResponse recommend(String userId, int k, Collection<String> excludedItemIds) {
+    return recommend(
+        RecommendRequest.newBuilder()
+            .setUserId(userId)
+            .setK(k)
+            .addAllExcludeItemIds(excludedItemIds)
+            .build());
+  }
+
+  public RecommendResponse recommend(RecommendRequest request) {
+    return recommender().recommend(request);
+  }
+
+  /** Many users in one call; responses come back in request order. */
+  public RecommendBatchResponse recommendBatch(List<RecommendRequest> requests) {
+    return recommender()
+        .recommendBatch(RecommendBatchRequest.newBuilder().addAllRequests(requests).build());
+  }
+
+  /**
+   * Creates or replaces {@code items} as one unit and waits until they are servable. Uses the
+   * longer upsert deadline: the server embeds every item's text before it answers.
+   */
+  public UpsertItemsResponse upsertItems(Collection<Item> items) {
+    CompletableFuture<UpsertItemsResponse> result = new CompletableFuture<>();
+    StreamObserver<UpsertItemsRequest> stream =
+        CatalogServiceGrpc.newStub(channel)
+            .withDeadlineAfter(upsertDeadline.toMillis(), TimeUnit.MILLISECONDS)
+            .upsertItems(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(UpsertItemsResponse response) {
+                    result.complete(response);
+                  }
+
+                  @Override
+                  public void onError(Throwable t) {
+                    result.completeExceptionally(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {
+                    result.completeExceptionally(
+                        new IllegalStateException("UpsertItems completed without a response"));
+                  }
+                });
+    for (Item item : items) {
+      if (result.isDone()) {
+        break; // the server already failed the call; the rest would be dropped anyway
+      }
+      stream.onNext(UpsertItemsRequest.newBuilder().setItem(item).build());
+    }
+    stream.onCompleted();
+    try {
+      return result.get(upsertDeadline.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for UpsertItems", e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("UpsertItems got no answer within its deadline", e);
+    }
+  }
+
+  /** The item; NOT_FOUND if the server does not know it. */
+  public Item getItem(String itemId) {
+    return CatalogServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+        .getItem(GetItemRequest.newBuilder().setItemId(itemId).build())
+        .getItem();
+  }
+
+  public GetStatusResponse status() {
+    return admin().getStatus(GetStatusRequest.getDefaultInstance());
+  }
+
+  public ListModelVersionsResponse modelVersions() {
+    return admin().listModelVersions(ListModelVersionsRequest.getDefaultInstance());
+  }
+
+  /** The underlying channel, for stubs this client does not wrap (health, reflection). */
+  public ManagedChannel channel() {
+    return channel;
+  }
+
+  private RecommenderServiceGrpc.RecommenderServiceBlockingStub recommender() {
+    return RecommenderServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private AdminServiceGrpc.AdminServiceBlockingStub admin() {
+    return AdminServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void close() {
+    if (!ownsChannel) {
+      return;
+    }
+    channel.shutdown();
+    try {
+      if (!channel.awaitTermination(5, TimeUnit.SECONDS)) {
+        channel.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      channel.shutdownNow();
+    }
+  }
+
+  /** Options of a {@link RecsysClient}; every one has a sane default. */
+  public static final class Builder {
+    private final String target;
+    private Duration deadline = Duration.ofSeconds(2);
+    private Duration upsertDeadline = Duration.ofMinutes(5);
+    private int maxAttempts = 3;
+    private boolean plaintext = true;
+
+    private Builder(String target) {
+      if (target == null || target.isBlank()) {
+        throw new IllegalArgumentException("target is empty");
+      }
+      this.target = target;
+    }
+
+    /** Deadline of each call but UpsertItems (default 2 s). */
+    public Builder deadline(Duration value) {
+      this.deadline = positive("deadline", value);
+      return this;
+    }
+
+    /** Deadline of UpsertItems, which embeds every item before it answers (default 5 min). */
+    public Builder upsertDeadline(Duration value) {
+      this.upsertDeadline = positive("upsertDeadline", value);
+      return this;
+    }
+
+    /** Attempts for calls safe to repeat, first one included (default 3; 1 turns retries off). */
+    public Builder maxAttempts(int value) {
+      if (value < 1 || value > 5) {
+        throw new IllegalArgumentException("maxAttempts must be in [1, 5], got " + value);
+      }
+      this.maxAttempts = value;
+      return this;
+    }
+
+    /** Use TLS with the JVM's trust store instead of plaintext. */
+    public Builder useTransportSecurity() {
+      this.plaintext = false;
+      return this;
+    }
+
+    public RecsysClient build() {
+      ManagedChannelBuilder<?> builder = ManagedChannelBuilder.forTarget(target);
+      if (plaintext) {
+        builder.usePlaintext();
+      }
+      if (maxAttempts > 1) {
+        builder.enableRetry().defaultServiceConfig(retryConfig(maxAttempts));
+      } else {
+        builder.disableRetry();
+      }
+      return new RecsysClient(this, builder.build(), true);
+    }
+
+    /** Wraps a channel the caller owns (and closes). */
+    public RecsysClient buildOn(ManagedChannel channel) {
+      return new RecsysClient(this, channel, false);
+    }
+
+    private static Duration positive(String name, Duration value) {
+      if (value == null || value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, got " + value);
+      }
+      return value;
+    }
+
+    /** gRPC service config: retry idempotent calls on UNAVAILABLE only. */
+    private static Map<String, ?> retryConfig(int attempts) {
+      Map<String, Object> retryPolicy =
+          Map.of(
+              "maxAttempts", (double) attempts,
+              "initialBackoff", "0.05s",
+              "maxBackoff", "1s",
+              "backoffMultiplier", 2.0,
+              "retryableStatusCodes", List.of("UNAVAILABLE"));
+      List<Map<String, String>> idempotent =
+          List.of(
+              Map.of("service", "recsys.v1.RecommenderService"),
+              Map.of("service", "recsys.v1.AdminService"),
+              Map.of("service", "recsys.v1.CatalogService", "method", "GetItem"));
+      return Map.of("methodConfig", List.of(Map.of("name", idempotent, "retryPolicy", retryPolicy)));
+    }
+  }
+}

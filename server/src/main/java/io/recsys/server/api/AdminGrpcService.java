@@ -1,0 +1,82 @@
+package io.recsys.server.api;
+
+import com.google.protobuf.Timestamp;
+import io.grpc.stub.StreamObserver;
+import io.recsys.server.catalog.Catalog;
+import io.recsys.server.catalog.CatalogSnapshot;
+import io.recsys.server.model.ModelRegistry;
+import io.recsys.server.model.ModelVersionInfo;
+import io.recsys.server.user.UserStateStore;
+import io.recsys.v1.AdminServiceGrpc;
+import io.recsys.v1.GetStatusRequest;
+import io.recsys.v1.GetStatusResponse;
+import io.recsys.v1.ListModelVersionsRequest;
+import io.recsys.v1.ListModelVersionsResponse;
+import io.recsys.v1.ModelVersion;
+import io.recsys.v1.ModelVersionState;
+import java.time.Instant;
+
+/** {@code recsys.v1.AdminService}: status and model versions. */
+public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
+  private final ModelRegistry models;
+  private final Catalog catalog;
+  private final UserStateStore users;
+  private final Instant startedAt;
+
+  public AdminGrpcService(ModelRegistry models, Catalog catalog, UserStateStore users, Instant startedAt) {
+    this.models = models;
+    this.catalog = catalog;
+    this.users = users;
+    this.startedAt = startedAt;
+  }
+
+  @Override
+  public void getStatus(GetStatusRequest request, StreamObserver<GetStatusResponse> observer) {
+    GrpcCalls.unary(
+        "GetStatus",
+        observer,
+        () -> {
+          CatalogSnapshot snapshot = catalog.current();
+          // Feedback, replay buffer and trainer counters stay 0 until those parts exist.
+          return GetStatusResponse.newBuilder()
+              .setModelVersion(models.liveVersion())
+              .setCatalogSize(snapshot.size())
+              .setCatalogVersion(snapshot.version())
+              .setCachedUsers(users.size())
+              .setStartedAt(timestamp(startedAt))
+              .build();
+        });
+  }
+
+  @Override
+  public void listModelVersions(
+      ListModelVersionsRequest request, StreamObserver<ListModelVersionsResponse> observer) {
+    GrpcCalls.unary(
+        "ListModelVersions",
+        observer,
+        () -> {
+          ListModelVersionsResponse.Builder response = ListModelVersionsResponse.newBuilder();
+          for (ModelVersionInfo version : models.versions()) {
+            response.addVersions(
+                ModelVersion.newBuilder()
+                    .setVersion(version.version())
+                    .setState(toProto(version.state()))
+                    .setCreatedAt(timestamp(version.createdAt()))
+                    .setDescription(version.description()));
+          }
+          return response.build();
+        });
+  }
+
+  private static ModelVersionState toProto(ModelVersionInfo.State state) {
+    return switch (state) {
+      case LIVE -> ModelVersionState.MODEL_VERSION_STATE_LIVE;
+      case RETIRED -> ModelVersionState.MODEL_VERSION_STATE_RETIRED;
+      case REJECTED -> ModelVersionState.MODEL_VERSION_STATE_REJECTED;
+    };
+  }
+
+  private static Timestamp timestamp(Instant instant) {
+    return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+  }
+}

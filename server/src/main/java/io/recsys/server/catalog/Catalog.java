@@ -1,0 +1,189 @@
+package io.recsys.server.catalog;
+
+import io.recsys.server.storage.RecordFile;
+import io.recsys.v1.Item;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The live catalog: the base items (a catalog file or the embedded default) plus every upsert
+ * since, which is logged durably in the data dir and replayed on start. Reads go to an immutable
+ * {@link CatalogSnapshot}; a change is staged (items embedded, next snapshot built), then committed
+ * (logged, then made current). The caller serialises stage and commit.
+ */
+public final class Catalog implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Catalog.class);
+  private static final String UPSERT_LOG = "catalog-upserts.log";
+  private static final String EMBEDDING_CACHE = "embeddings.bin";
+  /** Items per language-model call batch while loading, also the progress bar's step. */
+  private static final int EMBED_CHUNK = 256;
+
+  private final ItemEmbedder embedder;
+  private final RecordFile upsertLog;
+  private volatile CatalogSnapshot current;
+
+  private Catalog(ItemEmbedder embedder, RecordFile upsertLog, CatalogSnapshot current) {
+    this.embedder = embedder;
+    this.upsertLog = upsertLog;
+    this.current = current;
+  }
+
+  /**
+   * Loads the catalog: base items, then the logged upserts over them; embeds every item whose
+   * text is not in the embedding cache, and refreshes the cache.
+   */
+  public static Catalog open(List<CatalogItem> baseItems, Path dataDir, ItemEmbedder embedder)
+      throws IOException {
+    Map<String, CatalogItem> items = new LinkedHashMap<>();
+    baseItems.forEach(item -> items.put(item.id(), item));
+    long[] upsertBatches = {0};
+    RecordFile upsertLog =
+        RecordFile.open(
+            dataDir.resolve(UPSERT_LOG),
+            record -> {
+              decodeBatch(record).forEach(item -> items.put(item.id(), item));
+              upsertBatches[0]++;
+            });
+    try {
+      List<CatalogItem> ordered = new ArrayList<>(items.values());
+      log.info(
+          "Catalog: {} base items, {} upsert batches replayed, {} items in all",
+          baseItems.size(), upsertBatches[0], ordered.size());
+      float[] embeddings = embedAll(ordered, dataDir.resolve(EMBEDDING_CACHE), embedder);
+      CatalogSnapshot snapshot =
+          new CatalogSnapshot(1 + upsertBatches[0], ordered, embeddings, embedder.dimension());
+      return new Catalog(embedder, upsertLog, snapshot);
+    } catch (IOException | RuntimeException e) {
+      upsertLog.close();
+      throw e;
+    }
+  }
+
+  private static float[] embedAll(List<CatalogItem> items, Path cacheFile, ItemEmbedder embedder)
+      throws IOException {
+    int dimension = embedder.dimension();
+    Map<String, EmbeddingCache.Entry> cached = EmbeddingCache.load(cacheFile, embedder.modelId(), dimension);
+    float[] embeddings = new float[items.size() * dimension];
+    List<Integer> missing = new ArrayList<>();
+    for (int row = 0; row < items.size(); row++) {
+      CatalogItem item = items.get(row);
+      EmbeddingCache.Entry entry = cached.get(item.id());
+      if (entry != null && entry.textHash() == EmbeddingCache.textHash(item.embeddingText())) {
+        System.arraycopy(entry.vector(), 0, embeddings, row * dimension, dimension);
+      } else {
+        missing.add(row);
+      }
+    }
+    if (missing.isEmpty() && cached.size() == items.size()) {
+      log.info("Embeddings: all {} items from the cache", items.size());
+      return embeddings;
+    }
+    long start = System.nanoTime();
+    try (ProgressBar progress =
+        new ProgressBarBuilder()
+            .setTaskName("Embedding items")
+            .setInitialMax(missing.size())
+            .setStyle(ProgressBarStyle.ASCII)
+            .setUpdateIntervalMillis(500)
+            .continuousUpdate()
+            .build()) {
+      for (int from = 0; from < missing.size(); from += EMBED_CHUNK) {
+        List<Integer> chunk = missing.subList(from, Math.min(from + EMBED_CHUNK, missing.size()));
+        List<String> texts = new ArrayList<>(chunk.size());
+        chunk.forEach(row -> texts.add(items.get(row).embeddingText()));
+        float[][] vectors = embedder.embed(texts);
+        for (int i = 0; i < chunk.size(); i++) {
+          System.arraycopy(vectors[i], 0, embeddings, chunk.get(i) * dimension, dimension);
+        }
+        progress.stepBy(chunk.size());
+      }
+    }
+    log.info(
+        "Embeddings: {} items embedded with {} in {} ms, {} from the cache",
+        missing.size(),
+        embedder.modelId(),
+        (System.nanoTime() - start) / 1_000_000,
+        items.size() - missing.size());
+    EmbeddingCache.save(
+        cacheFile, embedder.modelId(), new CatalogSnapshot(0, items, embeddings, dimension));
+    return embeddings;
+  }
+
+  public CatalogSnapshot current() {
+    return current;
+  }
+
+  /** A change that is embedded and built but neither logged nor visible yet. */
+  public record Staged(
+      CatalogSnapshot base, CatalogSnapshot snapshot, List<CatalogItem> items, int created, int updated) {}
+
+  /**
+   * Embeds {@code items} and builds the next snapshot; changes nothing. A later item with the same
+   * id as an earlier one in the same change wins.
+   */
+  public Staged stage(List<CatalogItem> items) {
+    if (items.isEmpty()) {
+      throw new IllegalArgumentException("no items to upsert");
+    }
+    CatalogSnapshot base = current;
+    List<String> texts = new ArrayList<>(items.size());
+    items.forEach(item -> texts.add(item.embeddingText()));
+    float[][] vectors = embedder.embed(texts);
+    CatalogSnapshot next = base.withChanges(items, vectors);
+    int created = next.size() - base.size();
+    Map<String, Boolean> distinct = new LinkedHashMap<>();
+    items.forEach(item -> distinct.put(item.id(), Boolean.TRUE));
+    return new Staged(base, next, List.copyOf(items), created, distinct.size() - created);
+  }
+
+  /** Logs the staged change durably, then makes its snapshot current. */
+  public synchronized void commit(Staged staged) throws IOException {
+    if (staged.base() != current) {
+      throw new IllegalStateException("catalog changed since the change was staged");
+    }
+    upsertLog.append(encodeBatch(staged.items()));
+    current = staged.snapshot();
+  }
+
+  private static byte[] encodeBatch(List<CatalogItem> items) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      for (CatalogItem item : items) {
+        item.toProto().writeDelimitedTo(out);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  private static List<CatalogItem> decodeBatch(byte[] record) {
+    List<CatalogItem> items = new ArrayList<>();
+    ByteArrayInputStream in = new ByteArrayInputStream(record);
+    try {
+      for (Item item = Item.parseDelimitedFrom(in); item != null; item = Item.parseDelimitedFrom(in)) {
+        items.add(CatalogItem.fromProto(item));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("corrupt catalog upsert record that passed its checksum", e);
+    }
+    return items;
+  }
+
+  @Override
+  public void close() throws IOException {
+    upsertLog.close();
+  }
+}

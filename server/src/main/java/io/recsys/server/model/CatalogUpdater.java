@@ -1,0 +1,48 @@
+package io.recsys.server.model;
+
+import io.recsys.server.catalog.Catalog;
+import io.recsys.server.catalog.CatalogItem;
+import java.io.IOException;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies a catalog change to serving as one unit: embed the items, build the retrieval session
+ * over the next snapshot, log the change durably, then swap. If any step fails, serving and the
+ * catalog stay as they were. Changes are applied one at a time.
+ */
+public final class CatalogUpdater {
+  private static final Logger log = LoggerFactory.getLogger(CatalogUpdater.class);
+
+  private final Catalog catalog;
+  private final ModelRegistry models;
+
+  public CatalogUpdater(Catalog catalog, ModelRegistry models) {
+    this.catalog = catalog;
+    this.models = models;
+  }
+
+  /** Result of an applied change. */
+  public record Outcome(int created, int updated, long catalogVersion) {}
+
+  public synchronized Outcome upsert(List<CatalogItem> items) throws IOException {
+    long start = System.nanoTime();
+    Catalog.Staged staged = catalog.stage(items);
+    RetrievalModel next = models.buildFor(staged.snapshot());
+    try {
+      catalog.commit(staged);
+    } catch (IOException | RuntimeException e) {
+      next.retire();
+      throw e;
+    }
+    models.publish(next);
+    log.info(
+        "Catalog v{}: {} items created, {} updated, servable after {} ms",
+        staged.snapshot().version(),
+        staged.created(),
+        staged.updated(),
+        (System.nanoTime() - start) / 1_000_000);
+    return new Outcome(staged.created(), staged.updated(), staged.snapshot().version());
+  }
+}

@@ -1,0 +1,165 @@
+package io.recsys.server.ops;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.recsys.server.api.AdminGrpcService;
+import io.recsys.server.api.ApiLimits;
+import io.recsys.server.api.CatalogGrpcService;
+import io.recsys.server.api.RecommenderGrpcService;
+import io.recsys.server.catalog.Catalog;
+import io.recsys.server.catalog.CatalogFiles;
+import io.recsys.server.catalog.CatalogItem;
+import io.recsys.server.model.CatalogUpdater;
+import io.recsys.server.model.MiniLmEmbedder;
+import io.recsys.server.model.ModelRegistry;
+import io.recsys.server.model.OnnxRuntime;
+import io.recsys.server.policy.EventIds;
+import io.recsys.server.policy.Recommender;
+import io.recsys.server.user.UserStateStore;
+import io.recsys.v1.AdminServiceGrpc;
+import io.recsys.v1.CatalogServiceGrpc;
+import io.recsys.v1.RecommenderServiceGrpc;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server process: {@link #start}, {@link #stop}, {@link #awaitTermination}. Wires the parts in
+ * data-flow order and releases them in reverse, after the gRPC server has drained.
+ */
+public final class RecsysServer {
+  private static final Logger log = LoggerFactory.getLogger(RecsysServer.class);
+
+  private final ServerConfig config;
+  private final Server server;
+  private final HealthStatusManager health;
+  private final Deque<AutoCloseable> resources;
+  private boolean stopped;
+
+  private RecsysServer(
+      ServerConfig config, Server server, HealthStatusManager health, Deque<AutoCloseable> resources) {
+    this.config = config;
+    this.server = server;
+    this.health = health;
+    this.resources = resources;
+  }
+
+  /** Loads the catalog and models, then starts serving; returns once the port is open. */
+  public static RecsysServer start(ServerConfig config) throws IOException {
+    long begin = System.nanoTime();
+    Instant startedAt = Instant.now();
+    Deque<AutoCloseable> resources = new ArrayDeque<>();
+    try {
+      DataDirectory dataDir = DataDirectory.open(config.dataDir());
+      resources.push(dataDir);
+      log.info("Data dir {}", dataDir.path().toAbsolutePath());
+
+      OnnxRuntime runtime = new OnnxRuntime(config.device(), config.onnxThreads());
+      MiniLmEmbedder embedder = MiniLmEmbedder.load(runtime);
+      resources.push(embedder);
+      log.info("Language model {} loaded ({}-d, on {})", embedder.modelId(), embedder.dimension(), runtime.deviceName());
+
+      List<CatalogItem> baseItems =
+          config.catalogFile().isPresent()
+              ? CatalogFiles.read(config.catalogFile().get())
+              : CatalogFiles.readEmbeddedDefault();
+      log.info(
+          "Catalog source: {} ({} items)",
+          config.catalogFile().map(Object::toString).orElse("embedded goodbooks-10k"),
+          baseItems.size());
+      Catalog catalog = Catalog.open(baseItems, dataDir.path(), embedder);
+      resources.push(catalog);
+
+      ModelRegistry models = new ModelRegistry(runtime, config.popularityWeight(), catalog.current());
+      resources.push(models);
+      UserStateStore users = new UserStateStore(config.maxCachedUsers(), embedder.dimension());
+      Recommender recommender = new Recommender(models, users, new EventIds());
+      CatalogUpdater updater = new CatalogUpdater(catalog, models);
+
+      HealthStatusManager health = new HealthStatusManager();
+      Server server =
+          NettyServerBuilder.forAddress(new InetSocketAddress(config.port()))
+              .maxInboundMessageSize(ApiLimits.MAX_INBOUND_MESSAGE_BYTES)
+              .addService(new RecommenderGrpcService(recommender))
+              .addService(new CatalogGrpcService(catalog, updater))
+              .addService(new AdminGrpcService(models, catalog, users, startedAt))
+              .addService(health.getHealthService())
+              .addService(ProtoReflectionServiceV1.newInstance())
+              .build()
+              .start();
+      for (String service :
+          List.of(
+              RecommenderServiceGrpc.SERVICE_NAME,
+              CatalogServiceGrpc.SERVICE_NAME,
+              AdminServiceGrpc.SERVICE_NAME)) {
+        health.setStatus(service, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+      }
+      health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
+      log.info(
+          "Serving on port {}: model {}, catalog v{} ({} items), started in {} ms",
+          server.getPort(),
+          models.liveVersion(),
+          catalog.current().version(),
+          catalog.current().size(),
+          (System.nanoTime() - begin) / 1_000_000);
+      return new RecsysServer(config, server, health, resources);
+    } catch (IOException | RuntimeException e) {
+      closeAll(resources);
+      throw e;
+    }
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  /**
+   * Graceful stop: health turns NOT_SERVING, new calls are refused, in-flight calls get up to the
+   * drain timeout, then the ONNX sessions and files are released.
+   */
+  public synchronized void stop() {
+    if (stopped) {
+      return;
+    }
+    stopped = true;
+    log.info("Shutting down: refusing new calls, draining in-flight calls for up to {} s", config.drainTimeout().toSeconds());
+    health.enterTerminalState();
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(config.drainTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn("Drain timeout passed; cancelling the calls still running");
+        server.shutdownNow();
+        server.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      server.shutdownNow();
+    }
+    log.info("gRPC server stopped; releasing models and files");
+    closeAll(resources);
+    log.info("Shutdown complete");
+  }
+
+  public void awaitTermination() throws InterruptedException {
+    server.awaitTermination();
+  }
+
+  private static void closeAll(Deque<AutoCloseable> resources) {
+    while (!resources.isEmpty()) {
+      AutoCloseable resource = resources.pop();
+      try {
+        resource.close();
+      } catch (Exception e) {
+        log.warn("Closing {} failed", resource.getClass().getSimpleName(), e);
+      }
+    }
+  }
+}

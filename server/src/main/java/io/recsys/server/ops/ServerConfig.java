@@ -1,0 +1,74 @@
+package io.recsys.server.ops;
+
+import io.recsys.server.model.OnnxRuntime;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Everything the server is started with, validated once. Defaults serve the embedded catalog on
+ * port 50051 with the data dir {@code ./data}.
+ *
+ * @param port gRPC port; 0 picks a free one
+ * @param dataDir where durable state lives (embedding cache, catalog upserts, later logs/models)
+ * @param catalogFile catalog to serve instead of the embedded goodbooks-10k
+ * @param device where ONNX sessions run
+ * @param onnxThreads intra-op threads per ONNX session
+ * @param maxCachedUsers bound of the user state cache
+ * @param popularityWeight weight of the popularity prior in every score
+ * @param drainTimeout how long shutdown waits for in-flight calls
+ */
+public record ServerConfig(
+    int port,
+    Path dataDir,
+    Optional<Path> catalogFile,
+    OnnxRuntime.Device device,
+    int onnxThreads,
+    long maxCachedUsers,
+    float popularityWeight,
+    Duration drainTimeout) {
+
+  public static final int DEFAULT_PORT = 50051;
+
+  public ServerConfig {
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException("--port must be in [0, 65535], got " + port);
+    }
+    if (onnxThreads < 1) {
+      throw new IllegalArgumentException("--onnx-threads must be >= 1, got " + onnxThreads);
+    }
+    if (maxCachedUsers < 1) {
+      throw new IllegalArgumentException("--max-cached-users must be >= 1, got " + maxCachedUsers);
+    }
+    if (!(popularityWeight >= 0) || Float.isInfinite(popularityWeight)) {
+      throw new IllegalArgumentException(
+          "--popularity-weight must be a finite number >= 0, got " + popularityWeight);
+    }
+    if (drainTimeout.isNegative()) {
+      throw new IllegalArgumentException("--drain-timeout must not be negative, got " + drainTimeout);
+    }
+  }
+
+  /** The defaults, serving the embedded catalog from {@code dataDir}. */
+  public static ServerConfig defaults(Path dataDir) {
+    return new ServerConfig(
+        DEFAULT_PORT,
+        dataDir,
+        Optional.empty(),
+        OnnxRuntime.Device.AUTO,
+        Math.max(1, Runtime.getRuntime().availableProcessors()),
+        1_000_000,
+        0.1f,
+        Duration.ofSeconds(20));
+  }
+
+  public ServerConfig withPort(int newPort) {
+    return new ServerConfig(
+        newPort, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout);
+  }
+
+  public ServerConfig withCatalogFile(Path file) {
+    return new ServerConfig(
+        port, dataDir, Optional.of(file), device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout);
+  }
+}

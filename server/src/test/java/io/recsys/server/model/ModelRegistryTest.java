@@ -1,0 +1,89 @@
+package io.recsys.server.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.recsys.server.catalog.CatalogSnapshot;
+import io.recsys.server.catalog.CatalogTestData;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class ModelRegistryTest {
+  private static final int DIM = 16;
+  private final OnnxRuntime runtime = new OnnxRuntime(OnnxRuntime.Device.CPU, 1);
+
+  @Test
+  void swapsUnderConcurrentScoringNeverFailACallAndCloseEveryRetiredSession() throws Exception {
+    ModelRegistry registry = new ModelRegistry(runtime, 0.1f, snapshot(1, 300));
+    AtomicBoolean swapping = new AtomicBoolean(true);
+    AtomicLong calls = new AtomicLong();
+    ExecutorService scorers = Executors.newFixedThreadPool(4);
+    List<Future<?>> results = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      results.add(
+          scorers.submit(
+              () -> {
+                while (swapping.get()) {
+                  try (RetrievalModel.Lease lease = registry.acquire()) {
+                    TopK top = lease.model().topK(new float[DIM], 1, 5);
+                    assertThat(top.k()).isEqualTo(5);
+                    calls.incrementAndGet();
+                  }
+                }
+              }));
+    }
+    List<RetrievalModel> retired = new ArrayList<>();
+    for (int swap = 0; swap < 50; swap++) {
+      try (RetrievalModel.Lease lease = registry.acquire()) {
+        retired.add(lease.model());
+      }
+      registry.publish(registry.buildFor(snapshot(swap + 2, 300 + swap)));
+    }
+    swapping.set(false);
+    for (Future<?> result : results) {
+      result.get(); // rethrows any failed call
+    }
+    scorers.shutdown();
+
+    assertThat(calls.get()).isPositive();
+    assertThat(retired).allMatch(RetrievalModel::isClosed);
+    try (RetrievalModel.Lease lease = registry.acquire()) {
+      assertThat(lease.model().catalog().size()).isEqualTo(349);
+      assertThat(lease.model().isClosed()).isFalse();
+    }
+    registry.close();
+  }
+
+  @Test
+  void aLeasedModelStaysOpenUntilReleasedEvenAfterASwap() {
+    ModelRegistry registry = new ModelRegistry(runtime, 0.1f, snapshot(1, 50));
+    RetrievalModel.Lease lease = registry.acquire();
+
+    registry.publish(registry.buildFor(snapshot(2, 60)));
+
+    assertThat(lease.model().isClosed()).isFalse();
+    assertThat(lease.model().topK(new float[DIM], 1, 3).k()).isEqualTo(3);
+    lease.close();
+    assertThat(lease.model().isClosed()).isTrue();
+    registry.close();
+  }
+
+  @Test
+  void aClosedRegistryRefusesNewLeases() {
+    ModelRegistry registry = new ModelRegistry(runtime, 0.1f, snapshot(1, 10));
+    registry.close();
+
+    assertThatThrownBy(registry::acquire).isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
+  }
+
+  private static CatalogSnapshot snapshot(long seed, int items) {
+    return CatalogTestData.randomSnapshot(new Random(seed), items, DIM);
+  }
+}
