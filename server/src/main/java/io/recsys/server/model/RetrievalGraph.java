@@ -17,8 +17,8 @@ import io.recsys.server.model.onnx.OnnxProto.ValueInfoProto;
  *
  * <p>The item matrix {@code M [d, N]} and the bias {@code b [N]} are declared as external
  * initializers: the serialized graph holds no weights, and every session gets its own tensors
- * through {@code SessionOptions.addInitializer}. A catalog change or new weights is therefore a
- * new session over the same tiny graph, never a re-serialization of the matrix.
+ * through {@code SessionOptions.addExternalInitializers}. A catalog change or new weights is
+ * therefore a new session over the same tiny graph, never a re-serialization of the matrix.
  */
 public final class RetrievalGraph {
   /** Input: user state vectors, float {@code [B, d]}. */

@@ -6,8 +6,6 @@ import ai.onnxruntime.OrtSession;
 import io.recsys.server.catalog.CatalogSnapshot;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -42,19 +40,19 @@ public final class RetrievalModel {
     for (int i = 0; i < bias.length; i++) {
       bias[i] *= popularityWeight;
     }
-    List<OnnxTensor> tensors = new ArrayList<>(2);
+    var env = runtime.environment();
     OrtSession.SessionOptions options = null;
-    try {
-      var env = runtime.environment();
-      tensors.add(OnnxTensor.createTensor(env, directBuffer(itemsByColumn), new long[] {dim, items}));
-      tensors.add(OnnxTensor.createTensor(env, directBuffer(bias), new long[] {items}));
+    // addExternalInitializers copies the tensors into the session, so they can go right away.
+    // (addInitializer would share them, but ONNX Runtime 1.24 then still tries to read a
+    // one-element initializer from its external file: a one-item catalog failed to load.)
+    try (OnnxTensor matrix = OnnxTensor.createTensor(env, directBuffer(itemsByColumn), new long[] {dim, items});
+        OnnxTensor itemBias = OnnxTensor.createTensor(env, directBuffer(bias), new long[] {items})) {
       options = runtime.newSessionOptions();
-      options.addInitializer(RetrievalGraph.ITEM_MATRIX, tensors.get(0));
-      options.addInitializer(RetrievalGraph.ITEM_BIAS, tensors.get(1));
+      options.addExternalInitializers(
+          Map.of(RetrievalGraph.ITEM_MATRIX, matrix, RetrievalGraph.ITEM_BIAS, itemBias));
       OrtSession session = env.createSession(RetrievalGraph.export(dim, items), options);
-      return new RetrievalModel(version, catalog, new SharedSession(session, options, tensors), runtime);
+      return new RetrievalModel(version, catalog, new SharedSession(session, options), runtime);
     } catch (OrtException e) {
-      tensors.forEach(OnnxTensor::close);
       if (options != null) {
         options.close();
       }

@@ -2,7 +2,6 @@ package io.recsys.server.model;
 
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,20 +18,12 @@ final class SharedSession {
 
   private final OrtSession session;
   private final OrtSession.SessionOptions options;
-  private final List<? extends AutoCloseable> ownedResources;
   private final AtomicInteger references = new AtomicInteger(1);
 
-  /**
-   * @param ownedResources tensors handed to the session as initializers; they must live as long
-   *     as the session and are closed right after it
-   */
-  SharedSession(
-      OrtSession session,
-      OrtSession.SessionOptions options,
-      List<? extends AutoCloseable> ownedResources) {
+  /** @param options the options the session was made with; they must outlive it */
+  SharedSession(OrtSession session, OrtSession.SessionOptions options) {
     this.session = session;
     this.options = options;
-    this.ownedResources = List.copyOf(ownedResources);
   }
 
   /** Takes a reference; false once the session has been closed (the caller must look again). */
@@ -48,7 +39,7 @@ final class SharedSession {
     }
   }
 
-  /** Gives a reference back; the last one closes the session and everything it owns. */
+  /** Gives a reference back; the last one closes the session and its options. */
   void release() {
     int left = references.decrementAndGet();
     if (left == 0) {
@@ -71,13 +62,6 @@ final class SharedSession {
       session.close();
     } catch (OrtException e) {
       log.warn("Closing an ONNX session failed", e);
-    }
-    for (AutoCloseable resource : ownedResources) {
-      try {
-        resource.close();
-      } catch (Exception e) {
-        log.warn("Closing a session resource failed", e);
-      }
     }
     options.close();
   }

@@ -27,6 +27,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,7 +43,8 @@ public final class RecsysServer {
   private final Server server;
   private final HealthStatusManager health;
   private final Deque<AutoCloseable> resources;
-  private boolean stopped;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private boolean stopping;
 
   private RecsysServer(
       ServerConfig config, Server server, HealthStatusManager health, Deque<AutoCloseable> resources) {
@@ -126,10 +128,10 @@ public final class RecsysServer {
    * drain timeout, then the ONNX sessions and files are released.
    */
   public synchronized void stop() {
-    if (stopped) {
+    if (stopping) {
       return;
     }
-    stopped = true;
+    stopping = true;
     log.info("Shutting down: refusing new calls, draining in-flight calls for up to {} s", config.drainTimeout().toSeconds());
     health.enterTerminalState();
     server.shutdown();
@@ -146,10 +148,12 @@ public final class RecsysServer {
     log.info("gRPC server stopped; releasing models and files");
     closeAll(resources);
     log.info("Shutdown complete");
+    stopped.countDown();
   }
 
+  /** Blocks until {@link #stop} has finished, resources included. */
   public void awaitTermination() throws InterruptedException {
-    server.awaitTermination();
+    stopped.await();
   }
 
   private static void closeAll(Deque<AutoCloseable> resources) {

@@ -5,8 +5,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -16,8 +14,6 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Serve recommendations over gRPC (embedded goodbooks-10k catalog by default).")
 public final class ServeCommand implements Callable<Integer> {
-  private static final Logger log = LoggerFactory.getLogger(ServeCommand.class);
-
   @Option(names = "--port", description = "gRPC port (default: ${DEFAULT-VALUE}).", defaultValue = "50051")
   int port;
 
@@ -56,10 +52,10 @@ public final class ServeCommand implements Callable<Integer> {
             popularityWeight,
             Duration.ofSeconds(drainSeconds));
     RecsysServer server = RecsysServer.start(config);
-    Thread hook = new Thread(server::stop, "graceful-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
+    TerminationSignals.onTermination(server::stop);
+    // Other ways out (System.exit elsewhere, SIGHUP) still release files and sessions.
+    Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "shutdown-hook"));
     server.awaitTermination();
-    log.info("Server terminated");
     return 0;
   }
 }

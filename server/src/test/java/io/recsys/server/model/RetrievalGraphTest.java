@@ -79,6 +79,20 @@ class RetrievalGraphTest {
     assertThat(top.score(0, 0)).isCloseTo(POPULARITY_WEIGHT * prior[top.row(0, 0)], within(1e-6f));
   }
 
+  @Test
+  void aOneItemCatalogBuildsAndServes() {
+    CatalogSnapshot single = CatalogTestData.randomSnapshot(new Random(5), 1, DIM);
+    RetrievalModel tiny = RetrievalModel.create(runtime, "tiny", single, POPULARITY_WEIGHT);
+    try {
+      TopK top = tiny.topK(new float[DIM * 2], 2, 10);
+
+      assertThat(top.k()).isEqualTo(1);
+      assertThat(top.row(1, 0)).isZero();
+    } finally {
+      tiny.retire();
+    }
+  }
+
   private static float[] bruteForceScores(float[] userVectors, int user) {
     float[] items = catalog.embeddingMatrix();
     float[] prior = catalog.popularityPrior();
