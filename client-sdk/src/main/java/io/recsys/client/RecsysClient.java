@@ -245,7 +245,7 @@ public final class RecsysClient implements AutoCloseable {
     }
 
     /** gRPC service config: retry idempotent calls on UNAVAILABLE only. */
-    private static Map<String, ?> retryConfig(int attempts) {
+    static Map<String, ?> retryConfig(int attempts) {
       Map<String, Object> retryPolicy =
           Map.of(
               "maxAttempts", (double) attempts,

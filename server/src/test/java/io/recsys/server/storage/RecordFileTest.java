@@ -72,9 +72,7 @@ class RecordFileTest {
 
   private static List<String> replay(Path file) throws IOException {
     List<String> records = new ArrayList<>();
-    try (RecordFile ignored =
-        RecordFile.open(file, record -> records.add(new String(record, StandardCharsets.UTF_8)))) {
-      return records;
-    }
+    RecordFile.open(file, record -> records.add(new String(record, StandardCharsets.UTF_8))).close();
+    return records;
   }
 }

@@ -1,0 +1,115 @@
+package io.recsys.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.recsys.v1.AdminServiceGrpc;
+import io.recsys.v1.GetStatusRequest;
+import io.recsys.v1.GetStatusResponse;
+import io.recsys.v1.RecommendRequest;
+import io.recsys.v1.RecommendResponse;
+import io.recsys.v1.RecommenderServiceGrpc;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The SDK against an in-process server that misbehaves on purpose. */
+class RecsysClientTest {
+  private final AtomicInteger statusCalls = new AtomicInteger();
+  private final AtomicInteger failuresLeft = new AtomicInteger();
+  private Server server;
+  private ManagedChannel channel;
+
+  @AfterEach
+  void stop() {
+    if (channel != null) {
+      channel.shutdownNow();
+    }
+    if (server != null) {
+      server.shutdownNow();
+    }
+  }
+
+  @Test
+  void idempotentCallsAreRetriedOnUnavailable() throws Exception {
+    RecsysClient client = start(3);
+    failuresLeft.set(2);
+
+    GetStatusResponse status = client.status();
+
+    assertThat(status.getModelVersion()).isEqualTo("v-test");
+    assertThat(statusCalls.get()).isEqualTo(3);
+  }
+
+  @Test
+  void retriesStopAfterMaxAttempts() throws Exception {
+    RecsysClient client = start(2);
+    failuresLeft.set(5);
+
+    assertThatThrownBy(client::status)
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    assertThat(statusCalls.get()).isEqualTo(2);
+  }
+
+  @Test
+  void everyCallCarriesTheDeadline() throws Exception {
+    RecsysClient client = start(3);
+
+    assertThatThrownBy(() -> client.recommend("slow", 1))
+        .isInstanceOfSatisfying(StatusRuntimeException.class,
+            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+  }
+
+  @Test
+  void theBuilderRejectsNonsense() {
+    assertThatThrownBy(() -> RecsysClient.builder(" ")).hasMessageContaining("target is empty");
+    assertThatThrownBy(() -> RecsysClient.builder("x").deadline(Duration.ZERO)).hasMessageContaining("deadline must be positive");
+    assertThatThrownBy(() -> RecsysClient.builder("x").maxAttempts(0)).hasMessageContaining("maxAttempts must be in [1, 5]");
+  }
+
+  /** An in-process server; the client gets the real retry config through its builder. */
+  private RecsysClient start(int attempts) throws Exception {
+    String name = InProcessServerBuilder.generateName();
+    server =
+        InProcessServerBuilder.forName(name)
+            .addService(new FlakyAdmin())
+            .addService(new SlowRecommender())
+            .build()
+            .start();
+    channel =
+        InProcessChannelBuilder.forName(name)
+            .enableRetry()
+            .defaultServiceConfig(RecsysClient.Builder.retryConfig(attempts))
+            .build();
+    return RecsysClient.builder("in-process").deadline(Duration.ofMillis(200)).buildOn(channel);
+  }
+
+  private final class FlakyAdmin extends AdminServiceGrpc.AdminServiceImplBase {
+    @Override
+    public void getStatus(GetStatusRequest request, StreamObserver<GetStatusResponse> observer) {
+      statusCalls.incrementAndGet();
+      if (failuresLeft.getAndDecrement() > 0) {
+        observer.onError(Status.UNAVAILABLE.withDescription("draining").asRuntimeException());
+        return;
+      }
+      observer.onNext(GetStatusResponse.newBuilder().setModelVersion("v-test").build());
+      observer.onCompleted();
+    }
+  }
+
+  private static final class SlowRecommender extends RecommenderServiceGrpc.RecommenderServiceImplBase {
+    @Override
+    public void recommend(RecommendRequest request, StreamObserver<RecommendResponse> observer) {
+      // Never answers: only the client's deadline can end the call.
+    }
+  }
+}
