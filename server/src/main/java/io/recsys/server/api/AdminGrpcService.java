@@ -4,6 +4,8 @@ import com.google.protobuf.Timestamp;
 import io.grpc.stub.StreamObserver;
 import io.recsys.server.catalog.Catalog;
 import io.recsys.server.catalog.CatalogSnapshot;
+import io.recsys.server.feedback.FeedbackProcessor;
+import io.recsys.server.feedback.ReplayBuffer;
 import io.recsys.server.model.ModelRegistry;
 import io.recsys.server.model.ModelVersionInfo;
 import io.recsys.server.user.UserStateStore;
@@ -21,12 +23,22 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   private final ModelRegistry models;
   private final Catalog catalog;
   private final UserStateStore users;
+  private final FeedbackProcessor feedback;
+  private final ReplayBuffer replayBuffer;
   private final Instant startedAt;
 
-  public AdminGrpcService(ModelRegistry models, Catalog catalog, UserStateStore users, Instant startedAt) {
+  public AdminGrpcService(
+      ModelRegistry models,
+      Catalog catalog,
+      UserStateStore users,
+      FeedbackProcessor feedback,
+      ReplayBuffer replayBuffer,
+      Instant startedAt) {
     this.models = models;
     this.catalog = catalog;
     this.users = users;
+    this.feedback = feedback;
+    this.replayBuffer = replayBuffer;
     this.startedAt = startedAt;
   }
 
@@ -37,9 +49,11 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
         observer,
         () -> {
           CatalogSnapshot snapshot = catalog.current();
-          // Feedback, replay buffer and trainer counters stay 0 until those parts exist.
+          // trainer_steps stays 0 until the trainer exists.
           return GetStatusResponse.newBuilder()
               .setModelVersion(models.liveVersion())
+              .setFeedbackEventsDurable(feedback.durableFeedbackEvents())
+              .setReplayBufferSize(replayBuffer.size())
               .setCatalogSize(snapshot.size())
               .setCatalogVersion(snapshot.version())
               .setCachedUsers(users.size())

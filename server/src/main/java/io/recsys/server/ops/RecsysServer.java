@@ -7,10 +7,14 @@ import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.recsys.server.api.AdminGrpcService;
 import io.recsys.server.api.ApiLimits;
 import io.recsys.server.api.CatalogGrpcService;
+import io.recsys.server.api.FeedbackGrpcService;
 import io.recsys.server.api.RecommenderGrpcService;
 import io.recsys.server.catalog.Catalog;
 import io.recsys.server.catalog.CatalogFiles;
 import io.recsys.server.catalog.CatalogItem;
+import io.recsys.server.feedback.FeedbackProcessor;
+import io.recsys.server.feedback.ReplayBuffer;
+import io.recsys.server.feedback.SegmentedFeedbackLog;
 import io.recsys.server.model.CatalogUpdater;
 import io.recsys.server.model.MiniLmEmbedder;
 import io.recsys.server.model.ModelRegistry;
@@ -20,14 +24,18 @@ import io.recsys.server.policy.Recommender;
 import io.recsys.server.user.UserStateStore;
 import io.recsys.v1.AdminServiceGrpc;
 import io.recsys.v1.CatalogServiceGrpc;
+import io.recsys.v1.FeedbackServiceGrpc;
 import io.recsys.v1.RecommenderServiceGrpc;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,7 +91,33 @@ public final class RecsysServer {
       ModelRegistry models = new ModelRegistry(runtime, config.popularityWeight(), catalog.current());
       resources.push(models);
       UserStateStore users = new UserStateStore(config.maxCachedUsers(), embedder.dimension());
-      Recommender recommender = new Recommender(models, users, new EventIds());
+      FeedbackConfig feedbackConfig = config.feedback();
+      ReplayBuffer replayBuffer = new ReplayBuffer(feedbackConfig.replayCapacity());
+      FeedbackProcessor feedback =
+          new FeedbackProcessor(catalog::current, users, replayBuffer, Clock.systemUTC(), feedbackConfig.processor());
+      long replayStart = System.nanoTime();
+      SegmentedFeedbackLog feedbackLog =
+          SegmentedFeedbackLog.open(dataDir.path().resolve("feedback-log"), feedbackConfig.log(), feedback::replay);
+      resources.push(feedbackLog);
+      feedback.attach(feedbackLog);
+      log.info(
+          "Feedback replayed in {} ms: {} durable events, {} transitions in the replay buffer, {} open impressions, {} users",
+          (System.nanoTime() - replayStart) / 1_000_000,
+          feedback.durableFeedbackEvents(),
+          replayBuffer.size(),
+          feedback.openImpressions(),
+          users.size());
+      ScheduledExecutorService joinWindows =
+          Executors.newSingleThreadScheduledExecutor(
+              runnable -> {
+                Thread thread = new Thread(runnable, "join-windows");
+                thread.setDaemon(true);
+                return thread;
+              });
+      joinWindows.scheduleWithFixedDelay(feedback::expireJoinWindows, 1, 1, TimeUnit.SECONDS);
+      resources.push(joinWindows::shutdownNow);
+
+      Recommender recommender = new Recommender(models, users, new EventIds(), feedback);
       CatalogUpdater updater = new CatalogUpdater(catalog, models);
 
       HealthStatusManager health = new HealthStatusManager();
@@ -92,7 +126,8 @@ public final class RecsysServer {
               .maxInboundMessageSize(ApiLimits.MAX_INBOUND_MESSAGE_BYTES)
               .addService(new RecommenderGrpcService(recommender))
               .addService(new CatalogGrpcService(catalog, updater))
-              .addService(new AdminGrpcService(models, catalog, users, startedAt))
+              .addService(new FeedbackGrpcService(feedback, feedbackConfig.streamWindow()))
+              .addService(new AdminGrpcService(models, catalog, users, feedback, replayBuffer, startedAt))
               .addService(health.getHealthService())
               .addService(ProtoReflectionServiceV1.newInstance())
               .build()
@@ -101,6 +136,7 @@ public final class RecsysServer {
           List.of(
               RecommenderServiceGrpc.SERVICE_NAME,
               CatalogServiceGrpc.SERVICE_NAME,
+              FeedbackServiceGrpc.SERVICE_NAME,
               AdminServiceGrpc.SERVICE_NAME)) {
         health.setStatus(service, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
       }

@@ -1,6 +1,10 @@
 package io.recsys.server.ops;
 
+import io.recsys.server.feedback.FeedbackProcessor;
+import io.recsys.server.feedback.FsyncPolicy;
+import io.recsys.server.feedback.RewardFunction;
 import io.recsys.server.model.OnnxRuntime;
+import io.recsys.server.user.UserStateUpdater;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -29,7 +33,7 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--onnx-threads", description = "Intra-op threads per ONNX session (default: available cores).")
   Integer onnxThreads;
 
-  @Option(names = "--max-cached-users", description = "Users whose state is kept in memory (default: ${DEFAULT-VALUE}).", defaultValue = "1000000")
+  @Option(names = "--max-cached-users", description = "Users whose state is kept in memory (default: ${DEFAULT-VALUE}).", defaultValue = "200000")
   long maxCachedUsers;
 
   @Option(names = "--popularity-weight", description = "Weight of the popularity prior in scores (default: ${DEFAULT-VALUE}).", defaultValue = "0.1")
@@ -37,6 +41,27 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--drain-timeout", description = "Seconds shutdown waits for in-flight calls (default: ${DEFAULT-VALUE}).", defaultValue = "20")
   long drainSeconds;
+
+  @Option(names = "--join-window-seconds", description = "How long after serving a list its feedback is joined to it (default: ${DEFAULT-VALUE}).", defaultValue = "300")
+  long joinWindowSeconds;
+
+  @Option(names = "--rewards", description = "Reward overrides, e.g. click=1,skip=0.2 (defaults: click, like, purchase, dwell 1; dislike, skip 0).", defaultValue = "")
+  String rewards;
+
+  @Option(names = "--no-feedback-reward", description = "Reward of a shown item with no reaction in the join window (default: ${DEFAULT-VALUE}).", defaultValue = "0.5")
+  float noFeedbackReward;
+
+  @Option(names = "--fsync", description = "batch (fsync before every ack) or interval (ack after write, fsync every 50 ms) (default: ${DEFAULT-VALUE}).", defaultValue = "batch")
+  String fsync;
+
+  @Option(names = "--feedback-stream-window", description = "Events one feedback stream may have in flight (default: ${DEFAULT-VALUE}).", defaultValue = "1024")
+  int streamWindow;
+
+  @Option(names = "--replay-capacity", description = "Transitions kept for the trainer (default: ${DEFAULT-VALUE}).", defaultValue = "100000")
+  int replayCapacity;
+
+  @Option(names = "--keep-disliked", description = "Let items a user disliked come back into their lists.")
+  boolean keepDisliked;
 
   @Override
   public Integer call() throws Exception {
@@ -50,12 +75,27 @@ public final class ServeCommand implements Callable<Integer> {
             onnxThreads == null ? defaults.onnxThreads() : onnxThreads,
             maxCachedUsers,
             popularityWeight,
-            Duration.ofSeconds(drainSeconds));
+            Duration.ofSeconds(drainSeconds),
+            feedbackConfig());
     RecsysServer server = RecsysServer.start(config);
     TerminationSignals.onTermination(server::stop);
     // Other ways out (System.exit elsewhere, SIGHUP) still release files and sessions.
     Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "shutdown-hook"));
     server.awaitTermination();
     return 0;
+  }
+
+  private FeedbackConfig feedbackConfig() {
+    FeedbackConfig defaults = FeedbackConfig.defaults();
+    FeedbackProcessor.Settings processor = defaults.processor();
+    UserStateUpdater updater = processor.updater();
+    FeedbackProcessor.Settings settings =
+        new FeedbackProcessor.Settings(
+            Duration.ofSeconds(joinWindowSeconds),
+            processor.maxOpenImpressions(),
+            RewardFunction.defaults().withOverrides(rewards).withNoFeedbackReward(noFeedbackReward),
+            new UserStateUpdater(updater.attractRate(), updater.repelRate(), !keepDisliked, updater.maxDisliked()));
+    return new FeedbackConfig(settings, defaults.log(), streamWindow, replayCapacity)
+        .withFsync(FsyncPolicy.parse(fsync));
   }
 }

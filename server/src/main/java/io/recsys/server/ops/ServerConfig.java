@@ -17,6 +17,7 @@ import java.util.Optional;
  * @param maxCachedUsers bound of the user state cache
  * @param popularityWeight weight of the popularity prior in every score
  * @param drainTimeout how long shutdown waits for in-flight calls
+ * @param feedback the feedback loop's settings
  */
 public record ServerConfig(
     int port,
@@ -26,7 +27,8 @@ public record ServerConfig(
     int onnxThreads,
     long maxCachedUsers,
     float popularityWeight,
-    Duration drainTimeout) {
+    Duration drainTimeout,
+    FeedbackConfig feedback) {
 
   public static final int DEFAULT_PORT = 50051;
 
@@ -57,18 +59,24 @@ public record ServerConfig(
         Optional.empty(),
         OnnxRuntime.Device.AUTO,
         Math.max(1, Runtime.getRuntime().availableProcessors()),
-        1_000_000,
+        200_000,
         0.1f,
-        Duration.ofSeconds(20));
+        Duration.ofSeconds(20),
+        FeedbackConfig.defaults());
   }
 
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(
-        newPort, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout);
+        newPort, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback);
   }
 
   public ServerConfig withCatalogFile(Path file) {
     return new ServerConfig(
-        port, dataDir, Optional.of(file), device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout);
+        port, dataDir, Optional.of(file), device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback);
+  }
+
+  public ServerConfig withFeedback(FeedbackConfig newFeedback) {
+    return new ServerConfig(
+        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, newFeedback);
   }
 }

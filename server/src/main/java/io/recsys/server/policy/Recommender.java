@@ -12,18 +12,22 @@ import java.util.Set;
 
 /**
  * The serving policy: user states in, ranked lists out. Scores a whole batch of users in one
- * retrieval call, drops excluded items, and names every list with an event id, the model version
- * and each item's propensity. Deterministic for now (propensity 1).
+ * retrieval call, drops excluded items and the items each user disliked, names every list with an
+ * event id, the model version and each item's propensity, and reports it as an impression so
+ * feedback can be joined to it. Deterministic for now (propensity 1).
  */
 public final class Recommender {
   private final ModelRegistry models;
   private final UserStateStore users;
   private final EventIds eventIds;
+  private final ImpressionListener impressions;
 
-  public Recommender(ModelRegistry models, UserStateStore users, EventIds eventIds) {
+  public Recommender(
+      ModelRegistry models, UserStateStore users, EventIds eventIds, ImpressionListener impressions) {
     this.models = models;
     this.users = users;
     this.eventIds = eventIds;
+    this.impressions = impressions;
   }
 
   /** One recommendation per query, in order, all from the same model version. */
@@ -39,12 +43,8 @@ public final class Recommender {
         RecommendQuery query = queries.get(q);
         users.copyStateInto(query.userId(), states, q * dim);
         Set<Integer> rows = new HashSet<>();
-        for (String itemId : query.excludedItemIds()) {
-          int row = catalog.rowOf(itemId);
-          if (row >= 0) {
-            rows.add(row);
-          }
-        }
+        addRows(catalog, query.excludedItemIds(), rows);
+        addRows(catalog, users.dislikedBy(query.userId()), rows);
         excludedRows.add(rows);
         // Asking for k + |excluded| guarantees k survivors even if every excluded item ranks high.
         fetch = Math.max(fetch, query.k() + rows.size());
@@ -60,11 +60,22 @@ public final class Recommender {
             items.add(new ScoredItem(catalog.item(row).id(), top.score(q, rank), 1f, items.size()));
           }
         }
-        results.add(
+        Recommendation recommendation =
             new Recommendation(
-                eventIds.next(), query.userId(), List.copyOf(items), model.version(), catalog.version()));
+                eventIds.next(), query.userId(), List.copyOf(items), model.version(), catalog.version());
+        impressions.served(recommendation, states, q * dim, dim);
+        results.add(recommendation);
       }
       return results;
+    }
+  }
+
+  private static void addRows(CatalogSnapshot catalog, Set<String> itemIds, Set<Integer> rows) {
+    for (String itemId : itemIds) {
+      int row = catalog.rowOf(itemId);
+      if (row >= 0) {
+        rows.add(row);
+      }
     }
   }
 }

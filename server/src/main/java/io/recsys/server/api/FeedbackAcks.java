@@ -1,0 +1,39 @@
+package io.recsys.server.api;
+
+import com.google.protobuf.Timestamp;
+import io.recsys.server.feedback.FeedbackResult;
+import io.recsys.server.feedback.Reaction;
+import io.recsys.v1.FeedbackAck;
+import io.recsys.v1.FeedbackEvent;
+import io.recsys.v1.FeedbackStatus;
+
+/** Translation between the API's feedback messages and the domain. */
+final class FeedbackAcks {
+  private FeedbackAcks() {}
+
+  static Reaction toReaction(FeedbackEvent event) {
+    Timestamp at = event.getOccurredAt();
+    return new Reaction(
+        event.getEventId(),
+        event.getUserId(),
+        event.getItemId(),
+        event.getType(),
+        event.getDwellSeconds(),
+        at.getSeconds() * 1_000_000 + at.getNanos() / 1_000);
+  }
+
+  static FeedbackAck toAck(FeedbackEvent event, FeedbackResult result) {
+    return FeedbackAck.newBuilder()
+        .setEventId(event.getEventId())
+        .setItemId(event.getItemId())
+        .setType(event.getType())
+        .setStatus(
+            switch (result.status()) {
+              case ACCEPTED -> FeedbackStatus.FEEDBACK_STATUS_ACCEPTED;
+              case DUPLICATE -> FeedbackStatus.FEEDBACK_STATUS_DUPLICATE;
+              case REJECTED -> FeedbackStatus.FEEDBACK_STATUS_REJECTED;
+            })
+        .setReason(result.reason())
+        .build();
+  }
+}

@@ -1,0 +1,62 @@
+package io.recsys.server.api;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.recsys.server.feedback.FeedbackProcessor;
+import io.recsys.server.feedback.LogUnavailableException;
+import io.recsys.v1.FeedbackServiceGrpc;
+import io.recsys.v1.ReportFeedbackRequest;
+import io.recsys.v1.ReportFeedbackResponse;
+import io.recsys.v1.StreamFeedbackRequest;
+import io.recsys.v1.StreamFeedbackResponse;
+
+/** {@code recsys.v1.FeedbackService}: acknowledges each event once it is durable. */
+public final class FeedbackGrpcService extends FeedbackServiceGrpc.FeedbackServiceImplBase {
+  private final FeedbackProcessor processor;
+  private final int streamWindow;
+
+  /** @param streamWindow events a stream may have in flight before the server stops reading */
+  public FeedbackGrpcService(FeedbackProcessor processor, int streamWindow) {
+    if (streamWindow < 1) {
+      throw new IllegalArgumentException("--feedback-stream-window must be >= 1, got " + streamWindow);
+    }
+    this.processor = processor;
+    this.streamWindow = streamWindow;
+  }
+
+  @Override
+  public StreamObserver<StreamFeedbackRequest> streamFeedback(
+      StreamObserver<StreamFeedbackResponse> responses) {
+    return FeedbackStream.start(responses, processor, streamWindow);
+  }
+
+  @Override
+  public void reportFeedback(
+      ReportFeedbackRequest request, StreamObserver<ReportFeedbackResponse> observer) {
+    try {
+      GrpcCalls.failIfExpired();
+    } catch (RuntimeException e) {
+      observer.onError(e);
+      return;
+    }
+    processor
+        .submit(FeedbackAcks.toReaction(request.getEvent()))
+        .whenComplete(
+            (result, error) -> {
+              if (error != null) {
+                Throwable cause = error.getCause() != null ? error.getCause() : error;
+                observer.onError(
+                    (cause instanceof LogUnavailableException
+                            ? Status.UNAVAILABLE.withDescription(cause.getMessage())
+                            : GrpcCalls.toStatus("ReportFeedback", cause))
+                        .asRuntimeException());
+                return;
+              }
+              observer.onNext(
+                  ReportFeedbackResponse.newBuilder()
+                      .setAck(FeedbackAcks.toAck(request.getEvent(), result))
+                      .build());
+              observer.onCompleted();
+            });
+  }
+}

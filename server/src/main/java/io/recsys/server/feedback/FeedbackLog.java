@@ -1,0 +1,24 @@
+package io.recsys.server.feedback;
+
+import io.recsys.server.feedback.log.LogRecord;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The durable, ordered log of impressions and feedback. The local segmented file is the embedded
+ * default; a Kafka topic partitioned by user is the many-node one, behind the same interface.
+ * Records become durable in append order: once a record is durable, so is every earlier one.
+ */
+public interface FeedbackLog extends AutoCloseable {
+  /**
+   * Queues {@code record}; the future completes when it is durable, or fails with {@link
+   * LogUnavailableException} when the log cannot take it (overloaded, broken or closed).
+   */
+  CompletableFuture<Void> append(LogRecord record);
+
+  /** Records in the log, replayed ones included. */
+  long recordCount();
+
+  /** Makes everything appended so far durable, then releases the log. */
+  @Override
+  void close();
+}

@@ -1,0 +1,52 @@
+package io.recsys.server.feedback;
+
+import io.recsys.server.feedback.log.QuantizedVector;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A served list while its join window is open: what was shown, to whom, in which state, and what
+ * came back so far. Mutable state is guarded by the instance's monitor.
+ */
+final class Impression {
+  final String eventId;
+  final String userId;
+  final List<String> items;
+  final float[] propensities;
+  final String modelVersion;
+  final long timeMicros;
+  final QuantizedVector state;
+  /** Whether the item at each position got a reaction inside the window. */
+  final boolean[] reacted;
+  /** Accepted (position, type) pairs and when each became durable: the idempotency record. */
+  final Map<Integer, CompletableFuture<Void>> accepted = new HashMap<>();
+  boolean closed;
+
+  Impression(
+      String eventId,
+      String userId,
+      List<String> items,
+      float[] propensities,
+      String modelVersion,
+      long timeMicros,
+      QuantizedVector state) {
+    this.eventId = eventId;
+    this.userId = userId;
+    this.items = List.copyOf(items);
+    this.propensities = propensities;
+    this.modelVersion = modelVersion;
+    this.timeMicros = timeMicros;
+    this.state = state;
+    this.reacted = new boolean[items.size()];
+  }
+
+  int positionOf(String itemId) {
+    return items.indexOf(itemId);
+  }
+
+  static int reactionKey(int position, int type) {
+    return position * 16 + type;
+  }
+}

@@ -1,0 +1,117 @@
+package io.recsys.server.feedback;
+
+import io.recsys.v1.FeedbackType;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Reward per reaction. Defaults from the design: positive reactions (click, like, purchase) 1,
+ * negative ones (dislike, skip) 0, an item shown with no reaction by the end of the join window
+ * 0.5. Dwell earns its reward in proportion to the time spent, full at {@code dwellFullSeconds}.
+ */
+public final class RewardFunction {
+  private final Map<FeedbackType, Float> rewards;
+  private final float noFeedbackReward;
+  private final double dwellFullSeconds;
+
+  public RewardFunction(Map<FeedbackType, Float> rewards, float noFeedbackReward, double dwellFullSeconds) {
+    this.rewards = new EnumMap<>(FeedbackType.class);
+    this.rewards.putAll(rewards);
+    for (FeedbackType type : reactionTypes()) {
+      if (!this.rewards.containsKey(type)) {
+        throw new IllegalArgumentException("no reward for " + name(type));
+      }
+    }
+    this.rewards.values().forEach(RewardFunction::checkFinite);
+    checkFinite(noFeedbackReward);
+    if (!(dwellFullSeconds > 0)) {
+      throw new IllegalArgumentException("dwell-full-seconds must be > 0, got " + dwellFullSeconds);
+    }
+    this.noFeedbackReward = noFeedbackReward;
+    this.dwellFullSeconds = dwellFullSeconds;
+  }
+
+  public static RewardFunction defaults() {
+    Map<FeedbackType, Float> rewards = new EnumMap<>(FeedbackType.class);
+    rewards.put(FeedbackType.FEEDBACK_TYPE_CLICK, 1f);
+    rewards.put(FeedbackType.FEEDBACK_TYPE_LIKE, 1f);
+    rewards.put(FeedbackType.FEEDBACK_TYPE_PURCHASE, 1f);
+    rewards.put(FeedbackType.FEEDBACK_TYPE_DISLIKE, 0f);
+    rewards.put(FeedbackType.FEEDBACK_TYPE_SKIP, 0f);
+    rewards.put(FeedbackType.FEEDBACK_TYPE_DWELL, 1f);
+    return new RewardFunction(rewards, 0.5f, 30);
+  }
+
+  /** The defaults with overrides such as {@code "click=1,skip=0.2"} (type names without prefix). */
+  public RewardFunction withOverrides(String spec) {
+    Map<FeedbackType, Float> next = new EnumMap<>(rewards);
+    for (String entry : spec.split(",")) {
+      if (entry.isBlank()) {
+        continue;
+      }
+      String[] parts = entry.split("=", 2);
+      if (parts.length != 2) {
+        throw new IllegalArgumentException("--rewards entries look like click=1, got '" + entry + "'");
+      }
+      FeedbackType type;
+      try {
+        type = FeedbackType.valueOf("FEEDBACK_TYPE_" + parts[0].strip().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--rewards: unknown feedback type '" + parts[0].strip() + "'");
+      }
+      try {
+        next.put(type, Float.parseFloat(parts[1].strip()));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("--rewards: '" + parts[1].strip() + "' is not a number");
+      }
+    }
+    return new RewardFunction(next, noFeedbackReward, dwellFullSeconds);
+  }
+
+  public RewardFunction withNoFeedbackReward(float reward) {
+    return new RewardFunction(rewards, reward, dwellFullSeconds);
+  }
+
+  public float rewardOf(FeedbackType type, double dwellSeconds) {
+    Float reward = rewards.get(type);
+    if (reward == null) {
+      throw new IllegalArgumentException("no reward for " + type);
+    }
+    if (type == FeedbackType.FEEDBACK_TYPE_DWELL) {
+      return reward * dwellFraction(dwellSeconds);
+    }
+    return reward;
+  }
+
+  /** Share of a full reaction that a dwell of this length counts as, in [0, 1]. */
+  public float dwellFraction(double dwellSeconds) {
+    return (float) Math.min(1, Math.max(0, dwellSeconds) / dwellFullSeconds);
+  }
+
+  public float noFeedbackReward() {
+    return noFeedbackReward;
+  }
+
+  /** The feedback types a client may send. */
+  public static FeedbackType[] reactionTypes() {
+    return new FeedbackType[] {
+      FeedbackType.FEEDBACK_TYPE_CLICK,
+      FeedbackType.FEEDBACK_TYPE_LIKE,
+      FeedbackType.FEEDBACK_TYPE_PURCHASE,
+      FeedbackType.FEEDBACK_TYPE_DISLIKE,
+      FeedbackType.FEEDBACK_TYPE_SKIP,
+      FeedbackType.FEEDBACK_TYPE_DWELL
+    };
+  }
+
+  private static String name(FeedbackType type) {
+    return type.name().substring("FEEDBACK_TYPE_".length()).toLowerCase(Locale.ROOT);
+  }
+
+  private static void checkFinite(float reward) {
+    if (!Float.isFinite(reward)) {
+      throw new IllegalArgumentException("rewards must be finite numbers, got " + reward);
+    }
+  }
+}

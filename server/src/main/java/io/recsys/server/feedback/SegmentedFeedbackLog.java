@@ -1,0 +1,275 @@
+package io.recsys.server.feedback;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.recsys.server.feedback.log.LogRecord;
+import io.recsys.server.storage.AtomicFiles;
+import io.recsys.server.storage.RecordFrames;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The feedback log on local disk: a folder of append-only segment files of checksummed records
+ * ({@link RecordFrames}), each named by the sequence number of its first record.
+ *
+ * <p>One writer thread takes appends from a bounded queue and commits them in groups: one write
+ * and one fsync for everything that queued up meanwhile, so throughput grows with load while each
+ * append waits at most one fsync. Opening replays every record in order; a torn tail of the last
+ * segment (a crash mid-write) is cut off, while damage anywhere else stops the start, since
+ * acknowledged records would be lost.
+ */
+public final class SegmentedFeedbackLog implements FeedbackLog {
+  private static final Logger log = LoggerFactory.getLogger(SegmentedFeedbackLog.class);
+  private static final String SUFFIX = ".seg";
+  private static final int MAX_GROUP = 8_192;
+
+  /**
+   * @param fsync when appends count as durable
+   * @param fsyncInterval background fsync period under {@link FsyncPolicy#INTERVAL}
+   * @param segmentBytes a segment is closed once it would grow past this
+   * @param queueCapacity appends waiting for the writer; a full queue pushes back on callers
+   */
+  public record Options(FsyncPolicy fsync, Duration fsyncInterval, long segmentBytes, int queueCapacity) {
+    public Options {
+      if (segmentBytes < 1 << 16) {
+        throw new IllegalArgumentException("segmentBytes must be >= 64 KiB, got " + segmentBytes);
+      }
+      if (queueCapacity < 1) {
+        throw new IllegalArgumentException("queueCapacity must be >= 1, got " + queueCapacity);
+      }
+    }
+
+    public static Options defaults() {
+      return new Options(FsyncPolicy.BATCH, Duration.ofMillis(50), 64L << 20, 65_536);
+    }
+  }
+
+  private record Pending(byte[] payload, CompletableFuture<Void> done) {}
+
+  private final Path directory;
+  private final Options options;
+  private final BlockingQueue<Pending> queue;
+  private final Thread writer;
+  private volatile boolean closing;
+  private volatile Throwable failure;
+  private volatile long recordCount;
+  private FileChannel segment;
+  private long segmentSize;
+  private ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
+  private long lastForceNanos = System.nanoTime();
+
+  private SegmentedFeedbackLog(Path directory, Options options, long recordCount) throws IOException {
+    this.directory = directory;
+    this.options = options;
+    this.recordCount = recordCount;
+    this.queue = new ArrayBlockingQueue<>(options.queueCapacity());
+    this.writer = new Thread(this::writeLoop, "feedback-log-writer");
+  }
+
+  /**
+   * Opens the log in {@code directory} (created if missing), hands every record to {@code replay}
+   * in order, and starts the writer.
+   */
+  public static SegmentedFeedbackLog open(Path directory, Options options, Consumer<LogRecord> replay)
+      throws IOException {
+    Files.createDirectories(directory);
+    List<Path> segments = segments(directory);
+    long records = 0;
+    for (int i = 0; i < segments.size(); i++) {
+      records += replaySegment(segments.get(i), i == segments.size() - 1, replay);
+    }
+    SegmentedFeedbackLog feedbackLog = new SegmentedFeedbackLog(directory, options, records);
+    Path tail = segments.isEmpty() ? null : segments.get(segments.size() - 1);
+    feedbackLog.openForAppend(tail);
+    feedbackLog.writer.start();
+    log.info("Feedback log {}: {} records in {} segments, fsync {}", directory, records, Math.max(segments.size(), 1), options.fsync());
+    return feedbackLog;
+  }
+
+  private static List<Path> segments(Path directory) throws IOException {
+    try (Stream<Path> files = Files.list(directory)) {
+      return files.filter(f -> f.getFileName().toString().endsWith(SUFFIX)).sorted().toList();
+    }
+  }
+
+  private static long replaySegment(Path segment, boolean last, Consumer<LogRecord> replay)
+      throws IOException {
+    long[] count = {0};
+    try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      long intactEnd =
+          RecordFrames.scan(
+              channel,
+              payload -> {
+                try {
+                  replay.accept(LogRecord.parseFrom(payload));
+                } catch (InvalidProtocolBufferException e) {
+                  throw new IllegalStateException(segment + ": a record passed its checksum but does not parse", e);
+                }
+                count[0]++;
+              });
+      long size = channel.size();
+      if (intactEnd < size) {
+        if (!last) {
+          throw new IllegalStateException(
+              segment + " is damaged at offset " + intactEnd + " and is not the last segment:"
+                  + " refusing to start rather than lose acknowledged records");
+        }
+        log.warn("{}: cutting off {} bytes of torn tail after offset {}", segment, size - intactEnd, intactEnd);
+        channel.truncate(intactEnd);
+        channel.force(true);
+      }
+    }
+    return count[0];
+  }
+
+  private void openForAppend(Path tail) throws IOException {
+    Path file = tail != null ? tail : directory.resolve(segmentName(recordCount));
+    segment = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    segmentSize = segment.size();
+    segment.position(segmentSize);
+    AtomicFiles.syncDirectory(directory);
+  }
+
+  private static String segmentName(long firstSequence) {
+    return String.format("%020d%s", firstSequence, SUFFIX);
+  }
+
+  @Override
+  public CompletableFuture<Void> append(LogRecord record) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (closing || failure != null) {
+      done.completeExceptionally(new LogUnavailableException("the feedback log is " + (closing ? "closed" : "broken"), failure));
+      return done;
+    }
+    Pending pending = new Pending(record.toByteArray(), done);
+    try {
+      if (!queue.offer(pending, 1, TimeUnit.SECONDS)) {
+        done.completeExceptionally(new LogUnavailableException("the feedback log is overloaded: its queue stayed full for 1 s"));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      done.completeExceptionally(new LogUnavailableException("interrupted while queueing a record", e));
+    }
+    return done;
+  }
+
+  @Override
+  public long recordCount() {
+    return recordCount;
+  }
+
+  private void writeLoop() {
+    List<Pending> group = new ArrayList<>(MAX_GROUP);
+    try {
+      while (!closing || !queue.isEmpty()) {
+        Pending first = queue.poll(options.fsyncInterval().toMillis(), TimeUnit.MILLISECONDS);
+        if (first == null) {
+          forceIfIntervalPassed();
+          continue;
+        }
+        group.add(first);
+        queue.drainTo(group, MAX_GROUP - 1);
+        commit(group);
+        group.clear();
+      }
+      segment.force(false);
+    } catch (IOException | RuntimeException e) {
+      failure = e;
+      log.error("Feedback log writer failed; appends are refused from now on", e);
+      LogUnavailableException refused = new LogUnavailableException("the feedback log failed: " + e, e);
+      group.forEach(p -> p.done().completeExceptionally(refused));
+      List<Pending> rest = new ArrayList<>();
+      queue.drainTo(rest);
+      rest.forEach(p -> p.done().completeExceptionally(refused));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** One group: write every record (rolling segments as needed), fsync once, then complete. */
+  private void commit(List<Pending> group) throws IOException {
+    for (int i = 0; i < group.size(); i++) {
+      Pending pending = group.get(i);
+      int framed = RecordFrames.framedSize(pending.payload().length);
+      if (segmentSize + buffer.position() + framed > options.segmentBytes() && segmentSize + buffer.position() > 0) {
+        flushBuffer();
+        rollSegment(recordCount + i);
+      }
+      if (buffer.remaining() < framed) {
+        flushBuffer();
+        if (buffer.capacity() < framed) {
+          buffer = ByteBuffer.allocateDirect(Integer.highestOneBit(framed) << 1);
+        }
+      }
+      RecordFrames.write(buffer, pending.payload());
+    }
+    flushBuffer();
+    if (options.fsync() == FsyncPolicy.BATCH) {
+      segment.force(false);
+      lastForceNanos = System.nanoTime();
+    } else {
+      forceIfIntervalPassed();
+    }
+    recordCount += group.size();
+    for (Pending pending : group) {
+      pending.done().complete(null);
+    }
+  }
+
+  private void flushBuffer() throws IOException {
+    buffer.flip();
+    while (buffer.hasRemaining()) {
+      segmentSize += segment.write(buffer);
+    }
+    buffer.clear();
+  }
+
+  private void rollSegment(long firstSequence) throws IOException {
+    segment.force(false);
+    segment.close();
+    segment =
+        FileChannel.open(
+            directory.resolve(segmentName(firstSequence)), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    segmentSize = 0;
+    AtomicFiles.syncDirectory(directory);
+  }
+
+  private void forceIfIntervalPassed() throws IOException {
+    if (System.nanoTime() - lastForceNanos >= options.fsyncInterval().toNanos()) {
+      segment.force(false);
+      lastForceNanos = System.nanoTime();
+    }
+  }
+
+  @Override
+  public void close() {
+    closing = true;
+    try {
+      writer.join();
+      // An append that raced with close may have queued after the writer's last look.
+      List<Pending> late = new ArrayList<>();
+      queue.drainTo(late);
+      late.forEach(p -> p.done().completeExceptionally(new LogUnavailableException("the feedback log is closed")));
+      segment.close();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

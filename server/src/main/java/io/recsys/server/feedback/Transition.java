@@ -1,0 +1,19 @@
+package io.recsys.server.feedback;
+
+import io.recsys.server.feedback.log.QuantizedVector;
+import java.util.List;
+
+/**
+ * One learning example: in {@code state} the policy showed {@code itemId} (among {@code
+ * candidates}, with probability {@code propensity}, ranked by {@code modelVersion}), the user's
+ * reaction earned {@code reward} and moved the state to {@code nextState}.
+ */
+public record Transition(
+    QuantizedVector state,
+    String itemId,
+    float reward,
+    QuantizedVector nextState,
+    List<String> candidates,
+    float propensity,
+    String modelVersion,
+    long timeMicros) {}
