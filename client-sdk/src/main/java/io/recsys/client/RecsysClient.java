@@ -5,6 +5,9 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.StreamObserver;
 import io.recsys.v1.AdminServiceGrpc;
 import io.recsys.v1.CatalogServiceGrpc;
+import io.recsys.v1.FeedbackAck;
+import io.recsys.v1.FeedbackEvent;
+import io.recsys.v1.FeedbackServiceGrpc;
 import io.recsys.v1.GetItemRequest;
 import io.recsys.v1.GetStatusRequest;
 import io.recsys.v1.GetStatusResponse;
@@ -16,6 +19,7 @@ import io.recsys.v1.RecommendBatchResponse;
 import io.recsys.v1.RecommendRequest;
 import io.recsys.v1.RecommendResponse;
 import io.recsys.v1.RecommenderServiceGrpc;
+import io.recsys.v1.ReportFeedbackRequest;
 import io.recsys.v1.UpsertItemsRequest;
 import io.recsys.v1.UpsertItemsResponse;
 import java.time.Duration;
@@ -26,6 +30,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * Typed client for a recsys server. Every call carries a deadline; calls that are safe to repeat
@@ -128,6 +133,26 @@ public final class RecsysClient implements AutoCloseable {
     } catch (TimeoutException e) {
       throw new IllegalStateException("UpsertItems got no answer within its deadline", e);
     }
+  }
+
+  /**
+   * Reports one event and returns its acknowledgement once the event is durable (or rejected).
+   * Safe to retry: the server counts an (event, item, type) once.
+   */
+  public FeedbackAck reportFeedback(FeedbackEvent event) {
+    return FeedbackServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+        .reportFeedback(ReportFeedbackRequest.newBuilder().setEvent(event).build())
+        .getAck();
+  }
+
+  /**
+   * Opens a feedback stream; acknowledgements arrive on {@code onAck}, in send order. The stream
+   * has no deadline: it lives until {@link FeedbackSession#finish} or {@link
+   * FeedbackSession#close}.
+   */
+  public FeedbackSession openFeedbackStream(Consumer<FeedbackAck> onAck) {
+    return new FeedbackSession(FeedbackServiceGrpc.newStub(channel), onAck);
   }
 
   /** The item; NOT_FOUND if the server does not know it. */
@@ -257,7 +282,8 @@ public final class RecsysClient implements AutoCloseable {
           List.of(
               Map.of("service", "recsys.v1.RecommenderService"),
               Map.of("service", "recsys.v1.AdminService"),
-              Map.of("service", "recsys.v1.CatalogService", "method", "GetItem"));
+              Map.of("service", "recsys.v1.CatalogService", "method", "GetItem"),
+              Map.of("service", "recsys.v1.FeedbackService", "method", "ReportFeedback"));
       return Map.of("methodConfig", List.of(Map.of("name", idempotent, "retryPolicy", retryPolicy)));
     }
   }

@@ -1,0 +1,60 @@
+package io.recsys.server.api;
+
+import io.recsys.client.RecsysClient;
+import io.recsys.server.ops.RecsysServer;
+import io.recsys.server.ops.ServerConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * One server over the embedded goodbooks-10k catalog on a real socket, shared by every test class
+ * that asks for a {@link RecsysClient} parameter: embedding 10,000 titles takes most of a minute
+ * on two cores, so it happens once per test run. Tests use their own user ids so they do not see
+ * each other's feedback.
+ */
+final class GoodbooksServer implements ParameterResolver {
+  @Override
+  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+    return parameter.getParameter().getType() == RecsysClient.class;
+  }
+
+  @Override
+  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+    return context
+        .getRoot()
+        .getStore(ExtensionContext.Namespace.GLOBAL)
+        .getOrComputeIfAbsent(Running.class, key -> Running.start(), Running.class)
+        .client;
+  }
+
+  /** The server and a client of it, stopped when the test run ends. */
+  private static final class Running implements ExtensionContext.Store.CloseableResource {
+    private final RecsysServer server;
+    private final RecsysClient client;
+
+    private Running(RecsysServer server) {
+      this.server = server;
+      this.client = RecsysClient.builder("localhost:" + server.port()).build();
+    }
+
+    static Running start() {
+      try {
+        Path dataDir = Files.createTempDirectory("recsys-goodbooks-");
+        return new Running(RecsysServer.start(ServerConfig.defaults(dataDir).withPort(0)));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    @Override
+    public void close() {
+      client.close();
+      server.stop();
+    }
+  }
+}

@@ -1,0 +1,131 @@
+package io.recsys.server.feedback;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.recsys.server.feedback.log.FeedbackRecord;
+import io.recsys.server.feedback.log.LogRecord;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SegmentedFeedbackLogTest {
+  private static final SegmentedFeedbackLog.Options SMALL_SEGMENTS =
+      new SegmentedFeedbackLog.Options(FsyncPolicy.BATCH, Duration.ofMillis(50), 64 << 10, 1_024);
+
+  @TempDir Path dir;
+
+  @Test
+  void everyCompletedAppendIsReplayedInOrderAcrossSegments() throws Exception {
+    try (SegmentedFeedbackLog log = SegmentedFeedbackLog.open(dir, SMALL_SEGMENTS, r -> {})) {
+      List<CompletableFuture<Void>> appends = new ArrayList<>();
+      for (int i = 0; i < 20_000; i++) {
+        appends.add(log.append(record(i)));
+      }
+      CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new)).get();
+      assertThat(log.recordCount()).isEqualTo(20_000);
+    }
+
+    assertThat(segmentCount()).as("64 KiB segments roll").isGreaterThan(3);
+    assertThat(replayedIds()).hasSize(20_000).isSorted().startsWith(0L).endsWith(19_999L);
+  }
+
+  @Test
+  void aTornTailIsCutOffAndAppendsContinueAfterIt() throws Exception {
+    try (SegmentedFeedbackLog log = SegmentedFeedbackLog.open(dir, SegmentedFeedbackLog.Options.defaults(), r -> {})) {
+      for (int i = 0; i < 10; i++) {
+        log.append(record(i)).get();
+      }
+    }
+    Path segment = lastSegment();
+    try (RandomAccessFile raw = new RandomAccessFile(segment.toFile(), "rw")) {
+      raw.setLength(raw.length() - 3); // a crash in the middle of the last record
+    }
+
+    try (SegmentedFeedbackLog log = SegmentedFeedbackLog.open(dir, SegmentedFeedbackLog.Options.defaults(), r -> {})) {
+      assertThat(log.recordCount()).isEqualTo(9);
+      log.append(record(100)).get();
+    }
+    assertThat(replayedIds()).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 100L);
+  }
+
+  @Test
+  void damageBeforeTheLastSegmentStopsTheStart() throws Exception {
+    try (SegmentedFeedbackLog log = SegmentedFeedbackLog.open(dir, SMALL_SEGMENTS, r -> {})) {
+      for (int i = 0; i < 3_000; i++) {
+        log.append(record(i));
+      }
+      log.append(record(3_000)).get();
+    }
+    Path first;
+    try (Stream<Path> files = Files.list(dir)) {
+      first = files.sorted().findFirst().orElseThrow();
+    }
+    try (RandomAccessFile raw = new RandomAccessFile(first.toFile(), "rw")) {
+      raw.seek(100);
+      raw.write(raw.read() ^ 0xff);
+    }
+
+    assertThatThrownBy(() -> SegmentedFeedbackLog.open(dir, SMALL_SEGMENTS, r -> {}))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("is damaged at offset")
+        .hasMessageContaining("refusing to start");
+  }
+
+  @Test
+  void intervalPolicyCompletesAppendsAndKeepsThem() throws Exception {
+    SegmentedFeedbackLog.Options interval =
+        new SegmentedFeedbackLog.Options(FsyncPolicy.INTERVAL, Duration.ofMillis(10), 64L << 20, 1_024);
+    try (SegmentedFeedbackLog log = SegmentedFeedbackLog.open(dir, interval, r -> {})) {
+      for (int i = 0; i < 100; i++) {
+        log.append(record(i)).get();
+      }
+    }
+
+    assertThat(replayedIds()).hasSize(100);
+  }
+
+  @Test
+  void appendsAfterCloseFailWithLogUnavailable() throws Exception {
+    SegmentedFeedbackLog log = SegmentedFeedbackLog.open(dir, SegmentedFeedbackLog.Options.defaults(), r -> {});
+    log.close();
+
+    assertThatThrownBy(() -> log.append(record(1)).get())
+        .isInstanceOf(ExecutionException.class)
+        .hasCauseInstanceOf(LogUnavailableException.class);
+  }
+
+  private static LogRecord record(long id) {
+    return LogRecord.newBuilder()
+        .setServerTimeMicros(id)
+        .setFeedback(FeedbackRecord.newBuilder().setEventId("e" + id).setUserId("u").setItemId("i").setType(1))
+        .build();
+  }
+
+  private List<Long> replayedIds() throws IOException {
+    List<Long> ids = new ArrayList<>();
+    SegmentedFeedbackLog.open(dir, SegmentedFeedbackLog.Options.defaults(), r -> ids.add(r.getServerTimeMicros())).close();
+    return ids;
+  }
+
+  private long segmentCount() throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.count();
+    }
+  }
+
+  private Path lastSegment() throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.sorted().reduce((a, b) -> b).orElseThrow();
+    }
+  }
+}
