@@ -6,58 +6,93 @@ import io.grpc.stub.StreamObserver;
 import io.recsys.server.feedback.FeedbackProcessor;
 import io.recsys.server.feedback.LogUnavailableException;
 import io.recsys.v1.FeedbackAck;
+import io.recsys.v1.FeedbackEvent;
 import io.recsys.v1.StreamFeedbackRequest;
 import io.recsys.v1.StreamFeedbackResponse;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
- * One StreamFeedback call with explicit flow control. The server asks the client for {@code
- * window} events up front and for one more only after an acknowledgement has been sent, and sends
- * acknowledgements only while the transport is ready. So at most {@code window} events per stream
- * are ever held: a client that sends faster than events become durable, or that does not read its
+ * One StreamFeedback call with explicit flow control. The server reads a request only when it has
+ * asked for one, keeps at most a few requests asked for, and asks for more only while fewer than
+ * {@code window} events await their acknowledgement; it sends acknowledgements only while the
+ * transport is ready. So a stream never holds more than {@code window} events plus a few requests'
+ * worth: a client that sends faster than events become durable, or that does not read its
  * acknowledgements, is slowed down by HTTP/2 flow control instead of filling the server's heap.
- * Acknowledgements go out in the order the events came in.
+ * Responses go out in request order, one per request.
  */
 final class FeedbackStream implements StreamObserver<StreamFeedbackRequest> {
+  static final int MAX_EVENTS_PER_REQUEST = 1_000;
+  /** Requests asked for ahead of time; enough to keep the pipe full, few enough to bound memory. */
+  private static final int REQUESTS_AHEAD = 8;
+
+  /** The acknowledgements owed for one request. */
+  private record Owed(boolean single, List<CompletableFuture<FeedbackAck>> acks, CompletableFuture<Void> all) {}
+
   private final ServerCallStreamObserver<StreamFeedbackResponse> call;
   private final FeedbackProcessor processor;
-  private final ArrayDeque<CompletableFuture<FeedbackAck>> pending = new ArrayDeque<>();
+  private final int window;
+  private final ArrayDeque<Owed> owed = new ArrayDeque<>();
+  private int eventsInFlight;
+  private int requestsAsked;
   private boolean clientDone;
   private boolean finished;
 
-  private FeedbackStream(ServerCallStreamObserver<StreamFeedbackResponse> call, FeedbackProcessor processor) {
+  private FeedbackStream(
+      ServerCallStreamObserver<StreamFeedbackResponse> call, FeedbackProcessor processor, int window) {
     this.call = call;
     this.processor = processor;
+    this.window = window;
   }
 
   static FeedbackStream start(
       StreamObserver<StreamFeedbackResponse> responses, FeedbackProcessor processor, int window) {
-    @SuppressWarnings("unchecked")
     ServerCallStreamObserver<StreamFeedbackResponse> call =
         (ServerCallStreamObserver<StreamFeedbackResponse>) responses;
-    FeedbackStream stream = new FeedbackStream(call, processor);
+    FeedbackStream stream = new FeedbackStream(call, processor, window);
     call.disableAutoRequest();
     call.setOnReadyHandler(stream::drain);
     call.setOnCancelHandler(stream::cancelled);
-    call.request(window);
+    synchronized (stream) {
+      stream.askForMore();
+    }
     return stream;
   }
 
   @Override
   public void onNext(StreamFeedbackRequest request) {
-    CompletableFuture<FeedbackAck> ack =
-        processor
-            .submit(FeedbackAcks.toReaction(request.getEvent()))
-            .thenApply(result -> FeedbackAcks.toAck(request.getEvent(), result));
+    List<FeedbackEvent> events = new ArrayList<>(request.getEventsCount() + 1);
+    if (request.hasEvent()) {
+      events.add(request.getEvent());
+    }
+    events.addAll(request.getEventsList());
+    if (events.size() > MAX_EVENTS_PER_REQUEST) {
+      synchronized (this) {
+        fail(Status.INVALID_ARGUMENT.withDescription(
+            "a request carries at most " + MAX_EVENTS_PER_REQUEST + " events, got " + events.size()));
+      }
+      return;
+    }
+    List<CompletableFuture<FeedbackAck>> acks = new ArrayList<>(events.size());
+    for (FeedbackEvent event : events) {
+      acks.add(
+          processor.submit(FeedbackAcks.toReaction(event)).thenApply(result -> FeedbackAcks.toAck(event, result)));
+    }
+    boolean single = request.hasEvent() && request.getEventsCount() == 0;
+    Owed entry = new Owed(single, acks, CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)));
     synchronized (this) {
+      requestsAsked--;
       if (finished) {
         return;
       }
-      pending.add(ack);
+      owed.add(entry);
+      eventsInFlight += acks.size();
+      askForMore();
     }
-    ack.whenComplete((result, error) -> drain());
+    entry.all().whenComplete((ok, error) -> drain());
   }
 
   @Override
@@ -73,39 +108,65 @@ final class FeedbackStream implements StreamObserver<StreamFeedbackRequest> {
     drain();
   }
 
-  /** Sends every acknowledgement that is ready, in order, while the transport takes them. */
+  /** Sends every response that is complete, in order, while the transport takes them. */
   private synchronized void drain() {
-    while (!finished && !pending.isEmpty() && pending.peek().isDone() && call.isReady()) {
-      CompletableFuture<FeedbackAck> head = pending.poll();
-      FeedbackAck ack;
+    while (!finished && !owed.isEmpty() && owed.peek().all().isDone() && call.isReady()) {
+      Owed head = owed.poll();
+      StreamFeedbackResponse response;
       try {
-        ack = head.join();
+        response = response(head);
       } catch (CompletionException e) {
-        fail(e.getCause());
+        Throwable cause = e.getCause();
+        fail(cause instanceof LogUnavailableException
+            ? Status.UNAVAILABLE.withDescription(
+                cause.getMessage() + "; events without an acknowledgement were not stored, resend them")
+            : GrpcCalls.toStatus("StreamFeedback", cause));
         return;
       }
-      call.onNext(StreamFeedbackResponse.newBuilder().setAck(ack).build());
-      call.request(1);
+      call.onNext(response);
+      eventsInFlight -= head.acks().size();
     }
-    if (!finished && clientDone && pending.isEmpty()) {
+    askForMore();
+    if (!finished && clientDone && owed.isEmpty()) {
       finished = true;
       call.onCompleted();
     }
   }
 
-  private void fail(Throwable cause) {
+  private static StreamFeedbackResponse response(Owed owed) {
+    if (owed.single()) {
+      return StreamFeedbackResponse.newBuilder().setAck(owed.acks().get(0).join()).build();
+    }
+    StreamFeedbackResponse.Builder response = StreamFeedbackResponse.newBuilder();
+    for (CompletableFuture<FeedbackAck> ack : owed.acks()) {
+      response.addAcks(ack.join());
+    }
+    return response.build();
+  }
+
+  /** Keeps a few requests asked for while the window has room. Caller holds the monitor. */
+  private void askForMore() {
+    if (finished || clientDone || eventsInFlight >= window || requestsAsked >= REQUESTS_AHEAD) {
+      return;
+    }
+    int more = REQUESTS_AHEAD - requestsAsked;
+    requestsAsked += more;
+    call.request(more);
+  }
+
+  /** Ends the call with an error. Caller holds the monitor. */
+  private void fail(Status status) {
+    if (finished) {
+      return;
+    }
     finished = true;
-    pending.clear();
-    Status status =
-        cause instanceof LogUnavailableException
-            ? Status.UNAVAILABLE.withDescription(cause.getMessage() + "; events after the last acknowledgement were not stored, resend them")
-            : GrpcCalls.toStatus("StreamFeedback", cause);
+    owed.clear();
     call.onError(status.asRuntimeException());
   }
 
   private synchronized void cancelled() {
     // Events already handed to the log still become durable; their acks have nowhere to go.
     finished = true;
-    pending.clear();
+    owed.clear();
   }
 }

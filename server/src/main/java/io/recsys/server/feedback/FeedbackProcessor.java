@@ -17,7 +17,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -30,10 +34,12 @@ import org.slf4j.LoggerFactory;
  * caller's acknowledgement completes. When the window closes, every shown item without a reaction
  * earns the no-feedback reward, exactly once.
  *
- * <p>Effects of accepted reactions run on the log's completion thread, in log order, so replaying
- * the log after a restart rebuilds the same user states, buffer and counters.
+ * <p>Effects of accepted reactions run on one effects thread, in log order (so replaying the log
+ * after a restart rebuilds the same user states, buffer and counters), off the log writer's thread
+ * (so the next group commit need not wait for them). Its queue is bounded: when effects fall
+ * behind, the writer waits, the log's queue fills, and the streams slow down.
  */
-public final class FeedbackProcessor implements ImpressionListener {
+public final class FeedbackProcessor implements ImpressionListener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FeedbackProcessor.class);
   private static final int MAX_ID_LENGTH = 256;
 
@@ -64,6 +70,7 @@ public final class FeedbackProcessor implements ImpressionListener {
   private final AtomicLong durableFeedback = new AtomicLong();
   private final AtomicLong noFeedbackRewards = new AtomicLong();
   private final AtomicLong lostImpressionLogs = new AtomicLong();
+  private final ThreadPoolExecutor effects;
   private volatile FeedbackLog feedbackLog;
 
   public FeedbackProcessor(
@@ -79,6 +86,28 @@ public final class FeedbackProcessor implements ImpressionListener {
     this.settings = settings;
     this.windowMicros = settings.joinWindow().toNanos() / 1_000;
     this.open = new ImpressionIndex(settings.maxOpenImpressions());
+    this.effects =
+        new ThreadPoolExecutor(
+            1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(65_536),
+            runnable -> {
+              Thread thread = new Thread(runnable, "feedback-effects");
+              thread.setDaemon(true);
+              return thread;
+            },
+            FeedbackProcessor::waitForRoom);
+  }
+
+  /** Backpressure instead of rejection: the submitting thread (the log writer) waits. */
+  private static void waitForRoom(Runnable task, ThreadPoolExecutor executor) {
+    if (executor.isShutdown()) {
+      throw new RejectedExecutionException("the feedback processor is closed");
+    }
+    try {
+      executor.getQueue().put(task);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new RejectedExecutionException("interrupted while waiting for the effects queue", e);
+    }
   }
 
   /** Starts taking lists and reactions; call after the log's records were {@link #replay}ed. */
@@ -165,11 +194,12 @@ public final class FeedbackProcessor implements ImpressionListener {
       impression.reacted[position] = true;
     }
     return durable
-        .thenApply(
+        .thenApplyAsync(
             ok -> {
               apply(impression, position, reaction, now);
               return FeedbackResult.ACCEPTED;
-            })
+            },
+            effects)
         .whenComplete(
             (result, error) -> {
               if (error != null) {
@@ -235,7 +265,7 @@ public final class FeedbackProcessor implements ImpressionListener {
             impression.state,
             reaction.itemId(),
             settings.rewards().rewardOf(reaction.type(), reaction.dwellSeconds()),
-            StateCodec.encode(next.vector()),
+            StateCodec.encode(next.vectorView()),
             impression.items,
             impression.propensities[position],
             impression.modelVersion,
@@ -284,7 +314,7 @@ public final class FeedbackProcessor implements ImpressionListener {
     if (silent.isEmpty()) {
       return;
     }
-    QuantizedVector next = StateCodec.encode(users.stateOf(impression.userId).vector());
+    QuantizedVector next = StateCodec.encode(users.stateOf(impression.userId).vectorView());
     for (int position : silent) {
       replayBuffer.add(
           new Transition(
@@ -349,6 +379,19 @@ public final class FeedbackProcessor implements ImpressionListener {
       impression.reacted[position] = true;
     }
     apply(impression, position, reaction, time);
+  }
+
+  /** Lets queued effects finish; call after the log is closed (so nothing new arrives). */
+  @Override
+  public void close() {
+    effects.shutdown();
+    try {
+      if (!effects.awaitTermination(30, TimeUnit.SECONDS)) {
+        log.warn("Feedback effects did not finish within 30 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   // ---- Status

@@ -1,6 +1,7 @@
 package io.recsys.server.feedback;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.recsys.server.feedback.log.QuantizedVector;
 
 /**
@@ -16,15 +17,17 @@ public final class StateCodec {
     for (int i = 0; i < length; i++) {
       maxAbs = Math.max(maxAbs, Math.abs(values[offset + i]));
     }
-    if (maxAbs == 0) {
-      return QuantizedVector.getDefaultInstance(); // the prior
+    if (maxAbs == 0 || !Float.isFinite(maxAbs)) {
+      return QuantizedVector.getDefaultInstance(); // the prior (a non-finite state is not stored)
     }
     float scale = maxAbs / 127f;
+    float inverse = 127f / maxAbs;
     byte[] bytes = new byte[length];
     for (int i = 0; i < length; i++) {
-      bytes[i] = (byte) Math.round(values[offset + i] / scale);
+      bytes[i] = (byte) (int) Math.rint(values[offset + i] * inverse); // rint is an intrinsic; round is not
     }
-    return QuantizedVector.newBuilder().setScale(scale).setValues(ByteString.copyFrom(bytes)).build();
+    // The array is never touched again, so the ByteString may wrap it instead of copying it.
+    return QuantizedVector.newBuilder().setScale(scale).setValues(UnsafeByteOperations.unsafeWrap(bytes)).build();
   }
 
   public static QuantizedVector encode(float[] values) {

@@ -95,6 +95,7 @@ public final class RecsysServer {
       ReplayBuffer replayBuffer = new ReplayBuffer(feedbackConfig.replayCapacity());
       FeedbackProcessor feedback =
           new FeedbackProcessor(catalog::current, users, replayBuffer, Clock.systemUTC(), feedbackConfig.processor());
+      resources.push(feedback); // closed after the log: lets the last effects finish
       long replayStart = System.nanoTime();
       SegmentedFeedbackLog feedbackLog =
           SegmentedFeedbackLog.open(dataDir.path().resolve("feedback-log"), feedbackConfig.log(), feedback::replay);

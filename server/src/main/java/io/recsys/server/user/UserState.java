@@ -26,8 +26,8 @@ public final class UserState {
     return new UserState(vector.clone(), Set.of());
   }
 
-  /** Shared, not copied: do not modify. */
-  float[] vectorView() {
+  /** The vector itself, shared, not copied: read it, never modify it. */
+  public float[] vectorView() {
     return vector;
   }
 

@@ -13,7 +13,15 @@ import io.recsys.v1.FeedbackType;
 import io.recsys.v1.RecommendResponse;
 import io.recsys.v1.RecommendedItem;
 import java.time.Duration;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.recsys.v1.FeedbackServiceGrpc;
+import io.recsys.v1.StreamFeedbackRequest;
+import io.recsys.v1.StreamFeedbackResponse;
+import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
@@ -92,6 +100,58 @@ class FeedbackIntegrationTest {
     assertThat(acks.get(22).getStatus()).isEqualTo(FeedbackStatus.FEEDBACK_STATUS_ACCEPTED);
     assertThat(client.status().getFeedbackEventsDurable() - durableBefore).isGreaterThanOrEqualTo(21);
     assertThat(client.status().getReplayBufferSize()).isGreaterThanOrEqualTo(21);
+  }
+
+  @Test
+  void aBatchedRequestIsAcknowledgedEventByEventInOrder() throws Exception {
+    String user = "rf-batcher";
+    RecommendResponse list = client.recommend(user, 30);
+    List<FeedbackEvent> batch =
+        list.getItemsList().stream()
+            .map(item -> event(list, user, item.getItemId(), FeedbackType.FEEDBACK_TYPE_CLICK))
+            .collect(Collectors.toCollection(java.util.ArrayList::new));
+    batch.add(event(list, user, "not-shown", FeedbackType.FEEDBACK_TYPE_CLICK));
+    List<FeedbackAck> acks = new CopyOnWriteArrayList<>();
+
+    FeedbackSession session = client.openFeedbackStream(acks::add);
+    session.sendBatch(batch.subList(0, 16), Duration.ofSeconds(5));
+    session.sendBatch(batch.subList(16, batch.size()), Duration.ofSeconds(5));
+    session.finish(Duration.ofSeconds(10));
+
+    assertThat(acks).extracting(FeedbackAck::getItemId)
+        .containsExactlyElementsOf(batch.stream().map(FeedbackEvent::getItemId).toList());
+    assertThat(acks.subList(0, 30)).allSatisfy(a -> assertThat(a.getStatus()).isEqualTo(FeedbackStatus.FEEDBACK_STATUS_ACCEPTED));
+    assertThat(acks.get(30).getStatus()).isEqualTo(FeedbackStatus.FEEDBACK_STATUS_REJECTED);
+  }
+
+  @Test
+  void aRequestWithTooManyEventsEndsTheStreamWithInvalidArgument() throws Exception {
+    RecommendResponse list = client.recommend("rf-flooder", 1);
+    FeedbackEvent one = event(list, "rf-flooder", list.getItems(0).getItemId(), FeedbackType.FEEDBACK_TYPE_CLICK);
+    CompletableFuture<Throwable> failure = new CompletableFuture<>();
+    StreamObserver<StreamFeedbackRequest> stream =
+        FeedbackServiceGrpc.newStub(client.channel())
+            .streamFeedback(
+                new StreamObserver<>() {
+                  @Override
+                  public void onNext(StreamFeedbackResponse value) {}
+
+                  @Override
+                  public void onError(Throwable t) {
+                    failure.complete(t);
+                  }
+
+                  @Override
+                  public void onCompleted() {
+                    failure.complete(null);
+                  }
+                });
+
+    stream.onNext(StreamFeedbackRequest.newBuilder().addAllEvents(Collections.nCopies(1_001, one)).build());
+
+    Throwable error = failure.get(10, TimeUnit.SECONDS);
+    assertThat(Status.fromThrowable(error).getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    assertThat(Status.fromThrowable(error).getDescription()).contains("at most 1000 events, got 1001");
   }
 
   private static FeedbackEvent event(RecommendResponse list, String user, String item, FeedbackType type) {

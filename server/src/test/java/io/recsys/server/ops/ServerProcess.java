@@ -30,9 +30,14 @@ final class ServerProcess implements AutoCloseable {
   }
 
   static ServerProcess start(String... serveArguments) throws IOException {
+    return startWithHeap("1g", serveArguments);
+  }
+
+  /** @param maxHeap the child's -Xmx, e.g. "256m" */
+  static ServerProcess startWithHeap(String maxHeap, String... serveArguments) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx1g");
+    command.add("-Xmx" + maxHeap);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add("io.recsys.server.Main");

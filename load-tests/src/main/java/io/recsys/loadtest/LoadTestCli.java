@@ -1,0 +1,27 @@
+package io.recsys.loadtest;
+
+import io.recsys.loadtest.feedback.FeedbackBenchCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code java -jar recsys-load-tests.jar <command>}: benchmarks run on demand. */
+@Command(
+    name = "recsys-load-tests",
+    mixinStandardHelpOptions = true,
+    version = "recsys-load-tests 0.1.0",
+    description = "Benchmarks and load tools for the recsys server.",
+    subcommands = {FeedbackBenchCommand.class})
+public final class LoadTestCli implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  public static void main(String[] args) {
+    // Kafka's clients log their whole configuration at INFO; the benchmark's own lines matter here.
+    System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "warn");
+    System.exit(new CommandLine(new LoadTestCli()).execute(args));
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+}
