@@ -1,0 +1,97 @@
+package io.recsys.server.ops;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import io.recsys.server.evaluation.Estimate;
+import io.recsys.server.evaluation.Estimator;
+import io.recsys.server.evaluation.OffPolicyEvaluation;
+import io.recsys.server.evaluation.obd.ObdEvaluation;
+import io.recsys.server.evaluation.obd.ObdFiles;
+import io.recsys.server.evaluation.obd.ObdRound;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ope-obd}: the value of the uniform-random policy estimated off-policy from an Open Bandit
+ * Dataset log (IPS, SNIPS, DM, DR with bootstrap intervals), optionally beside the actual click
+ * rate of a log that the uniform policy itself produced.
+ */
+@Command(
+    name = "ope-obd",
+    mixinStandardHelpOptions = true,
+    description = "Off-policy evaluation on Open Bandit Dataset logs (Saito et al. 2020, CC BY 4.0).")
+public final class OpeObdCommand implements Callable<Integer> {
+  @Option(names = "--log", required = true, description = "Logged feedback CSV (e.g. obd/bts/men/men.csv).")
+  Path log;
+
+  @Option(names = "--item-context", required = true, description = "Item context CSV of the same campaign.")
+  Path itemContext;
+
+  @Option(names = "--policy", description = "Target policy; only 'uniform' for now (default: ${DEFAULT-VALUE}).", defaultValue = "uniform")
+  String policy;
+
+  @Option(names = "--reference-log", description = "A log the target policy produced itself (e.g. obd/random/men/men.csv): its click rate is the truth to compare with.")
+  Path referenceLog;
+
+  @Option(names = "--bootstrap", description = "Bootstrap resamples (default: ${DEFAULT-VALUE}).", defaultValue = "1000")
+  int resamples;
+
+  @Option(names = "--seed", description = "Bootstrap seed (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+  long seed;
+
+  @Option(names = "--prior-strength", description = "Impressions' worth of the reward model's prior per (item, position) (default: ${DEFAULT-VALUE}).", defaultValue = "100")
+  double priorStrength;
+
+  @Option(names = "--json", description = "Also write the result to this file.")
+  Path json;
+
+  @Override
+  public Integer call() throws Exception {
+    if (!policy.equals("uniform")) {
+      throw new IllegalArgumentException("--policy: only 'uniform' is supported, got '" + policy + "'");
+    }
+    int items = ObdFiles.itemCount(itemContext);
+    List<ObdRound> rounds = ObdFiles.readLog(log, items);
+    List<Estimate> estimates =
+        new OffPolicyEvaluation(resamples, 0.95, seed)
+            .evaluate(
+                ObdEvaluation.uniformPolicySamples(rounds, items, priorStrength),
+                Estimator.IPS, Estimator.SNIPS, Estimator.DM, Estimator.DR);
+
+    JsonObject result = new JsonObject();
+    result.addProperty("policy", policy);
+    result.addProperty("log", log.toString());
+    result.addProperty("rounds", rounds.size());
+    result.addProperty("items", items);
+    result.addProperty("logged_policy_ctr", ObdEvaluation.clickRate(rounds));
+    Double truth = null;
+    if (referenceLog != null) {
+      truth = ObdEvaluation.clickRate(ObdFiles.readLog(referenceLog, items));
+      result.addProperty("reference_log", referenceLog.toString());
+      result.addProperty("reference_ctr", truth);
+    }
+    JsonObject byEstimator = new JsonObject();
+    for (Estimate estimate : estimates) {
+      JsonObject entry = new JsonObject();
+      entry.addProperty("estimate", estimate.value());
+      entry.addProperty("ci_low", estimate.ciLow());
+      entry.addProperty("ci_high", estimate.ciHigh());
+      if (truth != null) {
+        entry.addProperty("relative_error", Math.abs(estimate.value() - truth) / truth);
+        entry.addProperty("ci_covers_reference", estimate.covers(truth));
+      }
+      byEstimator.add(estimate.estimator().label(), entry);
+    }
+    result.add("estimators", byEstimator);
+    String text = new GsonBuilder().setPrettyPrinting().create().toJson(result);
+    System.out.println(text);
+    if (json != null) {
+      Files.writeString(json, text + "\n");
+    }
+    return 0;
+  }
+}
