@@ -10,9 +10,11 @@ import java.nio.file.Path;
 /** The real server in this JVM, on a free port, over a generated catalog in a temp data dir. */
 public final class InProcessServer implements AutoCloseable {
   private final RecsysServer server;
+  private final Path dataDir;
 
-  private InProcessServer(RecsysServer server) {
+  private InProcessServer(RecsysServer server, Path dataDir) {
     this.server = server;
+    this.dataDir = dataDir;
   }
 
   /** @param items catalog size; every title is short, so embedding them takes seconds */
@@ -24,7 +26,28 @@ public final class InProcessServer implements AutoCloseable {
     }
     Path catalog = Files.writeString(dir.resolve("catalog.csv"), csv);
     ServerConfig defaults = ServerConfig.defaults(dir.resolve("data")).withPort(0).withCatalogFile(catalog);
-    return new InProcessServer(RecsysServer.start(defaults.withFeedback(defaults.feedback().withFsync(fsync))));
+    return new InProcessServer(
+        RecsysServer.start(defaults.withFeedback(defaults.feedback().withFsync(fsync))), dir.resolve("data"));
+  }
+
+  /**
+   * The server over the embedded goodbooks-10k catalog, learning on or off. {@code embeddingCache}
+   * (another run's {@code embeddings.bin}), if present, spares embedding the catalog again.
+   */
+  public static InProcessServer startEmbeddedCatalog(boolean learning, Path embeddingCache) throws IOException {
+    Path dataDir = Files.createTempDirectory("recsys-sim-").resolve("data");
+    Files.createDirectories(dataDir);
+    if (embeddingCache != null && Files.exists(embeddingCache)) {
+      Files.copy(embeddingCache, dataDir.resolve("embeddings.bin"));
+    }
+    ServerConfig defaults = ServerConfig.defaults(dataDir).withPort(0);
+    return new InProcessServer(
+        RecsysServer.start(defaults.withFeedback(defaults.feedback().withLearning(learning))), dataDir);
+  }
+
+  /** The data dir's embedding cache, for the next server over the same catalog. */
+  public Path embeddingCache() {
+    return dataDir.resolve("embeddings.bin");
   }
 
   public String target() {

@@ -1,6 +1,7 @@
 package io.recsys.loadtest;
 
 import io.recsys.loadtest.feedback.FeedbackBenchCommand;
+import io.recsys.loadtest.simulator.SimulateCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,13 +11,14 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "recsys-load-tests 0.1.0",
     description = "Benchmarks and load tools for the recsys server.",
-    subcommands = {FeedbackBenchCommand.class})
+    subcommands = {FeedbackBenchCommand.class, SimulateCommand.class})
 public final class LoadTestCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
     // Kafka's clients log their whole configuration at INFO; the benchmark's own lines matter here.
     System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "warn");
+    System.setProperty("java.awt.headless", "true"); // plots are drawn to files, never to a screen
     System.exit(new CommandLine(new LoadTestCli()).execute(args));
   }
 

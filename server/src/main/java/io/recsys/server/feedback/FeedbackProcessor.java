@@ -46,9 +46,15 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   /**
    * @param joinWindow how long after serving a list its reactions are joined to it
    * @param maxOpenImpressions bound of remembered lists; past it the oldest close early
+   * @param learning whether reactions move user states; off, the server is a static scorer that
+   *     still stores every reaction (and keeps disliked items out)
    */
   public record Settings(
-      Duration joinWindow, int maxOpenImpressions, RewardFunction rewards, UserStateUpdater updater) {
+      Duration joinWindow,
+      int maxOpenImpressions,
+      RewardFunction rewards,
+      UserStateUpdater updater,
+      boolean learning) {
     public Settings {
       if (joinWindow.isNegative() || joinWindow.isZero()) {
         throw new IllegalArgumentException("--join-window must be positive, got " + joinWindow);
@@ -56,7 +62,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     }
 
     public static Settings defaults() {
-      return new Settings(Duration.ofMinutes(5), 200_000, RewardFunction.defaults(), UserStateUpdater.defaults());
+      return new Settings(Duration.ofMinutes(5), 200_000, RewardFunction.defaults(), UserStateUpdater.defaults(), true);
     }
   }
 
@@ -280,6 +286,9 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     }
     float[] item = snapshot.embedding(row);
     UserStateUpdater updater = settings.updater();
+    if (!settings.learning()) {
+      return reaction.type() == FeedbackType.FEEDBACK_TYPE_DISLIKE ? updater.remember(state, reaction.itemId()) : state;
+    }
     return switch (reaction.type()) {
       case FEEDBACK_TYPE_CLICK, FEEDBACK_TYPE_LIKE, FEEDBACK_TYPE_PURCHASE -> updater.attract(state, item, 1f);
       case FEEDBACK_TYPE_DWELL -> updater.attract(state, item, settings.rewards().dwellFraction(reaction.dwellSeconds()));

@@ -28,6 +28,14 @@ public record FeedbackConfig(
         FeedbackProcessor.Settings.defaults(), SegmentedFeedbackLog.Options.defaults(), 1_024, 100_000);
   }
 
+  /** The same settings with learning (user states moved by reactions) on or off. */
+  public FeedbackConfig withLearning(boolean learning) {
+    FeedbackProcessor.Settings p = processor;
+    return new FeedbackConfig(
+        new FeedbackProcessor.Settings(p.joinWindow(), p.maxOpenImpressions(), p.rewards(), p.updater(), learning),
+        log, streamWindow, replayCapacity);
+  }
+
   public FeedbackConfig withFsync(FsyncPolicy policy) {
     SegmentedFeedbackLog.Options o = log;
     return new FeedbackConfig(

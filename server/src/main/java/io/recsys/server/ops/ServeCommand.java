@@ -60,6 +60,9 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--replay-capacity", description = "Transitions kept for the trainer (default: ${DEFAULT-VALUE}).", defaultValue = "100000")
   int replayCapacity;
 
+  @Option(names = "--learning", description = "on, or off to serve as a static scorer: feedback is stored but moves nothing (default: ${DEFAULT-VALUE}).", defaultValue = "on")
+  String learning;
+
   @Option(names = "--keep-disliked", description = "Let items a user disliked come back into their lists.")
   boolean keepDisliked;
 
@@ -85,6 +88,14 @@ public final class ServeCommand implements Callable<Integer> {
     return 0;
   }
 
+  private boolean learningOn() {
+    return switch (learning) {
+      case "on" -> true;
+      case "off" -> false;
+      default -> throw new IllegalArgumentException("--learning must be on or off, got '" + learning + "'");
+    };
+  }
+
   private FeedbackConfig feedbackConfig() {
     FeedbackConfig defaults = FeedbackConfig.defaults();
     FeedbackProcessor.Settings processor = defaults.processor();
@@ -94,7 +105,8 @@ public final class ServeCommand implements Callable<Integer> {
             Duration.ofSeconds(joinWindowSeconds),
             processor.maxOpenImpressions(),
             RewardFunction.defaults().withOverrides(rewards).withNoFeedbackReward(noFeedbackReward),
-            new UserStateUpdater(updater.attractRate(), updater.repelRate(), !keepDisliked, updater.maxDisliked()));
+            new UserStateUpdater(updater.attractRate(), updater.repelRate(), !keepDisliked, updater.maxDisliked()),
+            learningOn());
     return new FeedbackConfig(settings, defaults.log(), streamWindow, replayCapacity)
         .withFsync(FsyncPolicy.parse(fsync));
   }

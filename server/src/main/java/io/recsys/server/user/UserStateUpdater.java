@@ -60,8 +60,12 @@ public record UserStateUpdater(float attractRate, float repelRate, boolean exclu
 
   /** Repels and, when blocking is on, remembers the item as disliked. */
   public UserState block(UserState state, String itemId, float[] item) {
-    UserState repelled = repel(state, item, 1f);
-    return excludeDisliked && maxDisliked > 0 ? repelled.withDisliked(itemId, maxDisliked) : repelled;
+    return remember(repel(state, item, 1f), itemId);
+  }
+
+  /** Remembers the item as disliked (when blocking is on) without moving the vector. */
+  public UserState remember(UserState state, String itemId) {
+    return excludeDisliked && maxDisliked > 0 ? state.withDisliked(itemId, maxDisliked) : state;
   }
 
   private static float clamp(float strength) {

@@ -39,11 +39,15 @@ class FeedbackProcessorTest {
     final SegmentedFeedbackLog log;
 
     Loop() throws Exception {
+      this(true);
+    }
+
+    Loop(boolean learning) throws Exception {
       FeedbackProcessor.Settings defaults = FeedbackProcessor.Settings.defaults();
       processor =
           new FeedbackProcessor(
               () -> CATALOG, users, replay, clock,
-              new FeedbackProcessor.Settings(WINDOW, 1_000, defaults.rewards(), defaults.updater()));
+              new FeedbackProcessor.Settings(WINDOW, 1_000, defaults.rewards(), defaults.updater(), learning));
       log = SegmentedFeedbackLog.open(logDir, SegmentedFeedbackLog.Options.defaults(), processor::replay);
       processor.attach(log);
     }
@@ -149,6 +153,21 @@ class FeedbackProcessorTest {
     assertThat(late.reason()).contains("join window");
     assertThat(loop.processor.durableFeedbackEvents()).isZero();
     assertThat(loop.users.find("dave")).isEmpty();
+  }
+
+  @Test
+  void withLearningOffReactionsAreStoredButMoveNoState() throws Exception {
+    loop.close();
+    loop = new Loop(false);
+    Recommendation list = serve("gina", "item-1", "item-2");
+
+    assertThat(react(list, "gina", "item-1", FeedbackType.FEEDBACK_TYPE_CLICK).status()).isEqualTo(FeedbackResult.Status.ACCEPTED);
+    react(list, "gina", "item-2", FeedbackType.FEEDBACK_TYPE_DISLIKE);
+
+    assertThat(loop.processor.durableFeedbackEvents()).isEqualTo(2);
+    assertThat(loop.replay.size()).isEqualTo(2);
+    assertThat(loop.users.stateOf("gina").vector()).containsOnly(0f);
+    assertThat(loop.users.dislikedBy("gina")).containsExactly("item-2");
   }
 
   @Test
