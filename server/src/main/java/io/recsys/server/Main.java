@@ -1,5 +1,6 @@
 package io.recsys.server;
 
+import io.recsys.server.ops.OpeCommand;
 import io.recsys.server.ops.OpeObdCommand;
 import io.recsys.server.ops.ServeCommand;
 import picocli.CommandLine;
@@ -11,7 +12,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "recsys-server 0.1.0",
     description = "A recommendation server that learns from its users' feedback while it serves.",
-    subcommands = {ServeCommand.class, OpeObdCommand.class})
+    subcommands = {ServeCommand.class, OpeCommand.class, OpeObdCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

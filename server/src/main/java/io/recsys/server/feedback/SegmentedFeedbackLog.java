@@ -101,6 +101,31 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
     return feedbackLog;
   }
 
+  /**
+   * Reads every intact record of a log folder without opening it for writing: safe beside a
+   * running server (a record being written is simply not seen). Returns the number read.
+   */
+  public static long readAll(Path directory, Consumer<LogRecord> sink) throws IOException {
+    long records = 0;
+    for (Path segment : segments(directory)) {
+      long[] count = {0};
+      try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.READ)) {
+        RecordFrames.scan(
+            channel,
+            payload -> {
+              try {
+                sink.accept(LogRecord.parseFrom(payload));
+              } catch (InvalidProtocolBufferException e) {
+                throw new IllegalStateException(segment + ": a record passed its checksum but does not parse", e);
+              }
+              count[0]++;
+            });
+      }
+      records += count[0];
+    }
+    return records;
+  }
+
   private static List<Path> segments(Path directory) throws IOException {
     try (Stream<Path> files = Files.list(directory)) {
       return files.filter(f -> f.getFileName().toString().endsWith(SUFFIX)).sorted().toList();

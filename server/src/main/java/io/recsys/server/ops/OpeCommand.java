@@ -1,0 +1,101 @@
+package io.recsys.server.ops;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.recsys.server.evaluation.Estimate;
+import io.recsys.server.evaluation.Estimator;
+import io.recsys.server.evaluation.LogPolicies;
+import io.recsys.server.evaluation.LoggedImpressions;
+import io.recsys.server.evaluation.OffPolicyEvaluation;
+import io.recsys.server.feedback.RewardFunction;
+import io.recsys.server.feedback.SegmentedFeedbackLog;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ope}: a target policy's value estimated from the server's own feedback log (IPS, SNIPS,
+ * DM, DR with bootstrap intervals). Reads the log without locking it, so it runs beside a live
+ * server.
+ */
+@Command(
+    name = "ope",
+    mixinStandardHelpOptions = true,
+    description = "Off-policy evaluation on the server's own impressions and feedback.")
+public final class OpeCommand implements Callable<Integer> {
+  @Option(names = "--data-dir", description = "The server's data dir (default: ${DEFAULT-VALUE}).", defaultValue = "./data")
+  Path dataDir;
+
+  @Option(names = "--policy", description = "logged (on-policy check) or shuffled (each list in random order) (default: ${DEFAULT-VALUE}).", defaultValue = "logged")
+  String policy;
+
+  @Option(names = "--rewards", description = "Reward overrides as for serve, e.g. click=1,skip=0.2.", defaultValue = "")
+  String rewards;
+
+  @Option(names = "--no-feedback-reward", description = "Reward of a shown item with no reaction (default: ${DEFAULT-VALUE}).", defaultValue = "0.5")
+  float noFeedbackReward;
+
+  @Option(names = "--bootstrap", description = "Bootstrap resamples (default: ${DEFAULT-VALUE}).", defaultValue = "1000")
+  int resamples;
+
+  @Option(names = "--seed", description = "Bootstrap seed (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+  long seed;
+
+  @Option(names = "--prior-strength", description = "Decisions' worth of the reward model's prior (default: ${DEFAULT-VALUE}).", defaultValue = "20")
+  double priorStrength;
+
+  @Option(names = "--json", description = "Also write the result to this file.")
+  Path json;
+
+  @Override
+  public Integer call() throws Exception {
+    LogPolicies.Target target = LogPolicies.Target.parse(policy);
+    Path logDir = dataDir.resolve("feedback-log");
+    if (!Files.isDirectory(logDir)) {
+      throw new IllegalArgumentException("no feedback log in " + dataDir.toAbsolutePath() + " (expected " + logDir + ")");
+    }
+    LoggedImpressions logged =
+        new LoggedImpressions(RewardFunction.defaults().withOverrides(rewards).withNoFeedbackReward(noFeedbackReward));
+    long records = SegmentedFeedbackLog.readAll(logDir, logged::accept);
+    List<LoggedImpressions.Decision> decisions = logged.decisions();
+    if (decisions.isEmpty()) {
+      throw new IllegalArgumentException("the feedback log in " + logDir + " holds no impressions yet");
+    }
+    List<Estimate> estimates =
+        new OffPolicyEvaluation(resamples, 0.95, seed)
+            .evaluate(LogPolicies.samples(decisions, target, priorStrength), Estimator.IPS, Estimator.SNIPS, Estimator.DM, Estimator.DR);
+
+    JsonObject result = new JsonObject();
+    result.addProperty("policy", policy);
+    result.addProperty("log_records", records);
+    result.addProperty("decisions", decisions.size());
+    result.addProperty("logged_mean_reward", decisions.stream().mapToDouble(LoggedImpressions.Decision::reward).average().orElse(0));
+    JsonArray warnings = new JsonArray();
+    boolean deterministic = decisions.stream().allMatch(d -> d.propensity() >= 1.0);
+    if (deterministic && target != LogPolicies.Target.LOGGED) {
+      warnings.add(
+          "every logged propensity is 1 (no exploration): the target shows items where the log has none,"
+              + " so IPS and SNIPS are biased low; only DM and DR, through the reward model, cover them");
+    }
+    result.add("warnings", warnings);
+    JsonObject byEstimator = new JsonObject();
+    for (Estimate estimate : estimates) {
+      JsonObject entry = new JsonObject();
+      entry.addProperty("estimate", estimate.value());
+      entry.addProperty("ci_low", estimate.ciLow());
+      entry.addProperty("ci_high", estimate.ciHigh());
+      byEstimator.add(estimate.estimator().label(), entry);
+    }
+    result.add("estimators", byEstimator);
+    String text = new GsonBuilder().setPrettyPrinting().create().toJson(result);
+    System.out.println(text);
+    if (json != null) {
+      Files.writeString(json, text + "\n");
+    }
+    return 0;
+  }
+}
