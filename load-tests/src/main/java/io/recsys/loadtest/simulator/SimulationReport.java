@@ -32,7 +32,7 @@ final class SimulationReport {
   void writeTo(Path directory) throws IOException {
     Files.createDirectories(directory);
     JsonObject summary = summary();
-    Files.writeString(directory.resolve("summary.json"), new GsonBuilder().setPrettyPrinting().create().toJson(summary) + "\n");
+    Files.writeString(directory.resolve("summary.json"), new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(summary) + "\n");
     Files.writeString(directory.resolve("summary.md"), markdown(summary));
     plot(directory.resolve("ctr.png"));
   }
