@@ -1,15 +1,14 @@
 package io.recsys.server.model;
 
-import io.recsys.server.model.onnx.OnnxProto.AttributeProto;
+import static io.recsys.server.model.OnnxGraphs.dim;
+import static io.recsys.server.model.OnnxGraphs.externalFloat;
+import static io.recsys.server.model.OnnxGraphs.floatValue;
+import static io.recsys.server.model.OnnxGraphs.int64Value;
+import static io.recsys.server.model.OnnxGraphs.intAttribute;
+import static io.recsys.server.model.OnnxGraphs.node;
+
 import io.recsys.server.model.onnx.OnnxProto.GraphProto;
-import io.recsys.server.model.onnx.OnnxProto.ModelProto;
 import io.recsys.server.model.onnx.OnnxProto.NodeProto;
-import io.recsys.server.model.onnx.OnnxProto.OperatorSetIdProto;
-import io.recsys.server.model.onnx.OnnxProto.StringStringEntryProto;
-import io.recsys.server.model.onnx.OnnxProto.TensorProto;
-import io.recsys.server.model.onnx.OnnxProto.TensorShapeProto;
-import io.recsys.server.model.onnx.OnnxProto.TypeProto;
-import io.recsys.server.model.onnx.OnnxProto.ValueInfoProto;
 
 /**
  * The retrieval graph we export ourselves: {@code scores = U · M + b}, then {@code TopK} inside
@@ -34,114 +33,41 @@ public final class RetrievalGraph {
   /** Output: catalog row of each of those scores, int64 {@code [B, k]}. */
   public static final String TOP_INDICES = "top_indices";
 
-  static final int IR_VERSION = 8;
-  static final int OPSET = 17;
-
   private RetrievalGraph() {}
 
   /** Serialized ONNX model for a catalog of {@code items} rows of dimension {@code dim}. */
-  public static byte[] export(int dim, int items) {
-    if (dim <= 0 || items <= 0) {
-      throw new IllegalArgumentException("dim and items must be positive, got " + dim + ", " + items);
+  public static byte[] export(int dimension, int items) {
+    if (dimension <= 0 || items <= 0) {
+      throw new IllegalArgumentException("dim and items must be positive, got " + dimension + ", " + items);
     }
     GraphProto graph =
         GraphProto.newBuilder()
             .setName("recsys_retrieval")
-            .addInput(floatInput(USER_VECTORS, "B", dim))
-            .addInput(int64Input(K, 1))
-            .addInitializer(externalFloat(ITEM_MATRIX, dim, items))
+            .addInput(floatValue(USER_VECTORS, dim("B"), dim(dimension)))
+            .addInput(int64Value(K, dim(1)))
+            .addInitializer(externalFloat(ITEM_MATRIX, dimension, items))
             .addInitializer(externalFloat(ITEM_BIAS, items))
             .addNode(node("MatMul", "user_item_dot", USER_VECTORS, ITEM_MATRIX))
             .addNode(node("Add", "scores", "user_item_dot", ITEM_BIAS))
-            .addNode(
-                NodeProto.newBuilder()
-                    .setOpType("TopK")
-                    .setName("top_k")
-                    .addInput("scores")
-                    .addInput(K)
-                    .addOutput(TOP_SCORES)
-                    .addOutput(TOP_INDICES)
-                    .addAttribute(intAttribute("axis", -1))
-                    .addAttribute(intAttribute("largest", 1))
-                    .addAttribute(intAttribute("sorted", 1)))
-            .addOutput(floatOutput(TOP_SCORES))
-            .addOutput(int64Output(TOP_INDICES))
+            .addNode(topK("scores", K, TOP_SCORES, TOP_INDICES))
+            .addOutput(floatValue(TOP_SCORES, dim("B"), dim("k")))
+            .addOutput(int64Value(TOP_INDICES, dim("B"), dim("k")))
             .build();
-    return ModelProto.newBuilder()
-        .setIrVersion(IR_VERSION)
-        .setProducerName("recsys")
-        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
-        .setGraph(graph)
-        .build()
-        .toByteArray();
+    return OnnxGraphs.model(graph);
   }
 
-  private static NodeProto node(String op, String output, String... inputs) {
-    NodeProto.Builder node = NodeProto.newBuilder().setOpType(op).setName(output).addOutput(output);
-    for (String input : inputs) {
-      node.addInput(input);
-    }
-    return node.build();
-  }
-
-  private static AttributeProto intAttribute(String name, long value) {
-    return AttributeProto.newBuilder()
-        .setName(name)
-        .setType(AttributeProto.AttributeType.INT)
-        .setI(value)
-        .build();
-  }
-
-  /** Declares a float initializer whose data the session receives from us, not from the file. */
-  private static TensorProto externalFloat(String name, long... dims) {
-    TensorProto.Builder tensor =
-        TensorProto.newBuilder()
-            .setName(name)
-            .setDataType(TensorProto.DataType.FLOAT_VALUE)
-            .setDataLocation(TensorProto.DataLocation.EXTERNAL)
-            .addExternalData(StringStringEntryProto.newBuilder().setKey("location").setValue(name));
-    for (long dim : dims) {
-      tensor.addDims(dim);
-    }
-    return tensor.build();
-  }
-
-  private static ValueInfoProto floatInput(String name, String batchDim, int width) {
-    return valueInfo(name, TensorProto.DataType.FLOAT_VALUE, dimParam(batchDim), dimValue(width));
-  }
-
-  private static ValueInfoProto int64Input(String name, int length) {
-    return valueInfo(name, TensorProto.DataType.INT64_VALUE, dimValue(length));
-  }
-
-  private static ValueInfoProto floatOutput(String name) {
-    return valueInfo(name, TensorProto.DataType.FLOAT_VALUE, dimParam("B"), dimParam("k"));
-  }
-
-  private static ValueInfoProto int64Output(String name) {
-    return valueInfo(name, TensorProto.DataType.INT64_VALUE, dimParam("B"), dimParam("k"));
-  }
-
-  private static TensorShapeProto.Dimension dimParam(String name) {
-    return TensorShapeProto.Dimension.newBuilder().setDimParam(name).build();
-  }
-
-  private static TensorShapeProto.Dimension dimValue(long value) {
-    return TensorShapeProto.Dimension.newBuilder().setDimValue(value).build();
-  }
-
-  private static ValueInfoProto valueInfo(
-      String name, int elementType, TensorShapeProto.Dimension... dims) {
-    TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
-    for (TensorShapeProto.Dimension dim : dims) {
-      shape.addDim(dim);
-    }
-    return ValueInfoProto.newBuilder()
-        .setName(name)
-        .setType(
-            TypeProto.newBuilder()
-                .setTensorType(
-                    TypeProto.Tensor.newBuilder().setElemType(elementType).setShape(shape)))
+  /** The k largest along the last axis, sorted, best first. */
+  static NodeProto topK(String input, String k, String values, String indices) {
+    return NodeProto.newBuilder()
+        .setOpType("TopK")
+        .setName("top_k_" + input)
+        .addInput(input)
+        .addInput(k)
+        .addOutput(values)
+        .addOutput(indices)
+        .addAttribute(intAttribute("axis", -1))
+        .addAttribute(intAttribute("largest", 1))
+        .addAttribute(intAttribute("sorted", 1))
         .build();
   }
 }

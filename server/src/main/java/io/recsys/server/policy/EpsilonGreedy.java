@@ -1,0 +1,49 @@
+package io.recsys.server.policy;
+
+import java.util.random.RandomGenerator;
+
+/**
+ * Epsilon-greedy per position: with probability {@code epsilon} a uniformly random remaining
+ * candidate, otherwise the best remaining one. The best remaining candidate is shown with
+ * probability {@code 1 - epsilon + epsilon / remaining}, any other with {@code epsilon /
+ * remaining}.
+ */
+public record EpsilonGreedy(double epsilon) implements Exploration {
+  public EpsilonGreedy {
+    if (!(epsilon >= 0 && epsilon <= 1)) {
+      throw new IllegalArgumentException("epsilon must be in [0, 1], got " + epsilon);
+    }
+  }
+
+  @Override
+  public Slate choose(float[] scores, int k, RandomGenerator random) {
+    int n = scores.length;
+    int length = Math.min(k, n);
+    boolean[] taken = new boolean[n];
+    int[] picks = new int[length];
+    float[] propensities = new float[length];
+    for (int position = 0; position < length; position++) {
+      int remaining = n - position;
+      int best = -1;
+      for (int c = 0; c < n; c++) {
+        if (!taken[c] && (best < 0 || scores[c] > scores[best])) {
+          best = c;
+        }
+      }
+      int pick = best;
+      if (epsilon > 0 && random.nextDouble() < epsilon) {
+        int skip = random.nextInt(remaining);
+        for (int c = 0; c < n; c++) {
+          if (!taken[c] && skip-- == 0) {
+            pick = c;
+            break;
+          }
+        }
+      }
+      taken[pick] = true;
+      picks[position] = pick;
+      propensities[position] = (float) ((pick == best ? 1 - epsilon : 0) + epsilon / remaining);
+    }
+    return new Slate(picks, propensities);
+  }
+}

@@ -1,0 +1,35 @@
+package io.recsys.server.policy;
+
+import java.util.Locale;
+import java.util.random.RandomGenerator;
+
+/**
+ * How a ranked list is drawn from candidate scores, position by position, with the exact
+ * probability of every shown item at its position given the items above it: the propensity that
+ * off-policy evaluation divides by.
+ */
+public interface Exploration {
+  /** The chosen candidates in list order, with the probability each was chosen where it stands. */
+  record Slate(int[] picks, float[] propensities) {}
+
+  /** Draws {@code min(k, scores.length)} distinct candidates. */
+  Slate choose(float[] scores, int k, RandomGenerator random);
+
+  /** Always the best remaining: propensity 1 everywhere. */
+  Exploration GREEDY = new EpsilonGreedy(0);
+
+  /** {@code greedy}, {@code epsilon:0.1} or {@code softmax:0.5} (the temperature). */
+  static Exploration parse(String spec) {
+    String[] parts = spec.strip().toLowerCase(Locale.ROOT).split(":", 2);
+    try {
+      return switch (parts[0]) {
+        case "greedy" -> GREEDY;
+        case "epsilon" -> new EpsilonGreedy(Double.parseDouble(parts[1]));
+        case "softmax" -> new SoftmaxExploration(Double.parseDouble(parts[1]));
+        default -> throw new IllegalArgumentException("unknown exploration '" + spec + "'");
+      };
+    } catch (ArrayIndexOutOfBoundsException | NumberFormatException e) {
+      throw new IllegalArgumentException("exploration is greedy, epsilon:<0..1> or softmax:<temperature>, got '" + spec + "'");
+    }
+  }
+}

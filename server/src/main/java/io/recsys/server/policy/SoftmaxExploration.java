@@ -1,0 +1,53 @@
+package io.recsys.server.policy;
+
+import java.util.random.RandomGenerator;
+
+/**
+ * Softmax per position (Plackett-Luce): a remaining candidate is drawn with probability
+ * proportional to {@code exp(score / temperature)}. Lower temperature, greedier lists.
+ */
+public record SoftmaxExploration(double temperature) implements Exploration {
+  public SoftmaxExploration {
+    if (!(temperature > 0) || Double.isInfinite(temperature)) {
+      throw new IllegalArgumentException("softmax temperature must be a finite number > 0, got " + temperature);
+    }
+  }
+
+  @Override
+  public Slate choose(float[] scores, int k, RandomGenerator random) {
+    int n = scores.length;
+    int length = Math.min(k, n);
+    double max = Double.NEGATIVE_INFINITY;
+    for (float score : scores) {
+      max = Math.max(max, score);
+    }
+    double[] weights = new double[n];
+    for (int c = 0; c < n; c++) {
+      weights[c] = Math.exp((scores[c] - max) / temperature); // shifted: no overflow
+    }
+    int[] picks = new int[length];
+    float[] propensities = new float[length];
+    for (int position = 0; position < length; position++) {
+      double total = 0;
+      for (double weight : weights) {
+        total += weight;
+      }
+      double u = random.nextDouble() * total;
+      int pick = -1;
+      for (int c = 0; c < n; c++) {
+        if (weights[c] > 0) {
+          pick = c;
+          u -= weights[c];
+          if (u < 0) {
+            break;
+          }
+        }
+      }
+      picks[position] = pick;
+      // Never exactly 0: a shown item had some chance, and evaluation divides by it.
+      propensities[position] = (float) Math.max(weights[pick] / total, Float.MIN_NORMAL);
+      weights[pick] = 0;
+    }
+    return new Slate(picks, propensities);
+  }
+}

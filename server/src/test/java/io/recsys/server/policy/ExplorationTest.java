@@ -1,0 +1,80 @@
+package io.recsys.server.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** Reported propensities are the frequencies the draws really have. */
+class ExplorationTest {
+  private static final float[] SCORES = {0.2f, 1.5f, -0.3f, 0.9f, 0.4f};
+  private static final int DRAWS = 200_000;
+
+  @Test
+  void epsilonGreedyPropensitiesMatchEmpiricalFrequencies() {
+    assertPropensitiesMatchFrequencies(new EpsilonGreedy(0.3));
+  }
+
+  @Test
+  void softmaxPropensitiesMatchEmpiricalFrequencies() {
+    assertPropensitiesMatchFrequencies(new SoftmaxExploration(0.5));
+  }
+
+  @Test
+  void greedyIsTheSortedListWithPropensityOne() {
+    Exploration.Slate slate = Exploration.GREEDY.choose(SCORES, 3, new SplittableRandom(1));
+
+    assertThat(slate.picks()).containsExactly(1, 3, 4);
+    assertThat(slate.propensities()).containsOnly(1f);
+  }
+
+  @Test
+  void specificationsAreParsedAndChecked() {
+    assertThat(Exploration.parse("epsilon:0.1")).isEqualTo(new EpsilonGreedy(0.1));
+    assertThat(Exploration.parse("softmax:2")).isEqualTo(new SoftmaxExploration(2));
+    assertThatThrownBy(() -> Exploration.parse("epsilon:2")).hasMessageContaining("epsilon must be in [0, 1]");
+    assertThatThrownBy(() -> Exploration.parse("boltzmann")).hasMessageContaining("unknown exploration");
+  }
+
+  /**
+   * Position 0: how often each candidate comes first. Position 1: how often each comes second
+   * given the first. Both must agree with the reported propensity within 4.5 standard errors.
+   */
+  private static void assertPropensitiesMatchFrequencies(Exploration exploration) {
+    SplittableRandom random = new SplittableRandom(42);
+    Map<String, int[]> counts = new HashMap<>(); // key -> {times, total given the condition}
+    Map<String, Float> reported = new HashMap<>();
+    int[] firstCounts = new int[SCORES.length];
+    for (int draw = 0; draw < DRAWS; draw++) {
+      Exploration.Slate slate = exploration.choose(SCORES, 3, random);
+      int first = slate.picks()[0];
+      firstCounts[first]++;
+      reported.put("0:" + first, slate.propensities()[0]);
+      String second = "1:" + first + ">" + slate.picks()[1];
+      counts.computeIfAbsent(second, key -> new int[1])[0]++;
+      reported.put(second, slate.propensities()[1]);
+      for (float p : slate.propensities()) {
+        assertThat(p).isGreaterThan(0f).isLessThanOrEqualTo(1f);
+      }
+    }
+    for (int c = 0; c < SCORES.length; c++) {
+      assertClose(firstCounts[c], DRAWS, reported.get("0:" + c));
+    }
+    for (Map.Entry<String, int[]> entry : counts.entrySet()) {
+      int first = Integer.parseInt(entry.getKey().substring(2, entry.getKey().indexOf('>')));
+      assertClose(entry.getValue()[0], firstCounts[first], reported.get(entry.getKey()));
+    }
+  }
+
+  private static void assertClose(int times, int trials, Float propensity) {
+    if (propensity == null) {
+      return; // never drawn: its probability was too small to show up, nothing to compare
+    }
+    double frequency = times / (double) trials;
+    double standardError = Math.sqrt(propensity * (1 - propensity) / trials);
+    assertThat(frequency).isCloseTo(propensity, org.assertj.core.api.Assertions.within(4.5 * standardError + 1e-9));
+  }
+}
