@@ -135,7 +135,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     }
     Impression impression =
         new Impression(
-            recommendation.eventId(), recommendation.userId(), items, propensities,
+            recommendation.eventId(), recommendation.userId(), items, recommendation.candidates(), propensities,
             recommendation.modelVersion(), now, state);
     open.add(impression).forEach(evicted -> close(evicted, now));
     ImpressionRecord.Builder record =
@@ -143,6 +143,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
             .setEventId(impression.eventId)
             .setUserId(impression.userId)
             .addAllItemIds(items)
+            .addAllCandidateIds(impression.candidates)
             .setModelVersion(impression.modelVersion)
             .setUserState(state);
     for (float propensity : propensities) {
@@ -272,7 +273,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
             reaction.itemId(),
             settings.rewards().rewardOf(reaction.type(), reaction.dwellSeconds()),
             StateCodec.encode(next.vectorView()),
-            impression.items,
+            impression.candidates,
             impression.propensities[position],
             impression.modelVersion,
             timeMicros));
@@ -331,7 +332,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
               impression.items.get(position),
               settings.rewards().noFeedbackReward(),
               next,
-              impression.items,
+              impression.candidates,
               impression.propensities[position],
               impression.modelVersion,
               timeMicros));
@@ -363,7 +364,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     }
     Impression impression =
         new Impression(
-            record.getEventId(), record.getUserId(), record.getItemIdsList(), propensities,
+            record.getEventId(), record.getUserId(), record.getItemIdsList(), record.getCandidateIdsList(), propensities,
             record.getModelVersion(), time, record.getUserState());
     open.add(impression).forEach(evicted -> close(evicted, time));
     // The state logged with the list is the truth at that moment: resynchronise to it.

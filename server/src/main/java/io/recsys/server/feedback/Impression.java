@@ -14,6 +14,8 @@ final class Impression {
   final String eventId;
   final String userId;
   final List<String> items;
+  /** The retrieval candidates the list was drawn from: the actions a policy could have taken. */
+  final List<String> candidates;
   final float[] propensities;
   final String modelVersion;
   final long timeMicros;
@@ -28,6 +30,7 @@ final class Impression {
       String eventId,
       String userId,
       List<String> items,
+      List<String> candidates,
       float[] propensities,
       String modelVersion,
       long timeMicros,
@@ -35,6 +38,7 @@ final class Impression {
     this.eventId = eventId;
     this.userId = userId;
     this.items = List.copyOf(items);
+    this.candidates = candidates.isEmpty() ? this.items : List.copyOf(candidates);
     this.propensities = propensities;
     this.modelVersion = modelVersion;
     this.timeMicros = timeMicros;

@@ -4,9 +4,10 @@ import io.recsys.server.feedback.log.QuantizedVector;
 import java.util.List;
 
 /**
- * One learning example: in {@code state} the policy showed {@code itemId} (among {@code
- * candidates}, with probability {@code propensity}, ranked by {@code modelVersion}), the user's
- * reaction earned {@code reward} and moved the state to {@code nextState}.
+ * One learning example: in {@code state} the policy showed {@code itemId} (drawn from the
+ * retrieval {@code candidates}, with probability {@code propensity} at its position, ranked by
+ * {@code modelVersion}), the user's reaction earned {@code reward} and moved the state to {@code
+ * nextState}.
  */
 public record Transition(
     QuantizedVector state,

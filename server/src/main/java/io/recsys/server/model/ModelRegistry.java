@@ -2,96 +2,132 @@ package io.recsys.server.model;
 
 import io.recsys.server.catalog.CatalogSnapshot;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Holds the live model and swaps it atomically. A request leases the model it started with and
- * keeps it until it is done, so a swap neither fails nor blocks an in-flight call; the old session
- * closes after its last lease is returned.
+ * Holds the live {@link ServingModel} and swaps it atomically: a new catalog swaps the retrieval
+ * stage, a new learned version swaps the Q-network. A request leases the model it started with and
+ * keeps it until it is done, so a swap neither fails nor blocks an in-flight call; a replaced
+ * session closes after its last lease is returned.
  */
 public final class ModelRegistry implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ModelRegistry.class);
 
-  /** The content baseline: item tower = MiniLM embeddings, plus the popularity prior. */
+  /** The content baseline: item tower = MiniLM embeddings, plus the popularity prior, no re-ranker. */
   static final String BASELINE_VERSION = "v1";
 
   private final OnnxRuntime runtime;
   private final float popularityWeight;
-  private final ModelVersionInfo baseline;
-  private final AtomicReference<RetrievalModel> live = new AtomicReference<>();
+  private final AtomicReference<ServingModel> live = new AtomicReference<>();
+  private final Object swaps = new Object();
 
   public ModelRegistry(OnnxRuntime runtime, float popularityWeight, CatalogSnapshot catalog) {
     this.runtime = runtime;
     this.popularityWeight = popularityWeight;
-    this.baseline =
+    ModelVersionInfo baseline =
         new ModelVersionInfo(
             BASELINE_VERSION,
             ModelVersionInfo.State.LIVE,
             Instant.now(),
             "content baseline: MiniLM item embeddings, popularity prior x " + popularityWeight);
-    live.set(buildFor(catalog));
+    live.set(new ServingModel(buildFor(catalog), null, baseline));
+  }
+
+  public OnnxRuntime runtime() {
+    return runtime;
   }
 
   /** Leases the live model; close the lease when the call is done. */
-  public RetrievalModel.Lease acquire() {
+  public ServingModel.Lease acquire() {
     while (true) {
-      RetrievalModel model = live.get();
+      ServingModel model = live.get();
       if (model == null) {
         throw new IllegalStateException("the model registry is closed");
       }
       if (model.tryAcquire()) {
-        return new RetrievalModel.Lease(model);
+        return new ServingModel.Lease(model);
       }
-      // Lost a race with a swap that already closed this model: the next read sees its successor.
+      // Lost a race with a swap that already released this model: the next read sees its successor.
     }
   }
 
-  /** Builds, but does not publish, the live weights over another catalog snapshot. */
+  /** Builds, but does not publish, a retrieval stage over another catalog snapshot. */
   public RetrievalModel buildFor(CatalogSnapshot catalog) {
     long start = System.nanoTime();
-    RetrievalModel model = RetrievalModel.create(runtime, baseline.version(), catalog, popularityWeight);
+    RetrievalModel model = RetrievalModel.create(runtime, "catalog-v" + catalog.version(), catalog, popularityWeight);
     log.info(
-        "Built retrieval session {} over catalog v{} ({} items x {} dims) on {} in {} ms",
-        model.version(),
-        catalog.version(),
-        catalog.size(),
-        catalog.dimension(),
-        runtime.deviceName(),
+        "Built retrieval session over catalog v{} ({} items x {} dims) on {} in {} ms",
+        catalog.version(), catalog.size(), catalog.dimension(), runtime.deviceName(),
         (System.nanoTime() - start) / 1_000_000);
     return model;
   }
 
-  /** Makes {@code next} live; the previous model closes once its last lease is returned. */
+  /** Makes {@code next} the retrieval stage; the re-ranker and version stay. */
   public void publish(RetrievalModel next) {
-    RetrievalModel previous = live.getAndSet(next);
-    if (previous == null) {
-      live.set(null);
-      next.retire();
-      throw new IllegalStateException("the model registry is closed");
+    synchronized (swaps) {
+      ServingModel current = live.get();
+      if (current == null) {
+        next.retire();
+        throw new IllegalStateException("the model registry is closed");
+      }
+      QNetworkModel ranker = current.ranker();
+      if (ranker != null && !ranker.retain()) {
+        throw new IllegalStateException("the live re-ranker was closed under the registry");
+      }
+      live.set(new ServingModel(next, ranker, current.version()));
+      current.release();
     }
-    previous.retire();
+  }
+
+  /** Makes {@code ranker} the re-ranker under {@code version}; the retrieval stage stays. */
+  public void publish(QNetworkModel ranker, ModelVersionInfo version) {
+    synchronized (swaps) {
+      ServingModel current = live.get();
+      if (current == null) {
+        ranker.close();
+        throw new IllegalStateException("the model registry is closed");
+      }
+      if (!current.retrieval().retain()) {
+        throw new IllegalStateException("the live retrieval stage was closed under the registry");
+      }
+      live.set(new ServingModel(current.retrieval(), ranker, version));
+      current.release();
+      log.info("Model {} is live ({})", version.version(), version.description());
+    }
   }
 
   /** The version live now. */
   public String liveVersion() {
-    RetrievalModel model = live.get();
-    return model == null ? "" : model.version();
+    ServingModel model = live.get();
+    return model == null ? "" : model.version().version();
   }
 
-  /** All versions, newest first. */
+  /** The live version's description. */
+  public ModelVersionInfo liveVersionInfo() {
+    ServingModel model = live.get();
+    if (model == null) {
+      throw new IllegalStateException("the model registry is closed");
+    }
+    return model.version();
+  }
+
+  /** The baseline and the live version, newest first (the learning side keeps the full history). */
   public List<ModelVersionInfo> versions() {
-    return List.of(baseline);
+    List<ModelVersionInfo> versions = new ArrayList<>();
+    versions.add(liveVersionInfo());
+    return versions;
   }
 
-  /** Stops serving; the live session closes once in-flight calls return their leases. */
+  /** Stops serving; the live sessions close once in-flight calls return their leases. */
   @Override
   public void close() {
-    RetrievalModel model = live.getAndSet(null);
+    ServingModel model = live.getAndSet(null);
     if (model != null) {
-      model.retire();
+      model.release();
     }
   }
 }

@@ -66,6 +66,19 @@ public final class QNetworkModel implements AutoCloseable {
     }
   }
 
+  boolean retain() {
+    return session.tryAcquire();
+  }
+
+  void release() {
+    session.release();
+  }
+
+  boolean isClosed() {
+    return session.isClosed();
+  }
+
+  /** Gives up the creator's reference (for a model that was never published). */
   @Override
   public void close() {
     session.release();

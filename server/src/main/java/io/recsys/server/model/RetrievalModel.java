@@ -9,9 +9,9 @@ import java.nio.LongBuffer;
 import java.util.Map;
 
 /**
- * One servable model: a catalog snapshot, the weights version that scores it, and the ONNX session
- * of the retrieval graph over them. Immutable; a change makes a new instance. Used through a
- * {@link Lease} so a swap never closes the session under a running call.
+ * The retrieval stage over one catalog snapshot: the ONNX session of the retrieval graph with the
+ * snapshot's embeddings as item matrix. Immutable; a catalog change makes a new instance. Used
+ * through a {@link ServingModel} lease so a swap never closes the session under a running call.
  */
 public final class RetrievalModel {
   private final String version;
@@ -125,38 +125,22 @@ public final class RetrievalModel {
     }
   }
 
-  boolean tryAcquire() {
+  /** One more reference for a holder that shares this model; false once it is closed. */
+  boolean retain() {
     return session.tryAcquire();
   }
 
-  /** Gives up the creator's reference; the session closes once no lease is left. */
+  /** Gives a reference back; the session closes with the last one. */
+  void release() {
+    session.release();
+  }
+
+  /** Gives up the creator's reference. */
   void retire() {
     session.release();
   }
 
   boolean isClosed() {
     return session.isClosed();
-  }
-
-  /** A hold on a model for the length of one call. */
-  public static final class Lease implements AutoCloseable {
-    private final RetrievalModel model;
-    private boolean released;
-
-    Lease(RetrievalModel model) {
-      this.model = model;
-    }
-
-    public RetrievalModel model() {
-      return model;
-    }
-
-    @Override
-    public void close() {
-      if (!released) {
-        released = true;
-        model.session.release();
-      }
-    }
   }
 }

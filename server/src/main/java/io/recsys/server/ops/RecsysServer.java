@@ -118,7 +118,8 @@ public final class RecsysServer {
       joinWindows.scheduleWithFixedDelay(feedback::expireJoinWindows, 1, 1, TimeUnit.SECONDS);
       resources.push(joinWindows::shutdownNow);
 
-      Recommender recommender = new Recommender(models, users, new EventIds(), feedback);
+      Recommender recommender =
+          new Recommender(models, users, new EventIds(), feedback, config.exploration(), config.candidates());
       CatalogUpdater updater = new CatalogUpdater(catalog, models);
 
       HealthStatusManager health = new HealthStatusManager();

@@ -4,6 +4,7 @@ import io.recsys.server.feedback.FeedbackProcessor;
 import io.recsys.server.feedback.FsyncPolicy;
 import io.recsys.server.feedback.RewardFunction;
 import io.recsys.server.model.OnnxRuntime;
+import io.recsys.server.policy.Exploration;
 import io.recsys.server.user.UserStateUpdater;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,6 +64,12 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--learning", description = "on, or off to serve as a static scorer: feedback is stored but moves nothing (default: ${DEFAULT-VALUE}).", defaultValue = "on")
   String learning;
 
+  @Option(names = "--exploration", description = "greedy, epsilon:<p> or softmax:<temperature> (default: ${DEFAULT-VALUE}).", defaultValue = "epsilon:0.05")
+  String exploration;
+
+  @Option(names = "--candidates", description = "Retrieval candidates each list is drawn from (default: ${DEFAULT-VALUE}).", defaultValue = "100")
+  int candidates;
+
   @Option(names = "--keep-disliked", description = "Let items a user disliked come back into their lists.")
   boolean keepDisliked;
 
@@ -79,7 +86,9 @@ public final class ServeCommand implements Callable<Integer> {
             maxCachedUsers,
             popularityWeight,
             Duration.ofSeconds(drainSeconds),
-            feedbackConfig());
+            feedbackConfig(),
+            Exploration.parse(exploration),
+            candidates);
     RecsysServer server = RecsysServer.start(config);
     TerminationSignals.onTermination(server::stop);
     // Other ways out (System.exit elsewhere, SIGHUP) still release files and sessions.

@@ -1,6 +1,8 @@
 package io.recsys.server.ops;
 
 import io.recsys.server.model.OnnxRuntime;
+import io.recsys.server.policy.EpsilonGreedy;
+import io.recsys.server.policy.Exploration;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -18,6 +20,8 @@ import java.util.Optional;
  * @param popularityWeight weight of the popularity prior in every score
  * @param drainTimeout how long shutdown waits for in-flight calls
  * @param feedback the feedback loop's settings
+ * @param exploration how lists are drawn from candidate scores (and so their propensities)
+ * @param candidates retrieval candidates each list is drawn from
  */
 public record ServerConfig(
     int port,
@@ -28,7 +32,9 @@ public record ServerConfig(
     long maxCachedUsers,
     float popularityWeight,
     Duration drainTimeout,
-    FeedbackConfig feedback) {
+    FeedbackConfig feedback,
+    Exploration exploration,
+    int candidates) {
 
   public static final int DEFAULT_PORT = 50051;
 
@@ -46,6 +52,9 @@ public record ServerConfig(
       throw new IllegalArgumentException(
           "--popularity-weight must be a finite number >= 0, got " + popularityWeight);
     }
+    if (candidates < 1 || candidates > 10_000) {
+      throw new IllegalArgumentException("--candidates must be in [1, 10000], got " + candidates);
+    }
     if (drainTimeout.isNegative()) {
       throw new IllegalArgumentException("--drain-timeout must not be negative, got " + drainTimeout);
     }
@@ -62,21 +71,28 @@ public record ServerConfig(
         200_000,
         0.1f,
         Duration.ofSeconds(20),
-        FeedbackConfig.defaults());
+        FeedbackConfig.defaults(),
+        new EpsilonGreedy(0.05),
+        100);
   }
 
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(
-        newPort, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback);
+        newPort, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates);
   }
 
   public ServerConfig withCatalogFile(Path file) {
     return new ServerConfig(
-        port, dataDir, Optional.of(file), device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback);
+        port, dataDir, Optional.of(file), device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates);
+  }
+
+  public ServerConfig withExploration(Exploration newExploration) {
+    return new ServerConfig(
+        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, newExploration, candidates);
   }
 
   public ServerConfig withFeedback(FeedbackConfig newFeedback) {
     return new ServerConfig(
-        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, newFeedback);
+        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, newFeedback, exploration, candidates);
   }
 }

@@ -2,71 +2,148 @@ package io.recsys.server.policy;
 
 import io.recsys.server.catalog.CatalogSnapshot;
 import io.recsys.server.model.ModelRegistry;
+import io.recsys.server.model.QNetworkModel;
 import io.recsys.server.model.RetrievalModel;
+import io.recsys.server.model.ServingModel;
 import io.recsys.server.model.TopK;
 import io.recsys.server.user.UserStateStore;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The serving policy: user states in, ranked lists out. Scores a whole batch of users in one
- * retrieval call, drops excluded items and the items each user disliked, names every list with an
- * event id, the model version and each item's propensity, and reports it as an impression so
- * feedback can be joined to it. Deterministic for now (propensity 1).
+ * The serving policy: user states in, ranked lists out. One retrieval call for the whole batch
+ * finds each user's candidates (minus excluded and disliked items); once a learned version is
+ * live, one Q-network call scores every candidate of the batch; then each list is drawn from the
+ * scores by the exploration policy, which also gives every shown item its exact propensity. Each
+ * list is named with an event id and the model version, and reported as an impression so
+ * feedback can be joined to it.
  */
 public final class Recommender {
   private final ModelRegistry models;
   private final UserStateStore users;
   private final EventIds eventIds;
   private final ImpressionListener impressions;
+  private final Exploration exploration;
+  private final int candidates;
 
+  /**
+   * @param candidates how many retrieval candidates each list is drawn from (at least k are used)
+   */
   public Recommender(
-      ModelRegistry models, UserStateStore users, EventIds eventIds, ImpressionListener impressions) {
+      ModelRegistry models,
+      UserStateStore users,
+      EventIds eventIds,
+      ImpressionListener impressions,
+      Exploration exploration,
+      int candidates) {
+    if (candidates < 1) {
+      throw new IllegalArgumentException("--candidates must be >= 1, got " + candidates);
+    }
     this.models = models;
     this.users = users;
     this.eventIds = eventIds;
     this.impressions = impressions;
+    this.exploration = exploration;
+    this.candidates = candidates;
   }
 
   /** One recommendation per query, in order, all from the same model version. */
   public List<Recommendation> recommend(List<RecommendQuery> queries) {
-    try (RetrievalModel.Lease lease = models.acquire()) {
-      RetrievalModel model = lease.model();
-      CatalogSnapshot catalog = model.catalog();
-      int dim = model.dimension();
-      float[] states = new float[queries.size() * dim];
-      List<Set<Integer>> excludedRows = new ArrayList<>(queries.size());
+    try (ServingModel.Lease lease = models.acquire()) {
+      ServingModel model = lease.model();
+      RetrievalModel retrieval = model.retrieval();
+      CatalogSnapshot catalog = retrieval.catalog();
+      int dim = retrieval.dimension();
+      int users = queries.size();
+      float[] states = new float[users * dim];
+      List<Set<Integer>> excludedRows = new ArrayList<>(users);
       int fetch = 0;
-      for (int q = 0; q < queries.size(); q++) {
+      for (int q = 0; q < users; q++) {
         RecommendQuery query = queries.get(q);
-        users.copyStateInto(query.userId(), states, q * dim);
+        this.users.copyStateInto(query.userId(), states, q * dim);
         Set<Integer> rows = new HashSet<>();
         addRows(catalog, query.excludedItemIds(), rows);
-        addRows(catalog, users.dislikedBy(query.userId()), rows);
+        addRows(catalog, this.users.dislikedBy(query.userId()), rows);
         excludedRows.add(rows);
-        // Asking for k + |excluded| guarantees k survivors even if every excluded item ranks high.
-        fetch = Math.max(fetch, query.k() + rows.size());
+        // k + |excluded| candidates guarantee k survivors even if every excluded item ranks high.
+        fetch = Math.max(fetch, Math.max(candidates, query.k()) + rows.size());
       }
-      TopK top = model.topK(states, queries.size(), fetch);
-      List<Recommendation> results = new ArrayList<>(queries.size());
-      for (int q = 0; q < queries.size(); q++) {
-        RecommendQuery query = queries.get(q);
-        List<ScoredItem> items = new ArrayList<>(query.k());
-        for (int rank = 0; rank < top.k() && items.size() < query.k(); rank++) {
+      TopK top = retrieval.topK(states, users, fetch);
+      List<int[]> candidateRows = new ArrayList<>(users);
+      List<float[]> scores = new ArrayList<>(users);
+      for (int q = 0; q < users; q++) {
+        int wanted = Math.max(candidates, queries.get(q).k());
+        int[] rows = new int[Math.min(wanted, top.k())];
+        float[] rowScores = new float[rows.length];
+        int kept = 0;
+        for (int rank = 0; rank < top.k() && kept < rows.length; rank++) {
           int row = top.row(q, rank);
           if (!excludedRows.get(q).contains(row)) {
-            items.add(new ScoredItem(catalog.item(row).id(), top.score(q, rank), 1f, items.size()));
+            rowScores[kept] = top.score(q, rank);
+            rows[kept++] = row;
           }
+        }
+        candidateRows.add(java.util.Arrays.copyOf(rows, kept));
+        scores.add(java.util.Arrays.copyOf(rowScores, kept));
+      }
+      if (model.ranker() != null) {
+        rerank(model.ranker(), catalog, states, dim, candidateRows, scores);
+      }
+      List<Recommendation> results = new ArrayList<>(users);
+      for (int q = 0; q < users; q++) {
+        RecommendQuery query = queries.get(q);
+        int[] rows = candidateRows.get(q);
+        float[] userScores = scores.get(q);
+        Exploration.Slate slate = exploration.choose(userScores, query.k(), ThreadLocalRandom.current());
+        List<ScoredItem> items = new ArrayList<>(slate.picks().length);
+        for (int position = 0; position < slate.picks().length; position++) {
+          int pick = slate.picks()[position];
+          items.add(new ScoredItem(catalog.item(rows[pick]).id(), userScores[pick], slate.propensities()[position], position));
+        }
+        List<String> candidateIds = new ArrayList<>(rows.length);
+        for (int row : rows) {
+          candidateIds.add(catalog.item(row).id());
         }
         Recommendation recommendation =
             new Recommendation(
-                eventIds.next(), query.userId(), List.copyOf(items), model.version(), catalog.version());
+                eventIds.next(), query.userId(), List.copyOf(items), model.version().version(),
+                catalog.version(), candidateIds);
         impressions.served(recommendation, states, q * dim, dim);
         results.add(recommendation);
       }
       return results;
+    }
+  }
+
+  /**
+   * Replaces retrieval scores with Q values: one call for the batch, over the first n candidates
+   * of every user (n = the fewest any user has, so the tensor is rectangular).
+   */
+  private static void rerank(
+      QNetworkModel ranker, CatalogSnapshot catalog, float[] states, int dim, List<int[]> candidateRows, List<float[]> scores) {
+    int users = candidateRows.size();
+    int n = Integer.MAX_VALUE;
+    for (int[] rows : candidateRows) {
+      n = Math.min(n, rows.length);
+    }
+    if (n == 0) {
+      return;
+    }
+    float[] matrix = catalog.embeddingMatrix();
+    float[] candidateVectors = new float[users * n * dim];
+    for (int q = 0; q < users; q++) {
+      int[] rows = candidateRows.get(q);
+      for (int c = 0; c < n; c++) {
+        System.arraycopy(matrix, rows[c] * dim, candidateVectors, (q * n + c) * dim, dim);
+      }
+    }
+    float[] q = ranker.qValues(states, candidateVectors, users, n);
+    for (int u = 0; u < users; u++) {
+      candidateRows.set(u, java.util.Arrays.copyOf(candidateRows.get(u), n));
+      scores.set(u, java.util.Arrays.copyOfRange(q, u * n, (u + 1) * n));
     }
   }
 

@@ -3,6 +3,7 @@ package io.recsys.server.api;
 import io.recsys.client.RecsysClient;
 import io.recsys.server.ops.RecsysServer;
 import io.recsys.server.ops.ServerConfig;
+import io.recsys.server.policy.Exploration;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -45,7 +46,9 @@ final class GoodbooksServer implements ParameterResolver {
     static Running start() {
       try {
         Path dataDir = Files.createTempDirectory("recsys-goodbooks-");
-        return new Running(RecsysServer.start(ServerConfig.defaults(dataDir).withPort(0)));
+        // Greedy lists, so tests can assert exact rankings.
+        return new Running(
+            RecsysServer.start(ServerConfig.defaults(dataDir).withPort(0).withExploration(Exploration.GREEDY)));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

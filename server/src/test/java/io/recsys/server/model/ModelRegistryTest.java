@@ -31,8 +31,8 @@ class ModelRegistryTest {
           scorers.submit(
               () -> {
                 while (swapping.get()) {
-                  try (RetrievalModel.Lease lease = registry.acquire()) {
-                    TopK top = lease.model().topK(new float[DIM], 1, 5);
+                  try (ServingModel.Lease lease = registry.acquire()) {
+                    TopK top = lease.model().retrieval().topK(new float[DIM], 1, 5);
                     assertThat(top.k()).isEqualTo(5);
                     calls.incrementAndGet();
                   }
@@ -41,8 +41,8 @@ class ModelRegistryTest {
     }
     List<RetrievalModel> retired = new ArrayList<>();
     for (int swap = 0; swap < 50; swap++) {
-      try (RetrievalModel.Lease lease = registry.acquire()) {
-        retired.add(lease.model());
+      try (ServingModel.Lease lease = registry.acquire()) {
+        retired.add(lease.model().retrieval());
       }
       registry.publish(registry.buildFor(snapshot(swap + 2, 300 + swap)));
     }
@@ -54,9 +54,9 @@ class ModelRegistryTest {
 
     assertThat(calls.get()).isPositive();
     assertThat(retired).allMatch(RetrievalModel::isClosed);
-    try (RetrievalModel.Lease lease = registry.acquire()) {
-      assertThat(lease.model().catalog().size()).isEqualTo(349);
-      assertThat(lease.model().isClosed()).isFalse();
+    try (ServingModel.Lease lease = registry.acquire()) {
+      assertThat(lease.model().retrieval().catalog().size()).isEqualTo(349);
+      assertThat(lease.model().retrieval().isClosed()).isFalse();
     }
     registry.close();
   }
@@ -64,14 +64,14 @@ class ModelRegistryTest {
   @Test
   void aLeasedModelStaysOpenUntilReleasedEvenAfterASwap() {
     ModelRegistry registry = new ModelRegistry(runtime, 0.1f, snapshot(1, 50));
-    RetrievalModel.Lease lease = registry.acquire();
+    ServingModel.Lease lease = registry.acquire();
 
     registry.publish(registry.buildFor(snapshot(2, 60)));
 
-    assertThat(lease.model().isClosed()).isFalse();
-    assertThat(lease.model().topK(new float[DIM], 1, 3).k()).isEqualTo(3);
+    assertThat(lease.model().retrieval().isClosed()).isFalse();
+    assertThat(lease.model().retrieval().topK(new float[DIM], 1, 3).k()).isEqualTo(3);
     lease.close();
-    assertThat(lease.model().isClosed()).isTrue();
+    assertThat(lease.model().retrieval().isClosed()).isTrue();
     registry.close();
   }
 
