@@ -6,6 +6,10 @@ import io.recsys.server.catalog.Catalog;
 import io.recsys.server.catalog.CatalogSnapshot;
 import io.recsys.server.feedback.FeedbackProcessor;
 import io.recsys.server.feedback.ReplayBuffer;
+import io.recsys.server.learning.LearningLoop;
+import io.grpc.Status;
+import io.recsys.v1.SetTrainingPausedRequest;
+import io.recsys.v1.SetTrainingPausedResponse;
 import io.recsys.server.model.ModelRegistry;
 import io.recsys.server.model.ModelVersionInfo;
 import io.recsys.server.user.UserStateStore;
@@ -18,13 +22,14 @@ import io.recsys.v1.ModelVersion;
 import io.recsys.v1.ModelVersionState;
 import java.time.Instant;
 
-/** {@code recsys.v1.AdminService}: status and model versions. */
+/** {@code recsys.v1.AdminService}: status, model versions, pausing the trainer. */
 public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
   private final ModelRegistry models;
   private final Catalog catalog;
   private final UserStateStore users;
   private final FeedbackProcessor feedback;
   private final ReplayBuffer replayBuffer;
+  private final LearningLoop learning;
   private final Instant startedAt;
 
   public AdminGrpcService(
@@ -33,12 +38,14 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
       UserStateStore users,
       FeedbackProcessor feedback,
       ReplayBuffer replayBuffer,
+      LearningLoop learning,
       Instant startedAt) {
     this.models = models;
     this.catalog = catalog;
     this.users = users;
     this.feedback = feedback;
     this.replayBuffer = replayBuffer;
+    this.learning = learning;
     this.startedAt = startedAt;
   }
 
@@ -49,11 +56,12 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
         observer,
         () -> {
           CatalogSnapshot snapshot = catalog.current();
-          // trainer_steps stays 0 until the trainer exists.
           return GetStatusResponse.newBuilder()
               .setModelVersion(models.liveVersion())
               .setFeedbackEventsDurable(feedback.durableFeedbackEvents())
               .setReplayBufferSize(replayBuffer.size())
+              .setTrainerSteps(learning == null ? 0 : learning.trainerSteps())
+              .setTrainingPaused(learning == null || learning.isPaused())
               .setCatalogSize(snapshot.size())
               .setCatalogVersion(snapshot.version())
               .setCachedUsers(users.size())
@@ -79,6 +87,26 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
                     .setDescription(version.description()));
           }
           return response.build();
+        });
+  }
+
+  @Override
+  public void setTrainingPaused(
+      SetTrainingPausedRequest request, StreamObserver<SetTrainingPausedResponse> observer) {
+    GrpcCalls.unary(
+        "SetTrainingPaused",
+        observer,
+        () -> {
+          if (learning == null) {
+            throw Status.FAILED_PRECONDITION
+                .withDescription("the server runs with --learning off: there is no trainer to pause or resume")
+                .asRuntimeException();
+          }
+          learning.setPaused(request.getPaused());
+          return SetTrainingPausedResponse.newBuilder()
+              .setPaused(learning.isPaused())
+              .setTrainerSteps(learning.trainerSteps())
+              .build();
         });
   }
 

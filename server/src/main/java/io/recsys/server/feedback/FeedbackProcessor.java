@@ -271,6 +271,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
         new Transition(
             impression.state,
             reaction.itemId(),
+            position,
             settings.rewards().rewardOf(reaction.type(), reaction.dwellSeconds()),
             StateCodec.encode(next.vectorView()),
             impression.candidates,
@@ -330,6 +331,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
           new Transition(
               impression.state,
               impression.items.get(position),
+              position,
               settings.rewards().noFeedbackReward(),
               next,
               impression.candidates,

@@ -44,6 +44,16 @@ public final class ReplayBuffer {
     return sample;
   }
 
+  /** The newest {@code count} transitions (fewer if the buffer holds fewer), oldest first. */
+  public synchronized List<Transition> recent(int count) {
+    int size = Math.min(size(), count);
+    List<Transition> newest = new ArrayList<>(size);
+    for (long i = added - size; i < added; i++) {
+      newest.add(ring[(int) (i % ring.length)]);
+    }
+    return newest;
+  }
+
   /** All transitions held, oldest first. */
   public synchronized List<Transition> snapshot() {
     int size = size();

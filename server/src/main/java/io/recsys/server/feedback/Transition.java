@@ -12,6 +12,7 @@ import java.util.List;
 public record Transition(
     QuantizedVector state,
     String itemId,
+    int position,
     float reward,
     QuantizedVector nextState,
     List<String> candidates,

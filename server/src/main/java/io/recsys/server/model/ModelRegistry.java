@@ -24,6 +24,8 @@ public final class ModelRegistry implements AutoCloseable {
   private final float popularityWeight;
   private final AtomicReference<ServingModel> live = new AtomicReference<>();
   private final Object swaps = new Object();
+  /** Every version this process knows, oldest first; guarded by {@code swaps}. */
+  private final List<ModelVersionInfo> history = new ArrayList<>();
 
   public ModelRegistry(OnnxRuntime runtime, float popularityWeight, CatalogSnapshot catalog) {
     this.runtime = runtime;
@@ -35,6 +37,7 @@ public final class ModelRegistry implements AutoCloseable {
             Instant.now(),
             "content baseline: MiniLM item embeddings, popularity prior x " + popularityWeight);
     live.set(new ServingModel(buildFor(catalog), null, baseline));
+    history.add(baseline);
   }
 
   public OnnxRuntime runtime() {
@@ -96,6 +99,8 @@ public final class ModelRegistry implements AutoCloseable {
       }
       live.set(new ServingModel(current.retrieval(), ranker, version));
       current.release();
+      replaceInHistory(current.version().withState(ModelVersionInfo.State.RETIRED));
+      history.add(version.withState(ModelVersionInfo.State.LIVE));
       log.info("Model {} is live ({})", version.version(), version.description());
     }
   }
@@ -115,11 +120,29 @@ public final class ModelRegistry implements AutoCloseable {
     return model.version();
   }
 
-  /** The baseline and the live version, newest first (the learning side keeps the full history). */
+  /** Records a version the safety gate refused; it never served. */
+  public void recordRejected(ModelVersionInfo version) {
+    synchronized (swaps) {
+      history.add(version.withState(ModelVersionInfo.State.REJECTED));
+    }
+    log.info("Model {} rejected: {}", version.version(), version.description());
+  }
+
+  private void replaceInHistory(ModelVersionInfo version) {
+    for (int i = 0; i < history.size(); i++) {
+      if (history.get(i).version().equals(version.version())) {
+        history.set(i, version);
+      }
+    }
+  }
+
+  /** Every version this process knows, newest first. */
   public List<ModelVersionInfo> versions() {
-    List<ModelVersionInfo> versions = new ArrayList<>();
-    versions.add(liveVersionInfo());
-    return versions;
+    synchronized (swaps) {
+      List<ModelVersionInfo> newestFirst = new ArrayList<>(history);
+      java.util.Collections.reverse(newestFirst);
+      return newestFirst;
+    }
   }
 
   /** Stops serving; the live sessions close once in-flight calls return their leases. */

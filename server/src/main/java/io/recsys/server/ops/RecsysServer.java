@@ -15,7 +15,12 @@ import io.recsys.server.catalog.CatalogItem;
 import io.recsys.server.feedback.FeedbackProcessor;
 import io.recsys.server.feedback.ReplayBuffer;
 import io.recsys.server.feedback.SegmentedFeedbackLog;
+import io.recsys.server.evaluation.OffPolicyEvaluation;
+import io.recsys.server.learning.LearningLoop;
+import io.recsys.server.learning.SafetyGate;
 import io.recsys.server.model.CatalogUpdater;
+import io.recsys.server.policy.EpsilonGreedy;
+import io.recsys.server.policy.Exploration;
 import io.recsys.server.model.MiniLmEmbedder;
 import io.recsys.server.model.ModelRegistry;
 import io.recsys.server.model.OnnxRuntime;
@@ -118,6 +123,15 @@ public final class RecsysServer {
       joinWindows.scheduleWithFixedDelay(feedback::expireJoinWindows, 1, 1, TimeUnit.SECONDS);
       resources.push(joinWindows::shutdownNow);
 
+      LearningLoop learning = null;
+      if (feedbackConfig.processor().learning()) {
+        SafetyGate gate = new SafetyGate(0.02, explorationEpsilon(config.exploration()), 100, new OffPolicyEvaluation(200, 0.95, 1));
+        learning = new LearningLoop(config.learning(), replayBuffer, catalog::current, models, gate, embedder.dimension());
+        learning.start();
+        resources.push(learning);
+        log.info("Trainer started: Double DQN, a candidate every {} steps, safety gate margin 0.02", config.learning().candidateEverySteps());
+      }
+
       Recommender recommender =
           new Recommender(models, users, new EventIds(), feedback, config.exploration(), config.candidates());
       CatalogUpdater updater = new CatalogUpdater(catalog, models);
@@ -129,7 +143,7 @@ public final class RecsysServer {
               .addService(new RecommenderGrpcService(recommender))
               .addService(new CatalogGrpcService(catalog, updater))
               .addService(new FeedbackGrpcService(feedback, feedbackConfig.streamWindow()))
-              .addService(new AdminGrpcService(models, catalog, users, feedback, replayBuffer, startedAt))
+              .addService(new AdminGrpcService(models, catalog, users, feedback, replayBuffer, learning, startedAt))
               .addService(health.getHealthService())
               .addService(ProtoReflectionServiceV1.newInstance())
               .build()
@@ -155,6 +169,11 @@ public final class RecsysServer {
       closeAll(resources);
       throw e;
     }
+  }
+
+  /** The epsilon the gate assumes a candidate will serve with (0 for other explorations). */
+  private static double explorationEpsilon(Exploration exploration) {
+    return exploration instanceof EpsilonGreedy greedy ? greedy.epsilon() : 0;
   }
 
   public int port() {

@@ -3,6 +3,7 @@ package io.recsys.server.ops;
 import io.recsys.server.feedback.FeedbackProcessor;
 import io.recsys.server.feedback.FsyncPolicy;
 import io.recsys.server.feedback.RewardFunction;
+import io.recsys.server.learning.LearningLoop;
 import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.policy.Exploration;
 import io.recsys.server.user.UserStateUpdater;
@@ -88,7 +89,8 @@ public final class ServeCommand implements Callable<Integer> {
             Duration.ofSeconds(drainSeconds),
             feedbackConfig(),
             Exploration.parse(exploration),
-            candidates);
+            candidates,
+            LearningLoop.Settings.defaults());
     RecsysServer server = RecsysServer.start(config);
     TerminationSignals.onTermination(server::stop);
     // Other ways out (System.exit elsewhere, SIGHUP) still release files and sessions.

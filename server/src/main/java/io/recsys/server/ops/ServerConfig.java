@@ -1,5 +1,6 @@
 package io.recsys.server.ops;
 
+import io.recsys.server.learning.LearningLoop;
 import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.policy.EpsilonGreedy;
 import io.recsys.server.policy.Exploration;
@@ -22,6 +23,7 @@ import java.util.Optional;
  * @param feedback the feedback loop's settings
  * @param exploration how lists are drawn from candidate scores (and so their propensities)
  * @param candidates retrieval candidates each list is drawn from
+ * @param learning the trainer's cadence and hyper-parameters
  */
 public record ServerConfig(
     int port,
@@ -34,7 +36,8 @@ public record ServerConfig(
     Duration drainTimeout,
     FeedbackConfig feedback,
     Exploration exploration,
-    int candidates) {
+    int candidates,
+    LearningLoop.Settings learning) {
 
   public static final int DEFAULT_PORT = 50051;
 
@@ -73,26 +76,32 @@ public record ServerConfig(
         Duration.ofSeconds(20),
         FeedbackConfig.defaults(),
         new EpsilonGreedy(0.05),
-        100);
+        100,
+        LearningLoop.Settings.defaults());
   }
 
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(
-        newPort, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates);
+        newPort, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, learning);
   }
 
   public ServerConfig withCatalogFile(Path file) {
     return new ServerConfig(
-        port, dataDir, Optional.of(file), device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates);
+        port, dataDir, Optional.of(file), device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, learning);
   }
 
   public ServerConfig withExploration(Exploration newExploration) {
     return new ServerConfig(
-        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, newExploration, candidates);
+        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, newExploration, candidates, learning);
+  }
+
+  public ServerConfig withLearning(LearningLoop.Settings newLearning) {
+    return new ServerConfig(
+        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, newLearning);
   }
 
   public ServerConfig withFeedback(FeedbackConfig newFeedback) {
     return new ServerConfig(
-        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, newFeedback, exploration, candidates);
+        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, newFeedback, exploration, candidates, learning);
   }
 }

@@ -1,0 +1,148 @@
+package io.recsys.server.learning;
+
+import io.recsys.server.catalog.CatalogSnapshot;
+import io.recsys.server.feedback.ReplayBuffer;
+import io.recsys.server.feedback.StateCodec;
+import io.recsys.server.feedback.Transition;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Supplier;
+
+/**
+ * Double DQN on the replay buffer: the online network picks the best next action among the
+ * transition's candidates, the target network values it, the online network moves toward
+ * {@code reward + gamma * that} under the Huber loss with Adam; the target network follows by a
+ * soft update. One instance per training thread; {@link #step()} is one minibatch.
+ */
+public final class DqnTrainer {
+  /**
+   * @param nextActions candidates sampled for the max over next actions (all of them is costly)
+   * @param targetUpdateRate soft-update share tau of the online weights per step
+   */
+  public record Settings(
+      int hidden1,
+      int hidden2,
+      double learningRate,
+      double gamma,
+      double huberDelta,
+      int batchSize,
+      int nextActions,
+      double targetUpdateRate) {
+    public Settings {
+      if (!(gamma >= 0 && gamma < 1)) {
+        throw new IllegalArgumentException("gamma must be in [0, 1), got " + gamma);
+      }
+      if (batchSize < 1 || nextActions < 1) {
+        throw new IllegalArgumentException("batch size and next actions must be >= 1");
+      }
+      if (!(targetUpdateRate > 0 && targetUpdateRate <= 1)) {
+        throw new IllegalArgumentException("target update rate must be in (0, 1], got " + targetUpdateRate);
+      }
+    }
+
+    public static Settings defaults() {
+      return new Settings(64, 32, 1e-3, 0.9, 1.0, 32, 4, 0.01);
+    }
+  }
+
+  private final Settings settings;
+  private final ReplayBuffer replay;
+  private final Supplier<CatalogSnapshot> catalog;
+  private final QNetwork online;
+  private final QNetwork target;
+  private final Adam adam;
+  private final HuberLoss loss;
+  private final SplittableRandom random;
+  private double lastLoss = Double.NaN;
+  private long transitionsSeen;
+
+  public DqnTrainer(Settings settings, ReplayBuffer replay, Supplier<CatalogSnapshot> catalog, int dimension, long seed) {
+    this.settings = settings;
+    this.replay = replay;
+    this.catalog = catalog;
+    this.online = QNetwork.initialised(dimension, settings.hidden1(), settings.hidden2(), seed);
+    this.target = online.copy();
+    this.adam = new Adam(online.weights().length, settings.learningRate());
+    this.loss = new HuberLoss(settings.huberDelta());
+    this.random = new SplittableRandom(seed + 1);
+  }
+
+  /** One minibatch step; false if the buffer is empty. */
+  public boolean step() {
+    List<Transition> batch = replay.sample(settings.batchSize(), random);
+    if (batch.isEmpty()) {
+      return false;
+    }
+    CatalogSnapshot snapshot = catalog.get();
+    int dim = online.dimension();
+    double[] gradient = new double[online.weights().length];
+    double lossSum = 0;
+    int used = 0;
+    for (Transition t : batch) {
+      int row = snapshot.rowOf(t.itemId());
+      if (row < 0) {
+        continue; // the item left the catalog
+      }
+      float[] state = StateCodec.decode(t.state(), dim);
+      float[] next = StateCodec.decode(t.nextState(), dim);
+      double y = t.reward() + settings.gamma() * nextValue(snapshot, next, t.candidates());
+      QNetwork.Pass pass = online.forward(state, 0, snapshot.embedding(row), 0);
+      double error = pass.output - y;
+      lossSum += loss.value(error);
+      online.backward(pass, loss.derivative(error), gradient);
+      used++;
+    }
+    if (used == 0) {
+      return false;
+    }
+    for (int i = 0; i < gradient.length; i++) {
+      gradient[i] /= used;
+    }
+    adam.step(online.weights(), gradient);
+    softUpdateTarget();
+    lastLoss = lossSum / used;
+    transitionsSeen += used;
+    return true;
+  }
+
+  /** Double DQN: argmax by the online network, value by the target network. */
+  private double nextValue(CatalogSnapshot snapshot, float[] next, List<String> candidates) {
+    double bestOnline = Double.NEGATIVE_INFINITY;
+    float[] bestItem = null;
+    for (int i = 0; i < settings.nextActions() && !candidates.isEmpty(); i++) {
+      int row = snapshot.rowOf(candidates.get(random.nextInt(candidates.size())));
+      if (row < 0) {
+        continue;
+      }
+      float[] item = snapshot.embedding(row);
+      double q = online.q(next, item);
+      if (q > bestOnline) {
+        bestOnline = q;
+        bestItem = item;
+      }
+    }
+    return bestItem == null ? 0 : target.q(next, bestItem);
+  }
+
+  private void softUpdateTarget() {
+    double tau = settings.targetUpdateRate();
+    double[] from = online.weights();
+    double[] to = target.weights();
+    for (int i = 0; i < to.length; i++) {
+      to[i] = tau * from[i] + (1 - tau) * to[i];
+    }
+  }
+
+  /** A copy of the online network, to become a candidate version. */
+  public QNetwork snapshot() {
+    return online.copy();
+  }
+
+  public double lastLoss() {
+    return lastLoss;
+  }
+
+  public long transitionsSeen() {
+    return transitionsSeen;
+  }
+}

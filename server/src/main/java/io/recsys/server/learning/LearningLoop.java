@@ -1,0 +1,154 @@
+package io.recsys.server.learning;
+
+import io.recsys.server.catalog.CatalogSnapshot;
+import io.recsys.server.feedback.ReplayBuffer;
+import io.recsys.server.model.ModelRegistry;
+import io.recsys.server.model.ModelVersionInfo;
+import io.recsys.server.model.QNetworkModel;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Learning while serving, on one background thread: rounds of Double-DQN minibatch steps on the
+ * replay buffer, then every so many steps a candidate version is built, judged by the safety gate,
+ * and hot-swapped in or recorded as rejected. Bounded CPU share (sleeps in proportion to its work);
+ * never touches a serving thread; pausable.
+ *
+ * @see Settings#defaults() for the cadence that makes learning visible within a minute
+ */
+public final class LearningLoop implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(LearningLoop.class);
+
+  /**
+   * @param roundInterval pause between rounds
+   * @param stepsPerRound minibatch steps per round
+   * @param minReplay transitions the buffer must hold before training starts
+   * @param cpuShare share of one core the loop may use (it sleeps the rest)
+   * @param candidateEverySteps steps between candidate versions
+   * @param gateWindow newest transitions the gate evaluates on
+   */
+  public record Settings(
+      Duration roundInterval,
+      int stepsPerRound,
+      int minReplay,
+      double cpuShare,
+      int candidateEverySteps,
+      int gateWindow,
+      DqnTrainer.Settings trainer) {
+    public Settings {
+      if (!(cpuShare > 0 && cpuShare <= 1)) {
+        throw new IllegalArgumentException("trainer CPU share must be in (0, 1], got " + cpuShare);
+      }
+    }
+
+    /** A round every 200 ms, a candidate every 300 steps: about one per 10-20 s of steady feedback. */
+    public static Settings defaults() {
+      return new Settings(Duration.ofMillis(200), 20, 200, 0.5, 300, 5_000, DqnTrainer.Settings.defaults());
+    }
+  }
+
+  private final Settings settings;
+  private final DqnTrainer trainer;
+  private final ReplayBuffer replay;
+  private final Supplier<CatalogSnapshot> catalog;
+  private final ModelRegistry models;
+  private final SafetyGate gate;
+  private final AtomicBoolean paused = new AtomicBoolean();
+  private final AtomicLong steps = new AtomicLong();
+  private final Thread thread;
+  private volatile boolean closed;
+  private int nextVersion = 2;
+  private long stepsAtLastCandidate;
+
+  public LearningLoop(
+      Settings settings,
+      ReplayBuffer replay,
+      Supplier<CatalogSnapshot> catalog,
+      ModelRegistry models,
+      SafetyGate gate,
+      int dimension) {
+    this.settings = settings;
+    this.replay = replay;
+    this.catalog = catalog;
+    this.models = models;
+    this.gate = gate;
+    this.trainer = new DqnTrainer(settings.trainer(), replay, catalog, dimension, 17);
+    this.thread = new Thread(this::run, "dqn-trainer");
+    this.thread.setDaemon(true);
+    this.thread.setPriority(Thread.MIN_PRIORITY);
+  }
+
+  public void start() {
+    thread.start();
+  }
+
+  private void run() {
+    while (!closed) {
+      try {
+        Thread.sleep(settings.roundInterval().toMillis());
+        if (paused.get() || replay.size() < settings.minReplay()) {
+          continue;
+        }
+        long start = System.nanoTime();
+        for (int i = 0; i < settings.stepsPerRound() && !closed; i++) {
+          if (trainer.step()) {
+            steps.incrementAndGet();
+          }
+        }
+        if (steps.get() - stepsAtLastCandidate >= settings.candidateEverySteps()) {
+          stepsAtLastCandidate = steps.get();
+          considerCandidate();
+        }
+        long busy = System.nanoTime() - start;
+        TimeUnit.NANOSECONDS.sleep((long) (busy * (1 / settings.cpuShare() - 1)));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (RuntimeException e) {
+        log.error("Training round failed; the live model keeps serving", e);
+      }
+    }
+  }
+
+  /** Builds a version from the online network, lets the gate judge it, publishes or records it. */
+  private void considerCandidate() {
+    String version = "v" + nextVersion++;
+    QNetworkModel candidate = QNetworkModel.create(models.runtime(), version, trainer.snapshot());
+    SafetyGate.Verdict verdict = gate.judge(candidate, replay.recent(settings.gateWindow()), catalog.get());
+    String description =
+        String.format(java.util.Locale.ROOT, "Double DQN after %d steps (loss %.4f); gate: %s", steps.get(), trainer.lastLoss(), verdict.reason());
+    ModelVersionInfo info = new ModelVersionInfo(version, ModelVersionInfo.State.LIVE, Instant.now(), description);
+    if (verdict.publish()) {
+      models.publish(candidate, info);
+    } else {
+      candidate.close();
+      models.recordRejected(info);
+    }
+  }
+
+  public long trainerSteps() {
+    return steps.get();
+  }
+
+  public void setPaused(boolean pause) {
+    paused.set(pause);
+    log.info("Training {}", pause ? "paused" : "resumed");
+  }
+
+  public boolean isPaused() {
+    return paused.get();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    closed = true;
+    thread.interrupt();
+    thread.join(5_000);
+  }
+}

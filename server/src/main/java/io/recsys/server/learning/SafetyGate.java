@@ -1,0 +1,121 @@
+package io.recsys.server.learning;
+
+import io.recsys.server.catalog.CatalogSnapshot;
+import io.recsys.server.evaluation.Estimate;
+import io.recsys.server.evaluation.Estimator;
+import io.recsys.server.evaluation.EvaluationSample;
+import io.recsys.server.evaluation.OffPolicyEvaluation;
+import io.recsys.server.feedback.Transition;
+import io.recsys.server.model.QNetworkModel;
+import io.recsys.server.feedback.StateCodec;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Decides whether a candidate Q-network may go live: it estimates, off-policy, the reward the
+ * candidate would earn on recently logged top-of-list decisions (SNIPS and DR, with bootstrap
+ * intervals) and compares it with what the live policy earned there. A candidate worse than live
+ * by more than {@code margin} on either estimate is rejected, with the reason.
+ *
+ * <p>The decision evaluated is the first position: the logging policy drew it from the retrieval
+ * candidates with a known propensity, and the candidate policy (epsilon-greedy on its Q values
+ * over the same candidates) gives each candidate an exact probability.
+ */
+public final class SafetyGate {
+  /** The gate's verdict with the evidence. */
+  public record Verdict(boolean publish, String reason, double liveValue, Estimate snips, Estimate dr, int decisions) {}
+
+  private final double margin;
+  private final double epsilon;
+  private final int minDecisions;
+  private final OffPolicyEvaluation evaluation;
+
+  /**
+   * @param margin how much worse than live (in reward) a candidate may look and still pass
+   * @param epsilon exploration the candidate will serve with
+   * @param minDecisions fewer logged first-position decisions than this: no verdict, no publish
+   */
+  public SafetyGate(double margin, double epsilon, int minDecisions, OffPolicyEvaluation evaluation) {
+    this.margin = margin;
+    this.epsilon = epsilon;
+    this.minDecisions = minDecisions;
+    this.evaluation = evaluation;
+  }
+
+  public Verdict judge(QNetworkModel candidate, List<Transition> recent, CatalogSnapshot catalog) {
+    List<Transition> decisions = new ArrayList<>();
+    for (Transition t : recent) {
+      if (t.position() == 0 && !t.candidates().isEmpty() && catalog.rowOf(t.itemId()) >= 0) {
+        decisions.add(t);
+      }
+    }
+    if (decisions.size() < minDecisions) {
+      return new Verdict(false, "only " + decisions.size() + " logged decisions, need " + minDecisions, Double.NaN, null, null, decisions.size());
+    }
+    Map<String, double[]> itemRewards = new HashMap<>();
+    double rewardSum = 0;
+    for (Transition t : decisions) {
+      double[] stats = itemRewards.computeIfAbsent(t.itemId(), id -> new double[2]);
+      stats[0] += t.reward();
+      stats[1]++;
+      rewardSum += t.reward();
+    }
+    double liveValue = rewardSum / decisions.size();
+    List<EvaluationSample> samples = new ArrayList<>(decisions.size());
+    int dim = catalog.dimension();
+    for (Transition t : decisions) {
+      List<String> candidates = t.candidates();
+      float[] state = StateCodec.decode(t.state(), dim);
+      float[] vectors = new float[candidates.size() * dim];
+      for (int c = 0; c < candidates.size(); c++) {
+        int row = Math.max(0, catalog.rowOf(candidates.get(c)));
+        System.arraycopy(catalog.embeddingMatrix(), row * dim, vectors, c * dim, dim);
+      }
+      float[] q = candidate.qValues(state, vectors, 1, candidates.size());
+      int best = 0;
+      for (int c = 1; c < q.length; c++) {
+        if (q[c] > q[best]) {
+          best = c;
+        }
+      }
+      double uniform = epsilon / candidates.size();
+      double modelValue = 0;
+      double loggedProbability = 0;
+      for (int c = 0; c < candidates.size(); c++) {
+        double probability = (c == best ? 1 - epsilon : 0) + uniform;
+        modelValue += probability * predict(itemRewards, candidates.get(c), liveValue);
+        if (candidates.get(c).equals(t.itemId())) {
+          loggedProbability = probability;
+        }
+      }
+      samples.add(
+          new EvaluationSample(
+              loggedProbability / Math.max(t.propensity(), 1e-6),
+              t.reward(),
+              modelValue,
+              predict(itemRewards, t.itemId(), liveValue)));
+    }
+    List<Estimate> estimates = evaluation.evaluate(samples, Estimator.SNIPS, Estimator.DR);
+    Estimate snips = estimates.get(0);
+    Estimate dr = estimates.get(1);
+    if (snips.value() < liveValue - margin || dr.value() < liveValue - margin) {
+      return new Verdict(
+          false,
+          String.format(java.util.Locale.ROOT,
+              "estimated worse than live (%.4f): SNIPS %.4f, DR %.4f, margin %.3f", liveValue, snips.value(), dr.value(), margin),
+          liveValue, snips, dr, decisions.size());
+    }
+    return new Verdict(
+        true,
+        String.format(java.util.Locale.ROOT, "SNIPS %.4f, DR %.4f vs live %.4f", snips.value(), dr.value(), liveValue),
+        liveValue, snips, dr, decisions.size());
+  }
+
+  /** Mean logged reward of the item, shrunk toward the overall mean by a prior of 5 decisions. */
+  private static double predict(Map<String, double[]> itemRewards, String item, double prior) {
+    double[] stats = itemRewards.get(item);
+    return stats == null ? prior : (stats[0] + 5 * prior) / (stats[1] + 5);
+  }
+}

@@ -1,0 +1,105 @@
+package io.recsys.server.learning;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.recsys.server.catalog.CatalogSnapshot;
+import io.recsys.server.catalog.CatalogTestData;
+import io.recsys.server.evaluation.OffPolicyEvaluation;
+import io.recsys.server.feedback.StateCodec;
+import io.recsys.server.feedback.Transition;
+import io.recsys.server.model.OnnxRuntime;
+import io.recsys.server.model.QNetworkModel;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The gate on a synthetic log with known truth: items 0-9 always earn 1, the others 0, and the
+ * log comes from a uniformly random first pick among 20 candidates (propensity 1/20).
+ */
+class SafetyGateTest {
+  private static final int DIM = 16;
+  private static final CatalogSnapshot CATALOG = CatalogTestData.randomSnapshot(new Random(2), 40, DIM);
+  private static final OnnxRuntime RUNTIME = new OnnxRuntime(OnnxRuntime.Device.CPU, 1);
+  private static List<Transition> log;
+  private static QNetwork trained;
+
+  @BeforeAll
+  static void logAndTrain() {
+    Random random = new Random(5);
+    log = new ArrayList<>();
+    for (int i = 0; i < 1_500; i++) {
+      List<String> candidates = new ArrayList<>();
+      for (int item = 0; item < 40; item++) {
+        candidates.add("item-" + item);
+      }
+      Collections.shuffle(candidates, random);
+      candidates = candidates.subList(0, 20);
+      String shown = candidates.get(random.nextInt(20));
+      float reward = Integer.parseInt(shown.substring(5)) < 10 ? 1f : 0f;
+      float[] state = new float[DIM];
+      for (int d = 0; d < DIM; d++) {
+        state[d] = (float) random.nextGaussian() * 0.3f;
+      }
+      log.add(new Transition(StateCodec.encode(state), shown, 0, reward, StateCodec.encode(state), List.copyOf(candidates), 1f / 20, "v1", i));
+    }
+    // Fit Q(s, a) to the immediate reward (gamma 0): the network learns which items pay.
+    trained = QNetwork.initialised(DIM, 16, 8, 3);
+    Adam adam = new Adam(trained.weights().length, 0.01);
+    HuberLoss loss = new HuberLoss(1);
+    for (int step = 0; step < 400; step++) {
+      double[] gradient = new double[trained.weights().length];
+      for (int i = 0; i < 64; i++) {
+        Transition t = log.get(random.nextInt(log.size()));
+        QNetwork.Pass pass = trained.forward(StateCodec.decode(t.state(), DIM), 0, CATALOG.embedding(CATALOG.rowOf(t.itemId())), 0);
+        trained.backward(pass, loss.derivative(pass.output - t.reward()) / 64, gradient);
+      }
+      adam.step(trained.weights(), gradient);
+    }
+  }
+
+  private static SafetyGate gate() {
+    return new SafetyGate(0.02, 0.05, 100, new OffPolicyEvaluation(200, 0.95, 1));
+  }
+
+  @Test
+  void aGenuinelyBetterCandidateIsPublished() {
+    try (QNetworkModel candidate = QNetworkModel.create(RUNTIME, "better", trained)) {
+      SafetyGate.Verdict verdict = gate().judge(candidate, log, CATALOG);
+
+      assertThat(verdict.publish()).as(verdict.reason()).isTrue();
+      assertThat(verdict.liveValue()).isCloseTo(0.25, org.assertj.core.api.Assertions.within(0.05));
+      assertThat(verdict.snips().value()).isGreaterThan(0.8);
+      assertThat(verdict.dr().ciLow()).isGreaterThan(verdict.liveValue());
+    }
+  }
+
+  @Test
+  void aBrokenCandidateIsRejectedWithTheReason() {
+    QNetwork broken = trained.copy();
+    double[] w = broken.weights();
+    for (int i = broken.w3(); i < w.length; i++) {
+      w[i] = -w[i]; // negated output layer: Q becomes -Q, the worst items rank first
+    }
+    try (QNetworkModel candidate = QNetworkModel.create(RUNTIME, "broken", broken)) {
+      SafetyGate.Verdict verdict = gate().judge(candidate, log, CATALOG);
+
+      assertThat(verdict.publish()).isFalse();
+      assertThat(verdict.reason()).contains("estimated worse than live");
+      assertThat(verdict.snips().value()).isLessThan(0.1);
+    }
+  }
+
+  @Test
+  void tooFewDecisionsGiveNoVerdict() {
+    try (QNetworkModel candidate = QNetworkModel.create(RUNTIME, "early", trained)) {
+      SafetyGate.Verdict verdict = gate().judge(candidate, log.subList(0, 50), CATALOG);
+
+      assertThat(verdict.publish()).isFalse();
+      assertThat(verdict.reason()).contains("only 50 logged decisions, need 100");
+    }
+  }
+}
