@@ -96,7 +96,7 @@ public final class LearningLoop implements AutoCloseable {
           continue;
         }
         long start = System.nanoTime();
-        for (int i = 0; i < settings.stepsPerRound() && !closed; i++) {
+        for (int i = 0; i < settings.stepsPerRound() && !closed && !paused.get(); i++) {
           if (trainer.step()) {
             steps.incrementAndGet();
           }
