@@ -38,6 +38,11 @@ public final class CatalogSnapshot {
     this.popularityPrior = popularityPrior(this.items);
   }
 
+  /** A first version from items and their precomputed embeddings (row-major {@code [n, dim]}). */
+  public static CatalogSnapshot of(List<CatalogItem> items, float[] embeddings, int dimension) {
+    return new CatalogSnapshot(1, items, embeddings, dimension);
+  }
+
   /**
    * Popularity on a log scale, normalised to [0, 1]: the cold-start prior, so that a user we know
    * nothing about sees what most people liked rather than an arbitrary list.
