@@ -8,6 +8,8 @@ import io.recsys.server.feedback.FeedbackProcessor;
 import io.recsys.server.feedback.ReplayBuffer;
 import io.recsys.server.learning.LearningLoop;
 import io.grpc.Status;
+import io.recsys.v1.PinModelVersionRequest;
+import io.recsys.v1.PinModelVersionResponse;
 import io.recsys.v1.SetTrainingPausedRequest;
 import io.recsys.v1.SetTrainingPausedResponse;
 import io.recsys.server.model.ModelRegistry;
@@ -22,7 +24,7 @@ import io.recsys.v1.ModelVersion;
 import io.recsys.v1.ModelVersionState;
 import java.time.Instant;
 
-/** {@code recsys.v1.AdminService}: status, model versions, pausing the trainer. */
+/** {@code recsys.v1.AdminService}: status, model versions, rollback, pausing the trainer. */
 public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
   private final ModelRegistry models;
   private final Catalog catalog;
@@ -87,6 +89,34 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
                     .setDescription(version.description()));
           }
           return response.build();
+        });
+  }
+
+  @Override
+  public void pinModelVersion(PinModelVersionRequest request, StreamObserver<PinModelVersionResponse> observer) {
+    GrpcCalls.unary(
+        "PinModelVersion",
+        observer,
+        () -> {
+          if (request.getVersion().isEmpty()) {
+            throw GrpcCalls.invalid("version is empty");
+          }
+          if (learning == null) {
+            throw Status.FAILED_PRECONDITION
+                .withDescription("the server runs with --learning off: it serves the baseline only")
+                .asRuntimeException();
+          }
+          try {
+            return PinModelVersionResponse.newBuilder()
+                .setModelVersion(learning.pin(request.getVersion()).version())
+                .build();
+          } catch (java.util.NoSuchElementException e) {
+            throw Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException();
+          } catch (IllegalStateException e) {
+            throw Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
+          } catch (java.io.IOException e) {
+            throw Status.INTERNAL.withDescription("could not record the pin: " + e.getMessage()).asRuntimeException();
+          }
         });
   }
 

@@ -133,6 +133,12 @@ public final class DqnTrainer {
     }
   }
 
+  /** Continues from earlier weights (a restored version) instead of a fresh network. */
+  public void startFrom(QNetwork network) {
+    online.copyFrom(network);
+    target.copyFrom(network);
+  }
+
   /** A copy of the online network, to become a candidate version. */
   public QNetwork snapshot() {
     return online.copy();

@@ -7,6 +7,7 @@ import io.recsys.server.model.ModelVersionInfo;
 import io.recsys.server.model.QNetworkModel;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,6 +60,7 @@ public final class LearningLoop implements AutoCloseable {
   private final Supplier<CatalogSnapshot> catalog;
   private final ModelRegistry models;
   private final SafetyGate gate;
+  private final ModelStore store;
   private final AtomicBoolean paused = new AtomicBoolean();
   private final AtomicLong steps = new AtomicLong();
   private final Thread thread;
@@ -72,13 +74,16 @@ public final class LearningLoop implements AutoCloseable {
       Supplier<CatalogSnapshot> catalog,
       ModelRegistry models,
       SafetyGate gate,
+      ModelStore store,
       int dimension) {
     this.settings = settings;
     this.replay = replay;
     this.catalog = catalog;
     this.models = models;
     this.gate = gate;
+    this.store = store;
     this.trainer = new DqnTrainer(settings.trainer(), replay, catalog, dimension, 17);
+    restoreLastPublished(dimension);
     this.thread = new Thread(this::run, "dqn-trainer");
     this.thread.setDaemon(true);
     this.thread.setPriority(Thread.MIN_PRIORITY);
@@ -116,20 +121,115 @@ public final class LearningLoop implements AutoCloseable {
     }
   }
 
+  /**
+   * Serves again what served before the restart: the last version the history records as live,
+   * if its weights load; a damaged file is refused with a log line and the baseline serves.
+   */
+  private void restoreLastPublished(int dimension) {
+    List<ModelVersionInfo> history = store.versions();
+    models.restoreHistory(history);
+    for (ModelVersionInfo info : history) {
+      nextVersion = Math.max(nextVersion, number(info.version()) + 1);
+    }
+    ModelVersionInfo last = null;
+    for (ModelVersionInfo info : history) {
+      if (info.state() == ModelVersionInfo.State.LIVE && number(info.version()) > 1) {
+        last = info;
+      }
+    }
+    if (last == null) {
+      return;
+    }
+    try {
+      QNetwork network = store.loadWeights(last.version());
+      if (network.dimension() != dimension) {
+        throw new java.io.IOException("its state dimension is " + network.dimension() + ", the catalog's is " + dimension);
+      }
+      models.publish(QNetworkModel.create(models.runtime(), last.version(), network), last);
+      trainer.startFrom(network);
+      log.info("Restored model {} from the data dir", last.version());
+    } catch (java.io.IOException | RuntimeException e) {
+      log.error("Refusing to load model {}: {}; the content baseline serves instead", last.version(), e.getMessage());
+      models.restoreHistory(List.of(models.baseline().withState(ModelVersionInfo.State.LIVE)));
+    }
+  }
+
+  private static int number(String version) {
+    try {
+      return Integer.parseInt(version.substring(1));
+    } catch (RuntimeException e) {
+      return 0;
+    }
+  }
+
   /** Builds a version from the online network, lets the gate judge it, publishes or records it. */
-  private void considerCandidate() {
+  private synchronized void considerCandidate() {
     String version = "v" + nextVersion++;
-    QNetworkModel candidate = QNetworkModel.create(models.runtime(), version, trainer.snapshot());
+    QNetwork network = trainer.snapshot();
+    QNetworkModel candidate = QNetworkModel.create(models.runtime(), version, network);
     SafetyGate.Verdict verdict = gate.judge(candidate, replay.recent(settings.gateWindow()), catalog.get());
     String description =
         String.format(java.util.Locale.ROOT, "Double DQN after %d steps (loss %.4f); gate: %s", steps.get(), trainer.lastLoss(), verdict.reason());
     ModelVersionInfo info = new ModelVersionInfo(version, ModelVersionInfo.State.LIVE, Instant.now(), description);
-    if (verdict.publish()) {
-      models.publish(candidate, info);
-    } else {
+    try {
+      if (verdict.publish()) {
+        store.saveWeights(version, network);
+        ModelVersionInfo previous = models.liveVersionInfo();
+        store.record(info);
+        store.record(previous.withState(ModelVersionInfo.State.RETIRED));
+        models.publish(candidate, info);
+      } else {
+        candidate.close();
+        store.record(info.withState(ModelVersionInfo.State.REJECTED));
+        models.recordRejected(info);
+      }
+    } catch (java.io.IOException e) {
       candidate.close();
-      models.recordRejected(info);
+      log.error("Could not store model {}; it does not go live", version, e);
     }
+  }
+
+  /**
+   * Serves {@code version} again (the baseline "v1" or an earlier learned version) and pauses
+   * training, so the trainer does not replace it; resuming training lets new versions through.
+   *
+   * @throws java.util.NoSuchElementException if no such version was ever recorded
+   * @throws IllegalStateException if it was rejected or its weights cannot be loaded
+   */
+  public synchronized ModelVersionInfo pin(String version) throws java.io.IOException {
+    ModelVersionInfo target = null;
+    for (ModelVersionInfo info : models.versions()) {
+      if (info.version().equals(version)) {
+        target = info;
+      }
+    }
+    if (target == null) {
+      throw new java.util.NoSuchElementException("no model version '" + version + "'");
+    }
+    if (target.state() == ModelVersionInfo.State.REJECTED) {
+      throw new IllegalStateException("model " + version + " was rejected by the safety gate and never served");
+    }
+    paused.set(true);
+    ModelVersionInfo previous = models.liveVersionInfo();
+    ModelVersionInfo live = target.withState(ModelVersionInfo.State.LIVE);
+    QNetworkModel ranker = null;
+    if (number(version) > 1) {
+      QNetwork network;
+      try {
+        network = store.loadWeights(version);
+      } catch (java.io.IOException e) {
+        log.error("Refusing to load model {}: {}; model {} keeps serving", version, e.getMessage(), previous.version());
+        throw new IllegalStateException("model " + version + " cannot be loaded: " + e.getMessage(), e);
+      }
+      ranker = QNetworkModel.create(models.runtime(), version, network);
+    }
+    store.record(live);
+    if (!previous.version().equals(version)) {
+      store.record(previous.withState(ModelVersionInfo.State.RETIRED));
+    }
+    models.publish(ranker, live);
+    log.info("Model {} pinned; training paused", version);
+    return live;
   }
 
   public long trainerSteps() {
@@ -146,9 +246,10 @@ public final class LearningLoop implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() throws Exception {
     closed = true;
     thread.interrupt();
     thread.join(5_000);
+    store.close();
   }
 }

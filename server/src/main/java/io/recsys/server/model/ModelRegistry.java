@@ -86,12 +86,17 @@ public final class ModelRegistry implements AutoCloseable {
     }
   }
 
-  /** Makes {@code ranker} the re-ranker under {@code version}; the retrieval stage stays. */
+  /**
+   * Makes {@code ranker} the re-ranker under {@code version} (null: the content baseline again);
+   * the retrieval stage stays.
+   */
   public void publish(QNetworkModel ranker, ModelVersionInfo version) {
     synchronized (swaps) {
       ServingModel current = live.get();
       if (current == null) {
-        ranker.close();
+        if (ranker != null) {
+          ranker.close();
+        }
         throw new IllegalStateException("the model registry is closed");
       }
       if (!current.retrieval().retain()) {
@@ -100,7 +105,9 @@ public final class ModelRegistry implements AutoCloseable {
       live.set(new ServingModel(current.retrieval(), ranker, version));
       current.release();
       replaceInHistory(current.version().withState(ModelVersionInfo.State.RETIRED));
-      history.add(version.withState(ModelVersionInfo.State.LIVE));
+      if (!replaceInHistory(version.withState(ModelVersionInfo.State.LIVE))) {
+        history.add(version.withState(ModelVersionInfo.State.LIVE));
+      }
       log.info("Model {} is live ({})", version.version(), version.description());
     }
   }
@@ -128,12 +135,32 @@ public final class ModelRegistry implements AutoCloseable {
     log.info("Model {} rejected: {}", version.version(), version.description());
   }
 
-  private void replaceInHistory(ModelVersionInfo version) {
+  /** Adds versions known from an earlier run (the store's history), oldest first. */
+  public void restoreHistory(List<ModelVersionInfo> versions) {
+    synchronized (swaps) {
+      for (ModelVersionInfo version : versions) {
+        if (!replaceInHistory(version)) {
+          history.add(version);
+        }
+      }
+    }
+  }
+
+  /** The baseline's description: what serves when no learned version does. */
+  public ModelVersionInfo baseline() {
+    synchronized (swaps) {
+      return history.get(0);
+    }
+  }
+
+  private boolean replaceInHistory(ModelVersionInfo version) {
     for (int i = 0; i < history.size(); i++) {
       if (history.get(i).version().equals(version.version())) {
         history.set(i, version);
+        return true;
       }
     }
+    return false;
   }
 
   /** Every version this process knows, newest first. */

@@ -17,6 +17,7 @@ import io.recsys.server.feedback.ReplayBuffer;
 import io.recsys.server.feedback.SegmentedFeedbackLog;
 import io.recsys.server.evaluation.OffPolicyEvaluation;
 import io.recsys.server.learning.LearningLoop;
+import io.recsys.server.learning.ModelStore;
 import io.recsys.server.learning.SafetyGate;
 import io.recsys.server.model.CatalogUpdater;
 import io.recsys.server.policy.EpsilonGreedy;
@@ -126,7 +127,10 @@ public final class RecsysServer {
       LearningLoop learning = null;
       if (feedbackConfig.processor().learning()) {
         SafetyGate gate = new SafetyGate(0.02, explorationEpsilon(config.exploration()), 100, new OffPolicyEvaluation(200, 0.95, 1));
-        learning = new LearningLoop(config.learning(), replayBuffer, catalog::current, models, gate, embedder.dimension());
+        learning =
+            new LearningLoop(
+                config.learning(), replayBuffer, catalog::current, models, gate,
+                ModelStore.open(dataDir.path()), embedder.dimension());
         learning.start();
         resources.push(learning);
         log.info("Trainer started: Double DQN, a candidate every {} steps, safety gate margin 0.02", config.learning().candidateEverySteps());

@@ -1,6 +1,7 @@
 package io.recsys.server.learning;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.recsys.client.FeedbackSession;
 import io.recsys.client.RecsysClient;
@@ -12,6 +13,9 @@ import io.recsys.v1.ModelVersion;
 import io.recsys.v1.ModelVersionState;
 import io.recsys.v1.RecommendResponse;
 import io.recsys.v1.RecommendedItem;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.recsys.v1.PinModelVersionRequest;
 import io.recsys.v1.SetTrainingPausedRequest;
 import io.recsys.v1.AdminServiceGrpc;
 import java.nio.file.Files;
@@ -103,6 +107,11 @@ class LearningLoopIntegrationTest {
       Thread.sleep(300);
       assertThat(client.status().getTrainerSteps()).as("paused").isEqualTo(steps);
       assertThat(client.status().getTrainingPaused()).isTrue();
+
+      assertThatThrownBy(() -> admin.pinModelVersion(PinModelVersionRequest.newBuilder().setVersion("v999").build()))
+          .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+      assertThat(admin.pinModelVersion(PinModelVersionRequest.newBuilder().setVersion("v1").build()).getModelVersion()).isEqualTo("v1");
+      assertThat(client.recommend("after-rollback", 3).getModelVersion()).isEqualTo("v1");
     } finally {
       serving.set(false);
       background.shutdownNow();

@@ -1,0 +1,161 @@
+package io.recsys.server.learning;
+
+import io.recsys.server.learning.store.ModelVersionRecord;
+import io.recsys.server.model.ModelVersionInfo;
+import io.recsys.server.storage.AtomicFiles;
+import io.recsys.server.storage.RecordFile;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
+
+/**
+ * Model versions in the data dir: each learned version's weights in {@code models/<version>.qnet}
+ * (written atomically, checksummed), and the history of every version's state in an append-only
+ * log, so a restart serves the last published version again. A weights file that is damaged or
+ * foreign is refused with a reason; it never reaches serving.
+ */
+public final class ModelStore implements AutoCloseable {
+  private static final long MAGIC = 0x5245435359514e54L; // "RECSYQNT"
+  private static final int FORMAT = 1;
+
+  private final Path directory;
+  private final RecordFile history;
+  private final Map<String, ModelVersionInfo> versions = new LinkedHashMap<>();
+
+  private ModelStore(Path directory, RecordFile history) {
+    this.directory = directory;
+    this.history = history;
+  }
+
+  public static ModelStore open(Path dataDir) throws IOException {
+    Path directory = dataDir.resolve("models");
+    Files.createDirectories(directory);
+    List<ModelVersionRecord> records = new ArrayList<>();
+    RecordFile history =
+        RecordFile.open(
+            directory.resolve("history.log"),
+            bytes -> {
+              try {
+                records.add(ModelVersionRecord.parseFrom(bytes));
+              } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new IllegalStateException("model history record passed its checksum but does not parse", e);
+              }
+            });
+    ModelStore store = new ModelStore(directory, history);
+    for (ModelVersionRecord record : records) {
+      store.versions.put(record.getVersion(), toInfo(record));
+    }
+    return store;
+  }
+
+  /** Every version recorded, oldest first, in its latest state. */
+  public synchronized List<ModelVersionInfo> versions() {
+    return new ArrayList<>(versions.values());
+  }
+
+  /** Saves a learned version's weights; call before recording it as live. */
+  public void saveWeights(String version, QNetwork network) throws IOException {
+    AtomicFiles.write(
+        weightsFile(version),
+        out -> {
+          CheckedOutputStream checked = new CheckedOutputStream(out, new CRC32C());
+          DataOutputStream data = new DataOutputStream(checked);
+          data.writeLong(MAGIC);
+          data.writeInt(FORMAT);
+          data.writeInt(network.dimension());
+          data.writeInt(network.hidden1());
+          data.writeInt(network.hidden2());
+          double[] weights = network.weights();
+          data.writeInt(weights.length);
+          for (double weight : weights) {
+            data.writeDouble(weight);
+          }
+          data.flush();
+          data.writeInt((int) checked.getChecksum().getValue());
+          data.flush();
+        });
+  }
+
+  /**
+   * Loads a version's weights.
+   *
+   * @throws IOException naming the problem if the file is missing, truncated, damaged or foreign
+   */
+  public QNetwork loadWeights(String version) throws IOException {
+    Path file = weightsFile(version);
+    if (!Files.exists(file)) {
+      throw new IOException(file + " does not exist");
+    }
+    try (CheckedInputStream checked = new CheckedInputStream(new BufferedInputStream(Files.newInputStream(file)), new CRC32C());
+        DataInputStream in = new DataInputStream(checked)) {
+      if (in.readLong() != MAGIC || in.readInt() != FORMAT) {
+        throw new IOException(file + " is not a recsys Q-network weights file");
+      }
+      int dimension = in.readInt();
+      int hidden1 = in.readInt();
+      int hidden2 = in.readInt();
+      int count = in.readInt();
+      if (dimension < 1 || hidden1 < 1 || hidden2 < 1 || count != QNetwork.parameterCount(dimension, hidden1, hidden2)) {
+        throw new IOException(file + " has an inconsistent header");
+      }
+      QNetwork network = new QNetwork(dimension, hidden1, hidden2);
+      double[] weights = network.weights();
+      for (int i = 0; i < count; i++) {
+        weights[i] = in.readDouble();
+      }
+      int expected = (int) checked.getChecksum().getValue();
+      if (in.readInt() != expected || in.read() != -1) {
+        throw new IOException(file + " fails its checksum");
+      }
+      return network;
+    } catch (java.io.EOFException e) {
+      throw new IOException(file + " is truncated", e);
+    }
+  }
+
+  /** Appends a state change to the history (durable before it returns). */
+  public synchronized void record(ModelVersionInfo info) throws IOException {
+    Instant at = info.createdAt();
+    history.append(
+        ModelVersionRecord.newBuilder()
+            .setVersion(info.version())
+            .setState(info.state().ordinal())
+            .setCreatedAtMicros(at.getEpochSecond() * 1_000_000 + at.getNano() / 1_000)
+            .setDescription(info.description())
+            .build()
+            .toByteArray());
+    versions.put(info.version(), info);
+  }
+
+  private Path weightsFile(String version) {
+    if (!version.matches("v[0-9]+")) {
+      throw new IllegalArgumentException("not a version name: '" + version + "'");
+    }
+    return directory.resolve(version + ".qnet");
+  }
+
+  private static ModelVersionInfo toInfo(ModelVersionRecord record) {
+    long micros = record.getCreatedAtMicros();
+    return new ModelVersionInfo(
+        record.getVersion(),
+        ModelVersionInfo.State.values()[record.getState()],
+        Instant.ofEpochSecond(micros / 1_000_000, (micros % 1_000_000) * 1_000),
+        record.getDescription());
+  }
+
+  @Override
+  public void close() throws IOException {
+    history.close();
+  }
+}
