@@ -74,7 +74,7 @@ public final class QNetworkModel implements AutoCloseable {
     session.release();
   }
 
-  boolean isClosed() {
+  public boolean isClosed() {
     return session.isClosed();
   }
 

@@ -62,6 +62,55 @@ class ModelRegistryTest {
   }
 
   @Test
+  void fiftyRerankerSwapsUnderConcurrentScoringNeverFailACallAndVersionsOnlyMoveForward() throws Exception {
+    ModelRegistry registry = new ModelRegistry(runtime, 0.1f, snapshot(1, 200));
+    AtomicBoolean swapping = new AtomicBoolean(true);
+    AtomicLong calls = new AtomicLong();
+    ExecutorService scorers = Executors.newFixedThreadPool(3);
+    List<Future<?>> results = new ArrayList<>();
+    for (int t = 0; t < 3; t++) {
+      results.add(
+          scorers.submit(
+              () -> {
+                int lastSeen = 1;
+                while (swapping.get()) {
+                  try (ServingModel.Lease lease = registry.acquire()) {
+                    ServingModel model = lease.model();
+                    int version = Integer.parseInt(model.version().version().substring(1));
+                    assertThat(version).as("versions only move forward").isGreaterThanOrEqualTo(lastSeen);
+                    lastSeen = version;
+                    if (model.ranker() != null) {
+                      assertThat(model.ranker().qValues(new float[DIM], new float[4 * DIM], 1, 4)).hasSize(4);
+                    }
+                    calls.incrementAndGet();
+                  }
+                }
+              }));
+    }
+    List<QNetworkModel> replaced = new ArrayList<>();
+    for (int swap = 2; swap <= 51; swap++) {
+      try (ServingModel.Lease lease = registry.acquire()) {
+        if (lease.model().ranker() != null) {
+          replaced.add(lease.model().ranker());
+        }
+      }
+      QNetworkModel next = QNetworkModel.create(runtime, "v" + swap, io.recsys.server.learning.QNetwork.initialised(DIM, 8, 4, swap));
+      registry.publish(next, new ModelVersionInfo("v" + swap, ModelVersionInfo.State.LIVE, java.time.Instant.now(), "swap " + swap));
+      Thread.sleep(2);
+    }
+    swapping.set(false);
+    for (Future<?> result : results) {
+      result.get();
+    }
+    scorers.shutdown();
+
+    assertThat(calls.get()).isGreaterThan(50);
+    assertThat(registry.liveVersion()).isEqualTo("v51");
+    assertThat(replaced).hasSize(49).allMatch(QNetworkModel::isClosed);
+    registry.close();
+  }
+
+  @Test
   void aLeasedModelStaysOpenUntilReleasedEvenAfterASwap() {
     ModelRegistry registry = new ModelRegistry(runtime, 0.1f, snapshot(1, 50));
     ServingModel.Lease lease = registry.acquire();
