@@ -144,6 +144,7 @@ public final class RecsysServer {
       Server server =
           NettyServerBuilder.forAddress(new InetSocketAddress(config.port()))
               .maxInboundMessageSize(ApiLimits.MAX_INBOUND_MESSAGE_BYTES)
+              .intercept(new ScoringBulkhead(config.maxConcurrentScoring()))
               .addService(new RecommenderGrpcService(recommender))
               .addService(new CatalogGrpcService(catalog, updater))
               .addService(new FeedbackGrpcService(feedback, feedbackConfig.streamWindow()))

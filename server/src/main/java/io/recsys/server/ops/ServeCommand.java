@@ -71,6 +71,9 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--candidates", description = "Retrieval candidates each list is drawn from (default: ${DEFAULT-VALUE}).", defaultValue = "100")
   int candidates;
 
+  @Option(names = "--max-concurrent-scoring", description = "Recommend calls admitted at once; more get RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE}).", defaultValue = "64")
+  int maxConcurrentScoring;
+
   @Option(names = "--keep-disliked", description = "Let items a user disliked come back into their lists.")
   boolean keepDisliked;
 
@@ -90,7 +93,8 @@ public final class ServeCommand implements Callable<Integer> {
             feedbackConfig(),
             Exploration.parse(exploration),
             candidates,
-            LearningLoop.Settings.defaults());
+            LearningLoop.Settings.defaults(),
+            maxConcurrentScoring);
     RecsysServer server = RecsysServer.start(config);
     TerminationSignals.onTermination(server::stop);
     // Other ways out (System.exit elsewhere, SIGHUP) still release files and sessions.

@@ -24,6 +24,7 @@ import java.util.Optional;
  * @param exploration how lists are drawn from candidate scores (and so their propensities)
  * @param candidates retrieval candidates each list is drawn from
  * @param learning the trainer's cadence and hyper-parameters
+ * @param maxConcurrentScoring Recommend calls admitted at once; more are refused (RESOURCE_EXHAUSTED)
  */
 public record ServerConfig(
     int port,
@@ -37,7 +38,8 @@ public record ServerConfig(
     FeedbackConfig feedback,
     Exploration exploration,
     int candidates,
-    LearningLoop.Settings learning) {
+    LearningLoop.Settings learning,
+    int maxConcurrentScoring) {
 
   public static final int DEFAULT_PORT = 50051;
 
@@ -77,31 +79,37 @@ public record ServerConfig(
         FeedbackConfig.defaults(),
         new EpsilonGreedy(0.05),
         100,
-        LearningLoop.Settings.defaults());
+        LearningLoop.Settings.defaults(),
+        64);
   }
 
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(
-        newPort, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, learning);
+        newPort, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, learning, maxConcurrentScoring);
   }
 
   public ServerConfig withCatalogFile(Path file) {
     return new ServerConfig(
-        port, dataDir, Optional.of(file), device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, learning);
+        port, dataDir, Optional.of(file), device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, learning, maxConcurrentScoring);
   }
 
   public ServerConfig withExploration(Exploration newExploration) {
     return new ServerConfig(
-        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, newExploration, candidates, learning);
+        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, newExploration, candidates, learning, maxConcurrentScoring);
+  }
+
+  public ServerConfig withMaxConcurrentScoring(int calls) {
+    return new ServerConfig(
+        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, learning, calls);
   }
 
   public ServerConfig withLearning(LearningLoop.Settings newLearning) {
     return new ServerConfig(
-        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, newLearning);
+        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, newLearning, maxConcurrentScoring);
   }
 
   public ServerConfig withFeedback(FeedbackConfig newFeedback) {
     return new ServerConfig(
-        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, newFeedback, exploration, candidates, learning);
+        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, newFeedback, exploration, candidates, learning, maxConcurrentScoring);
   }
 }
