@@ -1,7 +1,5 @@
 package io.recsys.server.model;
 
-import java.util.concurrent.atomic.AtomicInteger;
-
 /**
  * What serves one request: the retrieval session over the current catalog, the Q-network that
  * re-ranks its candidates (none before the first learned version), and the version name every
@@ -13,7 +11,7 @@ public final class ServingModel {
   private final RetrievalModel retrieval;
   private final QNetworkModel ranker;
   private final ModelVersionInfo version;
-  private final AtomicInteger references = new AtomicInteger(1);
+  private final RefCount references = new RefCount("serving model");
 
   /** Takes over one reference to each part from the caller. */
   ServingModel(RetrievalModel retrieval, QNetworkModel ranker, ModelVersionInfo version) {
@@ -36,32 +34,21 @@ public final class ServingModel {
   }
 
   boolean tryAcquire() {
-    while (true) {
-      int current = references.get();
-      if (current == 0) {
-        return false;
-      }
-      if (references.compareAndSet(current, current + 1)) {
-        return true;
-      }
-    }
+    return references.tryAcquire();
   }
 
   /** Gives a reference back; the last one releases the parts. */
   void release() {
-    int left = references.decrementAndGet();
-    if (left == 0) {
+    if (references.release()) {
       retrieval.release();
       if (ranker != null) {
         ranker.release();
       }
-    } else if (left < 0) {
-      throw new IllegalStateException("serving model released more often than acquired");
     }
   }
 
   boolean isReleased() {
-    return references.get() == 0;
+    return references.isZero();
   }
 
   /** A hold on a serving model for the length of one call. */

@@ -2,7 +2,6 @@ package io.recsys.server.model;
 
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +17,7 @@ final class SharedSession {
 
   private final OrtSession session;
   private final OrtSession.SessionOptions options;
-  private final AtomicInteger references = new AtomicInteger(1);
+  private final RefCount references = new RefCount("session");
 
   /** @param options the options the session was made with; they must outlive it */
   SharedSession(OrtSession session, OrtSession.SessionOptions options) {
@@ -28,24 +27,13 @@ final class SharedSession {
 
   /** Takes a reference; false once the session has been closed (the caller must look again). */
   boolean tryAcquire() {
-    while (true) {
-      int current = references.get();
-      if (current == 0) {
-        return false;
-      }
-      if (references.compareAndSet(current, current + 1)) {
-        return true;
-      }
-    }
+    return references.tryAcquire();
   }
 
   /** Gives a reference back; the last one closes the session and its options. */
   void release() {
-    int left = references.decrementAndGet();
-    if (left == 0) {
+    if (references.release()) {
       closeNative();
-    } else if (left < 0) {
-      throw new IllegalStateException("session released more often than acquired");
     }
   }
 
@@ -54,7 +42,7 @@ final class SharedSession {
   }
 
   boolean isClosed() {
-    return references.get() == 0;
+    return references.isZero();
   }
 
   private void closeNative() {

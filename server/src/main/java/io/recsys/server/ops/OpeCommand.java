@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.recsys.server.evaluation.Estimate;
+import io.recsys.server.evaluation.EstimateJson;
 import io.recsys.server.evaluation.Estimator;
 import io.recsys.server.evaluation.LogPolicies;
 import io.recsys.server.evaluation.LoggedImpressions;
@@ -82,15 +83,7 @@ public final class OpeCommand implements Callable<Integer> {
               + " so IPS and SNIPS are biased low; only DM and DR, through the reward model, cover them");
     }
     result.add("warnings", warnings);
-    JsonObject byEstimator = new JsonObject();
-    for (Estimate estimate : estimates) {
-      JsonObject entry = new JsonObject();
-      entry.addProperty("estimate", estimate.value());
-      entry.addProperty("ci_low", estimate.ciLow());
-      entry.addProperty("ci_high", estimate.ciHigh());
-      byEstimator.add(estimate.estimator().label(), entry);
-    }
-    result.add("estimators", byEstimator);
+    result.add("estimators", EstimateJson.byEstimator(estimates, null));
     String text = new GsonBuilder().setPrettyPrinting().create().toJson(result);
     System.out.println(text);
     if (json != null) {

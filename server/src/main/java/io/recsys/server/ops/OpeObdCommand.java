@@ -3,6 +3,7 @@ package io.recsys.server.ops;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import io.recsys.server.evaluation.Estimate;
+import io.recsys.server.evaluation.EstimateJson;
 import io.recsys.server.evaluation.Estimator;
 import io.recsys.server.evaluation.OffPolicyEvaluation;
 import io.recsys.server.evaluation.obd.ObdEvaluation;
@@ -74,19 +75,7 @@ public final class OpeObdCommand implements Callable<Integer> {
       result.addProperty("reference_log", referenceLog.toString());
       result.addProperty("reference_ctr", truth);
     }
-    JsonObject byEstimator = new JsonObject();
-    for (Estimate estimate : estimates) {
-      JsonObject entry = new JsonObject();
-      entry.addProperty("estimate", estimate.value());
-      entry.addProperty("ci_low", estimate.ciLow());
-      entry.addProperty("ci_high", estimate.ciHigh());
-      if (truth != null) {
-        entry.addProperty("relative_error", Math.abs(estimate.value() - truth) / truth);
-        entry.addProperty("ci_covers_reference", estimate.covers(truth));
-      }
-      byEstimator.add(estimate.estimator().label(), entry);
-    }
-    result.add("estimators", byEstimator);
+    result.add("estimators", EstimateJson.byEstimator(estimates, truth));
     String text = new GsonBuilder().setPrettyPrinting().create().toJson(result);
     System.out.println(text);
     if (json != null) {
