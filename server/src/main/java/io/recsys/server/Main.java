@@ -3,6 +3,7 @@ package io.recsys.server;
 import io.recsys.server.ops.OpeCommand;
 import io.recsys.server.ops.OpeObdCommand;
 import io.recsys.server.ops.ServeCommand;
+import io.recsys.server.ops.TrainCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -12,7 +13,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "recsys-server 0.1.0",
     description = "A recommendation server that learns from its users' feedback while it serves.",
-    subcommands = {ServeCommand.class, OpeCommand.class, OpeObdCommand.class})
+    subcommands = {ServeCommand.class, TrainCommand.class, OpeCommand.class, OpeObdCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -37,6 +37,28 @@ public final class RetrievalGraph {
 
   /** Serialized ONNX model for a catalog of {@code items} rows of dimension {@code dim}. */
   public static byte[] export(int dimension, int items) {
+    return export(dimension, items, externalFloat(ITEM_MATRIX, dimension, items), externalFloat(ITEM_BIAS, items));
+  }
+
+  /**
+   * A self-contained model with its weights inside: {@code itemMatrix} is {@code [dimension,
+   * items]} row-major, {@code bias} {@code [items]}. For exporting a trained scorer.
+   */
+  public static byte[] exportWithWeights(float[] itemMatrix, float[] bias, int dimension, int items) {
+    if (itemMatrix.length != dimension * items || bias.length != items) {
+      throw new IllegalArgumentException("weights do not match " + dimension + " x " + items);
+    }
+    return export(
+        dimension, items,
+        OnnxGraphs.floatTensor(ITEM_MATRIX, itemMatrix, dimension, items),
+        OnnxGraphs.floatTensor(ITEM_BIAS, bias, items));
+  }
+
+  private static byte[] export(
+      int dimension,
+      int items,
+      io.recsys.server.model.onnx.OnnxProto.TensorProto itemMatrix,
+      io.recsys.server.model.onnx.OnnxProto.TensorProto itemBias) {
     if (dimension <= 0 || items <= 0) {
       throw new IllegalArgumentException("dim and items must be positive, got " + dimension + ", " + items);
     }
@@ -45,8 +67,8 @@ public final class RetrievalGraph {
             .setName("recsys_retrieval")
             .addInput(floatValue(USER_VECTORS, dim("B"), dim(dimension)))
             .addInput(int64Value(K, dim(1)))
-            .addInitializer(externalFloat(ITEM_MATRIX, dimension, items))
-            .addInitializer(externalFloat(ITEM_BIAS, items))
+            .addInitializer(itemMatrix)
+            .addInitializer(itemBias)
             .addNode(node("MatMul", "user_item_dot", USER_VECTORS, ITEM_MATRIX))
             .addNode(node("Add", "scores", "user_item_dot", ITEM_BIAS))
             .addNode(topK("scores", K, TOP_SCORES, TOP_INDICES))

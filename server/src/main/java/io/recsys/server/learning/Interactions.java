@@ -1,0 +1,84 @@
+package io.recsys.server.learning;
+
+import io.recsys.server.feedback.SegmentedFeedbackLog;
+import io.recsys.server.feedback.log.FeedbackRecord;
+import io.recsys.v1.FeedbackType;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVRecord;
+
+/** Interaction logs for supervised training: a CSV, or the server's own feedback log. */
+public final class Interactions {
+  private Interactions() {}
+
+  /**
+   * {@code user_id,item_id,label[,timestamp]} with a header; label 1 (positive) or 0. A malformed
+   * row fails the read with its line.
+   */
+  public static List<Interaction> readCsv(Path file) throws IOException {
+    List<Interaction> interactions = new ArrayList<>();
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+        CSVParser parser = CSVParser.parse(reader, CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).setTrim(true).get())) {
+      for (String column : List.of("user_id", "item_id", "label")) {
+        if (!parser.getHeaderNames().contains(column)) {
+          throw new IllegalArgumentException(file + ":1: missing column " + column);
+        }
+      }
+      boolean timed = parser.getHeaderNames().contains("timestamp");
+      for (CSVRecord row : parser) {
+        long line = parser.getCurrentLineNumber();
+        try {
+          int label = Integer.parseInt(row.get("label"));
+          if (label != 0 && label != 1) {
+            throw new NumberFormatException("label must be 0 or 1");
+          }
+          String user = row.get("user_id");
+          String item = row.get("item_id");
+          if (user.isEmpty() || item.isEmpty()) {
+            throw new IllegalArgumentException("user_id and item_id must not be empty");
+          }
+          interactions.add(new Interaction(user, item, label, timed ? Long.parseLong(row.get("timestamp")) : line));
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(file + ":" + line + ": " + e.getMessage(), e);
+        }
+      }
+    }
+    return interactions;
+  }
+
+  /**
+   * The server's feedback log: click, like, purchase and dwell of at least 15 s are positives;
+   * dislike and skip negatives. Reads without locking, beside a running server.
+   */
+  public static List<Interaction> fromFeedbackLog(Path dataDir) throws IOException {
+    Path log = dataDir.resolve("feedback-log");
+    if (!Files.isDirectory(log)) {
+      throw new IllegalArgumentException("no feedback log in " + dataDir.toAbsolutePath());
+    }
+    List<Interaction> interactions = new ArrayList<>();
+    SegmentedFeedbackLog.readAll(log, record -> {
+      if (!record.hasFeedback()) {
+        return;
+      }
+      FeedbackRecord feedback = record.getFeedback();
+      FeedbackType type = FeedbackType.forNumber(feedback.getType());
+      int label = switch (type == null ? FeedbackType.UNRECOGNIZED : type) {
+        case FEEDBACK_TYPE_CLICK, FEEDBACK_TYPE_LIKE, FEEDBACK_TYPE_PURCHASE -> 1;
+        case FEEDBACK_TYPE_DWELL -> feedback.getDwellSeconds() >= 15 ? 1 : -1;
+        case FEEDBACK_TYPE_DISLIKE, FEEDBACK_TYPE_SKIP -> 0;
+        default -> -1;
+      };
+      if (label >= 0) {
+        interactions.add(new Interaction(feedback.getUserId(), feedback.getItemId(), label, record.getServerTimeMicros()));
+      }
+    });
+    return interactions;
+  }
+}
