@@ -1,6 +1,12 @@
 package io.recsys.server.api;
 
+import io.grpc.Context;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.recsys.server.model.DynamicBatcher;
+import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
 import io.recsys.server.policy.RecommendQuery;
 import io.recsys.server.policy.Recommendation;
 import io.recsys.server.policy.Recommender;
@@ -14,23 +20,75 @@ import io.recsys.v1.RecommenderServiceGrpc;
 import java.util.ArrayList;
 import java.util.List;
 
-/** {@code recsys.v1.RecommenderService}: validates, delegates to the {@link Recommender}. */
+/**
+ * {@code recsys.v1.RecommenderService}: validates, delegates to the {@link Recommender}. Single
+ * Recommend calls go through the dynamic batcher (when batching is on), so concurrent callers
+ * share one scoring call; RecommendBatch is already a batch.
+ */
 public final class RecommenderGrpcService extends RecommenderServiceGrpc.RecommenderServiceImplBase {
   private final Recommender recommender;
+  private final DynamicBatcher<QueuedQuery, Recommendation> batcher;
 
-  public RecommenderGrpcService(Recommender recommender) {
+  /** @param maxBatch 1 turns batching off: each call scores alone on its own thread */
+  public RecommenderGrpcService(Recommender recommender, int maxBatch, Duration maxDelay) {
     this.recommender = recommender;
+    this.batcher =
+        maxBatch <= 1
+            ? null
+            : new DynamicBatcher<>(
+                "recommend-batcher",
+                queued -> recommender.recommend(queued.stream().map(QueuedQuery::query).toList()),
+                QueuedQuery::expired,
+                maxBatch,
+                maxDelay,
+                4_096);
   }
 
   @Override
   public void recommend(RecommendRequest request, StreamObserver<RecommendResponse> observer) {
-    GrpcCalls.unary(
-        "Recommend",
-        observer,
-        () -> {
-          RecommendQuery query = RecommendRequests.toQuery(request, "");
-          return toProto(recommender.recommend(List.of(query)).get(0));
-        });
+    if (batcher == null) {
+      GrpcCalls.unary(
+          "Recommend",
+          observer,
+          () -> toProto(recommender.recommend(List.of(RecommendRequests.toQuery(request, ""))).get(0)));
+      return;
+    }
+    RecommendQuery query;
+    try {
+      GrpcCalls.failIfExpired();
+      query = RecommendRequests.toQuery(request, "");
+    } catch (StatusRuntimeException e) {
+      observer.onError(e);
+      return;
+    }
+    batcher
+        .submit(new QueuedQuery(query, Context.current().getDeadline()))
+        .whenComplete(
+            (recommendation, error) -> {
+              if (error == null) {
+                observer.onNext(toProto(recommendation));
+                observer.onCompleted();
+              } else {
+                observer.onError(batchFailure(error).asRuntimeException());
+              }
+            });
+  }
+
+  private static Status batchFailure(Throwable error) {
+    if (error instanceof RejectedExecutionException) {
+      return Status.RESOURCE_EXHAUSTED.withDescription(error.getMessage() + "; retry with backoff");
+    }
+    if (error instanceof DynamicBatcher.AbandonedException) {
+      return Status.DEADLINE_EXCEEDED.withDescription("deadline passed while the request waited for its batch");
+    }
+    return GrpcCalls.toStatus("Recommend", error);
+  }
+
+  /** Stops batching; queued calls are still answered. */
+  public void close() throws InterruptedException {
+    if (batcher != null) {
+      batcher.close();
+    }
   }
 
   @Override

@@ -140,12 +140,16 @@ public final class RecsysServer {
           new Recommender(models, users, new EventIds(), feedback, config.exploration(), config.candidates());
       CatalogUpdater updater = new CatalogUpdater(catalog, models);
 
+      RecommenderGrpcService recommenderService =
+          new RecommenderGrpcService(recommender, config.maxBatchSize(), config.maxQueueDelay());
+      resources.push(recommenderService::close); // after the gRPC server drains, before the models close
+
       HealthStatusManager health = new HealthStatusManager();
       Server server =
           NettyServerBuilder.forAddress(new InetSocketAddress(config.port()))
               .maxInboundMessageSize(ApiLimits.MAX_INBOUND_MESSAGE_BYTES)
               .intercept(new ScoringBulkhead(config.maxConcurrentScoring()))
-              .addService(new RecommenderGrpcService(recommender))
+              .addService(recommenderService)
               .addService(new CatalogGrpcService(catalog, updater))
               .addService(new FeedbackGrpcService(feedback, feedbackConfig.streamWindow()))
               .addService(new AdminGrpcService(models, catalog, users, feedback, replayBuffer, learning, startedAt))

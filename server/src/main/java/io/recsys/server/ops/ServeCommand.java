@@ -74,6 +74,12 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--max-concurrent-scoring", description = "Recommend calls admitted at once; more get RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE}).", defaultValue = "64")
   int maxConcurrentScoring;
 
+  @Option(names = "--max-batch-size", description = "Concurrent Recommend calls scored together; 1 turns batching off (default: ${DEFAULT-VALUE}).", defaultValue = "64")
+  int maxBatchSize;
+
+  @Option(names = "--max-queue-delay-us", description = "Microseconds a call may wait for its batch to fill (default: ${DEFAULT-VALUE}).", defaultValue = "500")
+  long maxQueueDelayMicros;
+
   @Option(names = "--keep-disliked", description = "Let items a user disliked come back into their lists.")
   boolean keepDisliked;
 
@@ -94,7 +100,9 @@ public final class ServeCommand implements Callable<Integer> {
             Exploration.parse(exploration),
             candidates,
             LearningLoop.Settings.defaults(),
-            maxConcurrentScoring);
+            maxConcurrentScoring,
+            maxBatchSize,
+            Duration.ofNanos(maxQueueDelayMicros * 1_000));
     RecsysServer server = RecsysServer.start(config);
     TerminationSignals.onTermination(server::stop);
     // Other ways out (System.exit elsewhere, SIGHUP) still release files and sessions.

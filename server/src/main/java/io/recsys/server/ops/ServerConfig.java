@@ -25,6 +25,8 @@ import java.util.Optional;
  * @param candidates retrieval candidates each list is drawn from
  * @param learning the trainer's cadence and hyper-parameters
  * @param maxConcurrentScoring Recommend calls admitted at once; more are refused (RESOURCE_EXHAUSTED)
+ * @param maxBatchSize concurrent Recommend calls scored together (1: no batching)
+ * @param maxQueueDelay how long a call may wait for its batch to fill
  */
 public record ServerConfig(
     int port,
@@ -39,7 +41,9 @@ public record ServerConfig(
     Exploration exploration,
     int candidates,
     LearningLoop.Settings learning,
-    int maxConcurrentScoring) {
+    int maxConcurrentScoring,
+    int maxBatchSize,
+    Duration maxQueueDelay) {
 
   public static final int DEFAULT_PORT = 50051;
 
@@ -56,6 +60,12 @@ public record ServerConfig(
     if (!(popularityWeight >= 0) || Float.isInfinite(popularityWeight)) {
       throw new IllegalArgumentException(
           "--popularity-weight must be a finite number >= 0, got " + popularityWeight);
+    }
+    if (maxBatchSize < 1 || maxBatchSize > 256) {
+      throw new IllegalArgumentException("--max-batch-size must be in [1, 256], got " + maxBatchSize);
+    }
+    if (maxQueueDelay.isNegative() || maxQueueDelay.toMillis() > 100) {
+      throw new IllegalArgumentException("--max-queue-delay-us must be in [0, 100000], got " + maxQueueDelay.toNanos() / 1_000);
     }
     if (candidates < 1 || candidates > 10_000) {
       throw new IllegalArgumentException("--candidates must be in [1, 10000], got " + candidates);
@@ -80,36 +90,44 @@ public record ServerConfig(
         new EpsilonGreedy(0.05),
         100,
         LearningLoop.Settings.defaults(),
-        64);
+        64,
+        64,
+        Duration.ofNanos(500_000));
   }
 
   public ServerConfig withPort(int newPort) {
     return new ServerConfig(
-        newPort, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, learning, maxConcurrentScoring);
+        newPort, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, learning, maxConcurrentScoring, maxBatchSize, maxQueueDelay);
   }
 
   public ServerConfig withCatalogFile(Path file) {
     return new ServerConfig(
-        port, dataDir, Optional.of(file), device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, learning, maxConcurrentScoring);
+        port, dataDir, Optional.of(file), device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, learning, maxConcurrentScoring, maxBatchSize, maxQueueDelay);
   }
 
   public ServerConfig withExploration(Exploration newExploration) {
     return new ServerConfig(
-        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, newExploration, candidates, learning, maxConcurrentScoring);
+        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, newExploration, candidates, learning, maxConcurrentScoring, maxBatchSize, maxQueueDelay);
+  }
+
+  public ServerConfig withBatching(int newMaxBatchSize, Duration newMaxQueueDelay) {
+    return new ServerConfig(
+        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, learning,
+        maxConcurrentScoring, newMaxBatchSize, newMaxQueueDelay);
   }
 
   public ServerConfig withMaxConcurrentScoring(int calls) {
     return new ServerConfig(
-        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, learning, calls);
+        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, learning, calls, maxBatchSize, maxQueueDelay);
   }
 
   public ServerConfig withLearning(LearningLoop.Settings newLearning) {
     return new ServerConfig(
-        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, newLearning, maxConcurrentScoring);
+        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, newLearning, maxConcurrentScoring, maxBatchSize, maxQueueDelay);
   }
 
   public ServerConfig withFeedback(FeedbackConfig newFeedback) {
     return new ServerConfig(
-        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, newFeedback, exploration, candidates, learning, maxConcurrentScoring);
+        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, newFeedback, exploration, candidates, learning, maxConcurrentScoring, maxBatchSize, maxQueueDelay);
   }
 }
