@@ -17,14 +17,28 @@ public final class InProcessServer implements AutoCloseable {
     this.dataDir = dataDir;
   }
 
-  /** @param items catalog size; every title is short, so embedding them takes seconds */
-  public static InProcessServer start(int items, FsyncPolicy fsync) throws IOException {
-    Path dir = Files.createTempDirectory("recsys-bench-");
+  /** A server over a generated catalog with the given batching (1: off), greedy lists. */
+  public static InProcessServer startGenerated(int items, int maxBatchSize) throws IOException {
+    Path dir = Files.createTempDirectory("recsys-load-");
+    Path catalog = Files.writeString(dir.resolve("catalog.csv"), generatedCatalog(items));
+    ServerConfig config =
+        ServerConfig.defaults(dir.resolve("data")).withPort(0).withCatalogFile(catalog)
+            .withBatching(maxBatchSize, java.time.Duration.ofNanos(500_000));
+    return new InProcessServer(RecsysServer.start(config), dir.resolve("data"));
+  }
+
+  private static String generatedCatalog(int items) {
     StringBuilder csv = new StringBuilder("item_id,title,popularity\n");
     for (int i = 0; i < items; i++) {
       csv.append("item-").append(i).append(",Benchmark item number ").append(i).append(',').append(i % 97).append('\n');
     }
-    Path catalog = Files.writeString(dir.resolve("catalog.csv"), csv);
+    return csv.toString();
+  }
+
+  /** @param items catalog size; every title is short, so embedding them takes seconds */
+  public static InProcessServer start(int items, FsyncPolicy fsync) throws IOException {
+    Path dir = Files.createTempDirectory("recsys-bench-");
+    Path catalog = Files.writeString(dir.resolve("catalog.csv"), generatedCatalog(items));
     ServerConfig defaults = ServerConfig.defaults(dir.resolve("data")).withPort(0).withCatalogFile(catalog);
     return new InProcessServer(
         RecsysServer.start(defaults.withFeedback(defaults.feedback().withFsync(fsync))), dir.resolve("data"));
