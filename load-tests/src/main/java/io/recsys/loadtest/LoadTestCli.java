@@ -1,6 +1,7 @@
 package io.recsys.loadtest;
 
 import io.recsys.loadtest.feedback.FeedbackBenchCommand;
+import io.recsys.loadtest.jmh.JmhCommand;
 import io.recsys.loadtest.load.LoadCommand;
 import io.recsys.loadtest.simulator.SimulateCommand;
 import io.recsys.loadtest.swap.SwapBenchCommand;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "recsys-load-tests 0.1.0",
     description = "Benchmarks and load tools for the recsys server.",
-    subcommands = {LoadCommand.class, FeedbackBenchCommand.class, SimulateCommand.class, TrainerBenchCommand.class, SwapBenchCommand.class})
+    subcommands = {LoadCommand.class, FeedbackBenchCommand.class, SimulateCommand.class, TrainerBenchCommand.class, SwapBenchCommand.class, JmhCommand.class})
 public final class LoadTestCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

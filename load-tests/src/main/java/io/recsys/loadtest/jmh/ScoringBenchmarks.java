@@ -1,0 +1,116 @@
+package io.recsys.loadtest.jmh;
+
+import io.recsys.server.catalog.CatalogItem;
+import io.recsys.server.catalog.CatalogSnapshot;
+import io.recsys.server.learning.QNetwork;
+import io.recsys.server.model.ModelRegistry;
+import io.recsys.server.model.OnnxRuntime;
+import io.recsys.server.model.QNetworkModel;
+import io.recsys.server.model.ServingModel;
+import io.recsys.server.model.TopK;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The two ONNX stages on their own: the retrieval graph (W1: 100,000 items x 64 dims, top 200)
+ * at batch 1, 8, 64 and 256, and the Q-network over 100 candidates of 384 dims at batch 1 and 64.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class ScoringBenchmarks {
+  @State(Scope.Benchmark)
+  public static class Retrieval {
+    @Param({"1", "8", "64", "256"})
+    public int batch;
+
+    ModelRegistry registry;
+    ServingModel.Lease lease;
+    float[] users;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      int items = 100_000;
+      int dim = 64;
+      SplittableRandom random = new SplittableRandom(1);
+      List<CatalogItem> catalog = new ArrayList<>(items);
+      float[] vectors = new float[items * dim];
+      for (int i = 0; i < items; i++) {
+        catalog.add(new CatalogItem("i" + i, "Item " + i, "", Map.of()));
+        for (int d = 0; d < dim; d++) {
+          vectors[i * dim + d] = (float) (random.nextDouble() - 0.5);
+        }
+      }
+      registry = new ModelRegistry(new OnnxRuntime(OnnxRuntime.Device.CPU, Runtime.getRuntime().availableProcessors()), 0.1f, CatalogSnapshot.of(catalog, vectors, dim));
+      lease = registry.acquire();
+      users = new float[batch * dim];
+      for (int i = 0; i < users.length; i++) {
+        users[i] = (float) (random.nextDouble() - 0.5);
+      }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      lease.close();
+      registry.close();
+    }
+  }
+
+  @Benchmark
+  public TopK retrievalTop200(Retrieval state) {
+    return state.lease.model().retrieval().topK(state.users, state.batch, 200);
+  }
+
+  @State(Scope.Benchmark)
+  public static class Ranking {
+    @Param({"1", "64"})
+    public int batch;
+
+    QNetworkModel model;
+    float[] states;
+    float[] candidates;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      int dim = 384;
+      model = QNetworkModel.create(new OnnxRuntime(OnnxRuntime.Device.CPU, Runtime.getRuntime().availableProcessors()), "bench", QNetwork.initialised(dim, 64, 32, 1));
+      SplittableRandom random = new SplittableRandom(2);
+      states = new float[batch * dim];
+      candidates = new float[batch * 100 * dim];
+      for (int i = 0; i < states.length; i++) {
+        states[i] = (float) (random.nextDouble() - 0.5);
+      }
+      for (int i = 0; i < candidates.length; i++) {
+        candidates[i] = (float) (random.nextDouble() - 0.5);
+      }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      model.close();
+    }
+  }
+
+  @Benchmark
+  public float[] qNetwork100Candidates(Ranking state) {
+    return state.model.qValues(state.states, state.candidates, state.batch, 100);
+  }
+}
