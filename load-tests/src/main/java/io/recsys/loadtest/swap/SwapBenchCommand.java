@@ -57,9 +57,9 @@ public final class SwapBenchCommand implements Callable<Integer> {
     Path catalog = Files.writeString(dir.resolve("catalog.csv"), csv);
     Path dataDir = dir.resolve("data");
     try (ModelStore store = ModelStore.open(dataDir)) {
-      store.saveWeights("v2", QNetwork.initialised(384, 64, 32, 2));
+      store.saveWeights("v2", QNetwork.initialised(384, 32, 64, 32, 2));
       store.record(new ModelVersionInfo("v2", ModelVersionInfo.State.RETIRED, Instant.now(), "swap-bench version A"));
-      store.saveWeights("v3", QNetwork.initialised(384, 64, 32, 3));
+      store.saveWeights("v3", QNetwork.initialised(384, 32, 64, 32, 3));
       store.record(new ModelVersionInfo("v3", ModelVersionInfo.State.LIVE, Instant.now(), "swap-bench version B"));
     }
     RecsysServer server = RecsysServer.start(ServerConfig.defaults(dataDir).withPort(0).withCatalogFile(catalog));

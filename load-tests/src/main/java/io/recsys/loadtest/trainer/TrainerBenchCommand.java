@@ -61,8 +61,8 @@ public final class TrainerBenchCommand implements Callable<Integer> {
     }
     double elapsed = (System.nanoTime() - start) / 1e9;
     double perSecond = (trainer.transitionsSeen() - before) / elapsed;
-    System.out.printf(Locale.ROOT, "Double DQN, batch %d, %d next actions, %d-d, hidden %d/%d: %,.0f transitions/s on one thread%n",
-        settings.batchSize(), settings.nextActions(), dim, settings.hidden1(), settings.hidden2(), perSecond);
+    System.out.printf(Locale.ROOT, "Double DQN, batch %d, %d next actions, %d-d, projection %d, hidden %d/%d: %,.0f transitions/s on one thread%n",
+        settings.batchSize(), settings.nextActions(), dim, settings.projection(), settings.hidden1(), settings.hidden2(), perSecond);
     if (json != null) {
       new JsonReport().put("dimension", dim).put("batch", settings.batchSize()).put("next_actions", settings.nextActions())
           .put("transitions_per_s", perSecond).writeTo(json);

@@ -20,6 +20,7 @@ public final class DqnTrainer {
    * @param targetUpdateRate soft-update share tau of the online weights per step
    */
   public record Settings(
+      int projection,
       int hidden1,
       int hidden2,
       double learningRate,
@@ -41,7 +42,7 @@ public final class DqnTrainer {
     }
 
     public static Settings defaults() {
-      return new Settings(64, 32, 1e-3, 0.9, 1.0, 32, 4, 0.01);
+      return new Settings(32, 64, 32, 1e-3, 0.9, 1.0, 32, 4, 0.01);
     }
   }
 
@@ -60,7 +61,7 @@ public final class DqnTrainer {
     this.settings = settings;
     this.replay = replay;
     this.catalog = catalog;
-    this.online = QNetwork.initialised(dimension, settings.hidden1(), settings.hidden2(), seed);
+    this.online = QNetwork.initialised(dimension, settings.projection(), settings.hidden1(), settings.hidden2(), seed);
     this.target = online.copy();
     this.adam = new Adam(online.weights().length, settings.learningRate());
     this.loss = new HuberLoss(settings.huberDelta());
@@ -86,7 +87,7 @@ public final class DqnTrainer {
       float[] state = StateCodec.decode(t.state(), dim);
       float[] next = StateCodec.decode(t.nextState(), dim);
       double y = t.reward() + settings.gamma() * nextValue(snapshot, next, t.candidates());
-      QNetwork.Pass pass = online.forward(state, 0, snapshot.embedding(row), 0);
+      QNetwork.Pass pass = online.forward(state, 0, snapshot.embeddingMatrix(), row * dim);
       double error = pass.output - y;
       lossSum += loss.value(error);
       online.backward(pass, loss.derivative(error), gradient);
@@ -105,23 +106,31 @@ public final class DqnTrainer {
     return true;
   }
 
-  /** Double DQN: argmax by the online network, value by the target network. */
+  /**
+   * Double DQN: argmax by the online network, value by the target network. The next state is
+   * projected once per network and shared by every candidate.
+   */
   private double nextValue(CatalogSnapshot snapshot, float[] next, List<String> candidates) {
+    if (candidates.isEmpty()) {
+      return 0;
+    }
+    double[] state = online.project(next, 0);
+    float[] matrix = snapshot.embeddingMatrix();
+    int dim = snapshot.dimension();
     double bestOnline = Double.NEGATIVE_INFINITY;
-    float[] bestItem = null;
-    for (int i = 0; i < settings.nextActions() && !candidates.isEmpty(); i++) {
+    int bestRow = -1;
+    for (int i = 0; i < settings.nextActions(); i++) {
       int row = snapshot.rowOf(candidates.get(random.nextInt(candidates.size())));
       if (row < 0) {
         continue;
       }
-      float[] item = snapshot.embedding(row);
-      double q = online.q(next, item);
+      double q = online.q(state, online.project(matrix, row * dim));
       if (q > bestOnline) {
         bestOnline = q;
-        bestItem = item;
+        bestRow = row;
       }
     }
-    return bestItem == null ? 0 : target.q(next, bestItem);
+    return bestRow < 0 ? 0 : target.q(target.project(next, 0), target.project(matrix, bestRow * dim));
   }
 
   private void softUpdateTarget() {

@@ -27,7 +27,7 @@ import java.util.zip.CheckedOutputStream;
  */
 public final class ModelStore implements AutoCloseable {
   private static final long MAGIC = 0x5245435359514e54L; // "RECSYQNT"
-  private static final int FORMAT = 1;
+  private static final int FORMAT = 2; // 2: the projection layer
 
   private final Path directory;
   private final RecordFile history;
@@ -74,6 +74,7 @@ public final class ModelStore implements AutoCloseable {
           data.writeLong(MAGIC);
           data.writeInt(FORMAT);
           data.writeInt(network.dimension());
+          data.writeInt(network.projection());
           data.writeInt(network.hidden1());
           data.writeInt(network.hidden2());
           double[] weights = network.weights();
@@ -103,13 +104,15 @@ public final class ModelStore implements AutoCloseable {
         throw new IOException(file + " is not a recsys Q-network weights file");
       }
       int dimension = in.readInt();
+      int projection = in.readInt();
       int hidden1 = in.readInt();
       int hidden2 = in.readInt();
       int count = in.readInt();
-      if (dimension < 1 || hidden1 < 1 || hidden2 < 1 || count != QNetwork.parameterCount(dimension, hidden1, hidden2)) {
+      if (dimension < 1 || projection < 1 || hidden1 < 1 || hidden2 < 1
+          || count != QNetwork.parameterCount(dimension, projection, hidden1, hidden2)) {
         throw new IOException(file + " has an inconsistent header");
       }
-      QNetwork network = new QNetwork(dimension, hidden1, hidden2);
+      QNetwork network = new QNetwork(dimension, projection, hidden1, hidden2);
       double[] weights = network.weights();
       for (int i = 0; i < count; i++) {
         weights[i] = in.readDouble();

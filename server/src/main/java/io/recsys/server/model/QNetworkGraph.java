@@ -14,9 +14,9 @@ import io.recsys.server.model.onnx.OnnxProto.NodeProto;
 
 /**
  * The Q-network as an ONNX graph that scores all N retrieval candidates of a whole batch of
- * users in one call: features {@code [s, x, s * x]} for every (user, candidate), two ReLU layers,
- * a linear output, then TopK to re-rank. Its weights are stored in the graph (the network is
- * small); new weights are a new graph and a new session.
+ * users in one call: states and candidates projected by P, features {@code [Ps, Px, Ps * Px]} for
+ * every (user, candidate), two ReLU layers, a linear output, then TopK to re-rank. Its weights are
+ * stored in the graph (the network is small); new weights are a new graph and a new session.
  */
 public final class QNetworkGraph {
   /** Input: user states, float {@code [B, d]}. */
@@ -36,13 +36,17 @@ public final class QNetworkGraph {
 
   public static byte[] export(QNetwork network) {
     int d = network.dimension();
+    int p = network.projection();
     int h1 = network.hidden1();
     int h2 = network.hidden2();
     double[] w = network.weights();
-    // The Java layout is W1 [h1][3d] (rows per unit); MatMul wants [3d, h1]: transpose.
-    float[] w1 = transpose(w, 0, h1, 3 * d);
-    float[] b1 = slice(w, h1 * 3 * d, h1);
-    int w2Offset = h1 * 3 * d + h1;
+    // The Java layout is rows per output unit (P [p][d], W1 [h1][3p], ...); MatMul wants
+    // [inputs, outputs]: transpose.
+    float[] projection = transpose(w, 0, p, d);
+    int w1Offset = p * d;
+    float[] w1 = transpose(w, w1Offset, h1, 3 * p);
+    float[] b1 = slice(w, w1Offset + h1 * 3 * p, h1);
+    int w2Offset = w1Offset + h1 * 3 * p + h1;
     float[] w2 = transpose(w, w2Offset, h2, h1);
     float[] b2 = slice(w, w2Offset + h2 * h1, h2);
     float[] w3 = slice(w, w2Offset + h2 * h1 + h2, h2);
@@ -56,17 +60,20 @@ public final class QNetworkGraph {
             .addInput(int64Value(K, dim(1)))
             .addInitializer(int64Tensor("axis_1", 1))
             .addInitializer(int64Tensor("axis_2", 2))
-            .addInitializer(floatTensor("w1", w1, 3L * d, h1))
+            .addInitializer(floatTensor("projection", projection, d, p))
+            .addInitializer(floatTensor("w1", w1, 3L * p, h1))
             .addInitializer(floatTensor("b1", b1, h1))
             .addInitializer(floatTensor("w2", w2, h1, h2))
             .addInitializer(floatTensor("b2", b2, h2))
             .addInitializer(floatTensor("w3", w3, h2, 1))
             .addInitializer(floatTensor("b3", b3, 1))
-            .addNode(node("Unsqueeze", "state_column", USER_STATES, "axis_1"))
-            .addNode(node("Shape", "candidates_shape", CANDIDATES))
+            .addNode(node("MatMul", "projected_states", USER_STATES, "projection"))
+            .addNode(node("MatMul", "projected_candidates", CANDIDATES, "projection"))
+            .addNode(node("Unsqueeze", "state_column", "projected_states", "axis_1"))
+            .addNode(node("Shape", "candidates_shape", "projected_candidates"))
             .addNode(node("Expand", "state_per_candidate", "state_column", "candidates_shape"))
-            .addNode(node("Mul", "interaction", "state_per_candidate", CANDIDATES))
-            .addNode(concat("features", "state_per_candidate", CANDIDATES, "interaction"))
+            .addNode(node("Mul", "interaction", "state_per_candidate", "projected_candidates"))
+            .addNode(concat("features", "state_per_candidate", "projected_candidates", "interaction"))
             .addNode(node("MatMul", "layer1_linear", "features", "w1"))
             .addNode(node("Add", "layer1_biased", "layer1_linear", "b1"))
             .addNode(node("Relu", "layer1", "layer1_biased"))

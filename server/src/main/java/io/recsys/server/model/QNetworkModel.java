@@ -14,6 +14,8 @@ public final class QNetworkModel implements AutoCloseable {
   private final int dimension;
   private final SharedSession session;
   private final OnnxRuntime runtime;
+  private static final DirectBuffers STATE_BUFFERS = new DirectBuffers();
+  private static final DirectBuffers CANDIDATE_BUFFERS = new DirectBuffers();
 
   private QNetworkModel(String version, int dimension, SharedSession session, OnnxRuntime runtime) {
     this.version = version;
@@ -49,9 +51,9 @@ public final class QNetworkModel implements AutoCloseable {
       throw new IllegalArgumentException("states or candidates do not match " + users + " x " + perUser + " x " + dimension);
     }
     var env = runtime.environment();
-    try (OnnxTensor stateTensor = OnnxTensor.createTensor(env, FloatBuffer.wrap(states), new long[] {users, dimension});
+    try (OnnxTensor stateTensor = OnnxTensor.createTensor(env, STATE_BUFFERS.of(states), new long[] {users, dimension});
         OnnxTensor candidateTensor =
-            OnnxTensor.createTensor(env, FloatBuffer.wrap(candidates), new long[] {users, perUser, dimension});
+            OnnxTensor.createTensor(env, CANDIDATE_BUFFERS.of(candidates), new long[] {users, perUser, dimension});
         OnnxTensor k = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {1}), new long[] {1});
         OrtSession.Result result =
             session.session().run(

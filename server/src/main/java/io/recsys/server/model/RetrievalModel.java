@@ -18,6 +18,7 @@ public final class RetrievalModel {
   private final CatalogSnapshot catalog;
   private final SharedSession session;
   private final OnnxRuntime runtime;
+  private static final DirectBuffers USER_BUFFERS = new DirectBuffers();
 
   private RetrievalModel(
       String version, CatalogSnapshot catalog, SharedSession session, OnnxRuntime runtime) {
@@ -109,7 +110,7 @@ public final class RetrievalModel {
     }
     var env = runtime.environment();
     try (OnnxTensor userTensor =
-            OnnxTensor.createTensor(env, FloatBuffer.wrap(userVectors), new long[] {users, dim});
+            OnnxTensor.createTensor(env, USER_BUFFERS.of(userVectors), new long[] {users, dim});
         OnnxTensor kTensor = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {kept}), new long[] {1});
         OrtSession.Result result =
             session.session().run(Map.of(RetrievalGraph.USER_VECTORS, userTensor, RetrievalGraph.K, kTensor))) {

@@ -29,7 +29,7 @@ class ModelStoreTest {
 
   @Test
   void weightsRoundTripExactly() throws IOException {
-    QNetwork network = QNetwork.initialised(DIM, 8, 4, 9);
+    QNetwork network = QNetwork.initialised(DIM, 4, 8, 4, 9);
     try (ModelStore store = ModelStore.open(dataDir)) {
       store.saveWeights("v3", network);
 
@@ -40,7 +40,7 @@ class ModelStoreTest {
   @Test
   void aRestartServesTheLastPublishedVersionAgain() throws Exception {
     try (ModelStore store = ModelStore.open(dataDir)) {
-      store.saveWeights("v2", QNetwork.initialised(DIM, 8, 4, 1));
+      store.saveWeights("v2", QNetwork.initialised(DIM, 4, 8, 4, 1));
       store.record(info("v2", ModelVersionInfo.State.LIVE));
       store.record(info("v1", ModelVersionInfo.State.RETIRED));
       store.record(info("v3", ModelVersionInfo.State.REJECTED));
@@ -58,7 +58,7 @@ class ModelStoreTest {
   @Test
   void aDamagedWeightsFileIsRefusedAndTheBaselineServes() throws Exception {
     try (ModelStore store = ModelStore.open(dataDir)) {
-      store.saveWeights("v2", QNetwork.initialised(DIM, 8, 4, 1));
+      store.saveWeights("v2", QNetwork.initialised(DIM, 4, 8, 4, 1));
       store.record(info("v2", ModelVersionInfo.State.LIVE));
     }
     try (RandomAccessFile raw = new RandomAccessFile(dataDir.resolve("models/v2.qnet").toFile(), "rw")) {
@@ -80,12 +80,12 @@ class ModelStoreTest {
   @Test
   void pinningRollsBackAndRefusesUnknownRejectedOrDamagedVersions() throws Exception {
     try (ModelStore store = ModelStore.open(dataDir)) {
-      store.saveWeights("v2", QNetwork.initialised(DIM, 8, 4, 1));
+      store.saveWeights("v2", QNetwork.initialised(DIM, 4, 8, 4, 1));
       store.record(info("v2", ModelVersionInfo.State.RETIRED));
-      store.saveWeights("v3", QNetwork.initialised(DIM, 8, 4, 2));
+      store.saveWeights("v3", QNetwork.initialised(DIM, 4, 8, 4, 2));
       store.record(info("v3", ModelVersionInfo.State.LIVE));
       store.record(info("v4", ModelVersionInfo.State.REJECTED));
-      store.saveWeights("v5", QNetwork.initialised(DIM, 8, 4, 3));
+      store.saveWeights("v5", QNetwork.initialised(DIM, 4, 8, 4, 3));
       store.record(info("v5", ModelVersionInfo.State.RETIRED));
     }
     try (RandomAccessFile raw = new RandomAccessFile(dataDir.resolve("models/v5.qnet").toFile(), "rw")) {

@@ -11,7 +11,7 @@ class QNetworkTest {
 
   @Test
   void theBackwardPassMatchesFiniteDifferences() {
-    QNetwork network = QNetwork.initialised(DIM, 7, 5, 3);
+    QNetwork network = QNetwork.initialised(DIM, 4, 7, 5, 3);
     Random random = new Random(11);
     HuberLoss loss = new HuberLoss(1.0);
     double worst = 0;
@@ -40,13 +40,13 @@ class QNetworkTest {
       }
     }
 
-    assertThat(checked).isEqualTo(5 * QNetwork.parameterCount(DIM, 7, 5));
+    assertThat(checked).isEqualTo(5 * QNetwork.parameterCount(DIM, 4, 7, 5));
     assertThat(worst).as("largest relative gradient error").isLessThan(1e-5);
   }
 
   @Test
   void adamOnHuberLossFitsAKnownFunction() {
-    QNetwork network = QNetwork.initialised(DIM, 16, 8, 5);
+    QNetwork network = QNetwork.initialised(DIM, 6, 16, 8, 5);
     Adam adam = new Adam(network.weights().length, 0.01);
     HuberLoss loss = new HuberLoss(1.0);
     Random random = new Random(3);

@@ -47,7 +47,7 @@ class SafetyGateTest {
       log.add(new Transition(StateCodec.encode(state), shown, 0, reward, StateCodec.encode(state), List.copyOf(candidates), 1f / 20, "v1", i));
     }
     // Fit Q(s, a) to the immediate reward (gamma 0): the network learns which items pay.
-    trained = QNetwork.initialised(DIM, 16, 8, 3);
+    trained = QNetwork.initialised(DIM, 8, 16, 8, 3);
     Adam adam = new Adam(trained.weights().length, 0.01);
     HuberLoss loss = new HuberLoss(1);
     for (int step = 0; step < 400; step++) {

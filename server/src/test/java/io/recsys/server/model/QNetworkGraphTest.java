@@ -14,7 +14,7 @@ class QNetworkGraphTest {
     int dim = 16;
     int users = 3;
     int perUser = 9;
-    QNetwork network = QNetwork.initialised(dim, 12, 6, 7);
+    QNetwork network = QNetwork.initialised(dim, 5, 12, 6, 7);
     Random random = new Random(1);
     float[] states = gaussian(random, users * dim);
     float[] candidates = gaussian(random, users * perUser * dim);
