@@ -34,7 +34,7 @@ final class GoodbooksServer implements ParameterResolver {
   }
 
   /** The server and a client of it, stopped when the test run ends. */
-  private static final class Running implements ExtensionContext.Store.CloseableResource {
+  private static final class Running implements ExtensionContext.Store.CloseableResource, AutoCloseable {
     private final RecsysServer server;
     private final RecsysClient client;
 
