@@ -27,7 +27,8 @@ public final class InProcessServer implements AutoCloseable {
     return new InProcessServer(RecsysServer.start(config), dir.resolve("data"));
   }
 
-  private static String generatedCatalog(int items) {
+  /** A catalog CSV of {@code items} short generated titles with a spread of popularity. */
+  public static String generatedCatalog(int items) {
     StringBuilder csv = new StringBuilder("item_id,title,popularity\n");
     for (int i = 0; i < items; i++) {
       csv.append("item-").append(i).append(",Benchmark item number ").append(i).append(',').append(i % 97).append('\n');

@@ -1,16 +1,12 @@
 package io.recsys.loadtest.jmh;
 
-import io.recsys.server.catalog.CatalogItem;
-import io.recsys.server.catalog.CatalogSnapshot;
+import io.recsys.loadtest.BenchCatalog;
 import io.recsys.server.learning.QNetwork;
 import io.recsys.server.model.ModelRegistry;
 import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.model.QNetworkModel;
 import io.recsys.server.model.ServingModel;
 import io.recsys.server.model.TopK;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -48,18 +44,11 @@ public class ScoringBenchmarks {
 
     @Setup(Level.Trial)
     public void setUp() {
-      int items = 100_000;
       int dim = 64;
       SplittableRandom random = new SplittableRandom(1);
-      List<CatalogItem> catalog = new ArrayList<>(items);
-      float[] vectors = new float[items * dim];
-      for (int i = 0; i < items; i++) {
-        catalog.add(new CatalogItem("i" + i, "Item " + i, "", Map.of()));
-        for (int d = 0; d < dim; d++) {
-          vectors[i * dim + d] = (float) (random.nextDouble() - 0.5);
-        }
-      }
-      registry = new ModelRegistry(new OnnxRuntime(OnnxRuntime.Device.CPU, Runtime.getRuntime().availableProcessors()), 0.1f, CatalogSnapshot.of(catalog, vectors, dim));
+      registry = new ModelRegistry(
+          new OnnxRuntime(OnnxRuntime.Device.CPU, Runtime.getRuntime().availableProcessors()), 0.1f,
+          BenchCatalog.random(100_000, dim, 1));
       lease = registry.acquire();
       users = new float[batch * dim];
       for (int i = 0; i < users.length; i++) {

@@ -2,6 +2,7 @@ package io.recsys.loadtest.swap;
 
 import io.grpc.StatusRuntimeException;
 import io.recsys.client.RecsysClient;
+import io.recsys.loadtest.InProcessServer;
 import io.recsys.loadtest.JsonReport;
 import io.recsys.server.learning.ModelStore;
 import io.recsys.server.learning.QNetwork;
@@ -50,11 +51,7 @@ public final class SwapBenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path dir = Files.createTempDirectory("recsys-swap-");
-    StringBuilder csv = new StringBuilder("item_id,title,popularity\n");
-    for (int i = 0; i < items; i++) {
-      csv.append("item-").append(i).append(",Swap benchmark book ").append(i).append(',').append(i % 101).append('\n');
-    }
-    Path catalog = Files.writeString(dir.resolve("catalog.csv"), csv);
+    Path catalog = Files.writeString(dir.resolve("catalog.csv"), InProcessServer.generatedCatalog(items));
     Path dataDir = dir.resolve("data");
     try (ModelStore store = ModelStore.open(dataDir)) {
       store.saveWeights("v2", QNetwork.initialised(384, 32, 64, 32, 2));

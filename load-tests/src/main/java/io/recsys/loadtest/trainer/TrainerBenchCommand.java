@@ -1,5 +1,6 @@
 package io.recsys.loadtest.trainer;
 
+import io.recsys.loadtest.BenchCatalog;
 import io.recsys.loadtest.JsonReport;
 import io.recsys.server.catalog.CatalogSnapshot;
 import io.recsys.server.feedback.ReplayBuffer;

@@ -106,24 +106,25 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
    * running server (a record being written is simply not seen). Returns the number read.
    */
   public static long readAll(Path directory, Consumer<LogRecord> sink) throws IOException {
-    long records = 0;
+    long[] records = {0};
     for (Path segment : segments(directory)) {
-      long[] count = {0};
       try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.READ)) {
-        RecordFrames.scan(
-            channel,
-            payload -> {
-              try {
-                sink.accept(LogRecord.parseFrom(payload));
-              } catch (InvalidProtocolBufferException e) {
-                throw new IllegalStateException(segment + ": a record passed its checksum but does not parse", e);
-              }
-              count[0]++;
-            });
+        RecordFrames.scan(channel, parsing(segment, sink, records));
       }
-      records += count[0];
     }
-    return records;
+    return records[0];
+  }
+
+  /** Parses each intact payload into a record for {@code sink}, counting them in {@code count[0]}. */
+  private static Consumer<byte[]> parsing(Path segment, Consumer<LogRecord> sink, long[] count) {
+    return payload -> {
+      try {
+        sink.accept(LogRecord.parseFrom(payload));
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException(segment + ": a record passed its checksum but does not parse", e);
+      }
+      count[0]++;
+    };
   }
 
   private static List<Path> segments(Path directory) throws IOException {
@@ -136,17 +137,7 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
       throws IOException {
     long[] count = {0};
     try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      long intactEnd =
-          RecordFrames.scan(
-              channel,
-              payload -> {
-                try {
-                  replay.accept(LogRecord.parseFrom(payload));
-                } catch (InvalidProtocolBufferException e) {
-                  throw new IllegalStateException(segment + ": a record passed its checksum but does not parse", e);
-                }
-                count[0]++;
-              });
+      long intactEnd = RecordFrames.scan(channel, parsing(segment, replay, count));
       long size = channel.size();
       if (intactEnd < size) {
         if (!last) {

@@ -7,6 +7,7 @@ import io.recsys.server.policy.Exploration;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Everything the server is started with, validated once. Defaults serve the embedded catalog on
@@ -96,38 +97,83 @@ public record ServerConfig(
   }
 
   public ServerConfig withPort(int newPort) {
-    return new ServerConfig(
-        newPort, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, learning, maxConcurrentScoring, maxBatchSize, maxQueueDelay);
+    return with(b -> b.port = newPort);
   }
 
   public ServerConfig withCatalogFile(Path file) {
-    return new ServerConfig(
-        port, dataDir, Optional.of(file), device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, learning, maxConcurrentScoring, maxBatchSize, maxQueueDelay);
+    return with(b -> b.catalogFile = Optional.of(file));
   }
 
   public ServerConfig withExploration(Exploration newExploration) {
-    return new ServerConfig(
-        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, newExploration, candidates, learning, maxConcurrentScoring, maxBatchSize, maxQueueDelay);
+    return with(b -> b.exploration = newExploration);
   }
 
   public ServerConfig withBatching(int newMaxBatchSize, Duration newMaxQueueDelay) {
-    return new ServerConfig(
-        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, learning,
-        maxConcurrentScoring, newMaxBatchSize, newMaxQueueDelay);
+    return with(b -> {
+      b.maxBatchSize = newMaxBatchSize;
+      b.maxQueueDelay = newMaxQueueDelay;
+    });
   }
 
   public ServerConfig withMaxConcurrentScoring(int calls) {
-    return new ServerConfig(
-        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, learning, calls, maxBatchSize, maxQueueDelay);
+    return with(b -> b.maxConcurrentScoring = calls);
   }
 
   public ServerConfig withLearning(LearningLoop.Settings newLearning) {
-    return new ServerConfig(
-        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, feedback, exploration, candidates, newLearning, maxConcurrentScoring, maxBatchSize, maxQueueDelay);
+    return with(b -> b.learning = newLearning);
   }
 
   public ServerConfig withFeedback(FeedbackConfig newFeedback) {
-    return new ServerConfig(
-        port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout, newFeedback, exploration, candidates, learning, maxConcurrentScoring, maxBatchSize, maxQueueDelay);
+    return with(b -> b.feedback = newFeedback);
+  }
+
+  /** A copy with {@code change} applied, validated like any other instance. */
+  private ServerConfig with(Consumer<Copy> change) {
+    Copy copy = new Copy(this);
+    change.accept(copy);
+    return copy.build();
+  }
+
+  /** The fields of a config, to change a few and build a new one: one place lists them all. */
+  private static final class Copy {
+    int port;
+    Path dataDir;
+    Optional<Path> catalogFile;
+    OnnxRuntime.Device device;
+    int onnxThreads;
+    long maxCachedUsers;
+    float popularityWeight;
+    Duration drainTimeout;
+    FeedbackConfig feedback;
+    Exploration exploration;
+    int candidates;
+    LearningLoop.Settings learning;
+    int maxConcurrentScoring;
+    int maxBatchSize;
+    Duration maxQueueDelay;
+
+    Copy(ServerConfig c) {
+      port = c.port;
+      dataDir = c.dataDir;
+      catalogFile = c.catalogFile;
+      device = c.device;
+      onnxThreads = c.onnxThreads;
+      maxCachedUsers = c.maxCachedUsers;
+      popularityWeight = c.popularityWeight;
+      drainTimeout = c.drainTimeout;
+      feedback = c.feedback;
+      exploration = c.exploration;
+      candidates = c.candidates;
+      learning = c.learning;
+      maxConcurrentScoring = c.maxConcurrentScoring;
+      maxBatchSize = c.maxBatchSize;
+      maxQueueDelay = c.maxQueueDelay;
+    }
+
+    ServerConfig build() {
+      return new ServerConfig(
+          port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout,
+          feedback, exploration, candidates, learning, maxConcurrentScoring, maxBatchSize, maxQueueDelay);
+    }
   }
 }

@@ -8,6 +8,7 @@ import io.recsys.server.model.ServingModel;
 import io.recsys.server.model.TopK;
 import io.recsys.server.user.UserStateStore;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -86,8 +87,8 @@ public final class Recommender {
             rows[kept++] = row;
           }
         }
-        candidateRows.add(java.util.Arrays.copyOf(rows, kept));
-        scores.add(java.util.Arrays.copyOf(rowScores, kept));
+        candidateRows.add(Arrays.copyOf(rows, kept));
+        scores.add(Arrays.copyOf(rowScores, kept));
       }
       if (model.ranker() != null) {
         rerank(model.ranker(), catalog, states, dim, candidateRows, scores);
@@ -142,8 +143,8 @@ public final class Recommender {
     }
     float[] q = ranker.qValues(states, candidateVectors, users, n);
     for (int u = 0; u < users; u++) {
-      candidateRows.set(u, java.util.Arrays.copyOf(candidateRows.get(u), n));
-      scores.set(u, java.util.Arrays.copyOfRange(q, u * n, (u + 1) * n));
+      candidateRows.set(u, Arrays.copyOf(candidateRows.get(u), n));
+      scores.set(u, Arrays.copyOfRange(q, u * n, (u + 1) * n));
     }
   }
 

@@ -1,4 +1,4 @@
-package io.recsys.loadtest.trainer;
+package io.recsys.loadtest;
 
 import io.recsys.server.catalog.CatalogItem;
 import io.recsys.server.catalog.CatalogSnapshot;
@@ -8,10 +8,11 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /** A catalog of random unit vectors, for benchmarks that need no language model. */
-final class BenchCatalog {
+public final class BenchCatalog {
   private BenchCatalog() {}
 
-  static CatalogSnapshot random(int items, int dimension, long seed) {
+  /** {@code items} items with random unit vectors of {@code dimension}. */
+  public static CatalogSnapshot random(int items, int dimension, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
     List<CatalogItem> catalog = new ArrayList<>(items);
     float[] vectors = new float[items * dimension];
