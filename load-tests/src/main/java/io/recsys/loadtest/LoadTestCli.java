@@ -1,5 +1,6 @@
 package io.recsys.loadtest;
 
+import io.recsys.loadtest.compare.CompareCommand;
 import io.recsys.loadtest.feedback.FeedbackBenchCommand;
 import io.recsys.loadtest.jmh.JmhCommand;
 import io.recsys.loadtest.load.LoadCommand;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "recsys-load-tests 0.1.0",
     description = "Benchmarks and load tools for the recsys server.",
-    subcommands = {LoadCommand.class, FeedbackBenchCommand.class, SimulateCommand.class, TrainerBenchCommand.class, SwapBenchCommand.class, JmhCommand.class})
+    subcommands = {LoadCommand.class, CompareCommand.class, FeedbackBenchCommand.class, SimulateCommand.class, TrainerBenchCommand.class, SwapBenchCommand.class, JmhCommand.class})
 public final class LoadTestCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

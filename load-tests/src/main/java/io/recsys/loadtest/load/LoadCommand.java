@@ -1,26 +1,12 @@
 package io.recsys.loadtest.load;
 
-import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.recsys.client.RecsysClient;
 import io.recsys.loadtest.InProcessServer;
 import io.recsys.loadtest.JsonReport;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
-import org.HdrHistogram.Recorder;
-import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -66,31 +52,20 @@ public final class LoadCommand implements Callable<Integer> {
     InProcessServer local = target == null ? InProcessServer.startGenerated(items, serverMaxBatch) : null;
     try (RecsysClient client =
         RecsysClient.builder(target != null ? target : local.target()).deadline(Duration.ofSeconds(5)).maxAttempts(1).build()) {
-      Recorder recorder = new Recorder(3);
-      Map<Status.Code, AtomicLong> errors = new ConcurrentHashMap<>();
-      run(client, recorder, errors, warmup);
-      recorder.getIntervalHistogram(); // drop the warm-up
-      errors.clear();
-      long start = System.nanoTime();
-      run(client, recorder, errors, duration);
-      double seconds = (System.nanoTime() - start) / 1e9;
-      Histogram h = recorder.getIntervalHistogram();
-      double qps = h.getTotalCount() / seconds;
-      System.out.printf(Locale.ROOT, "%-10s %10s %9s %9s %9s %9s %9s%n", "mode", "QPS", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "errors");
-      System.out.printf(Locale.ROOT, "%-10s %10.0f %9.2f %9.2f %9.2f %9.2f %9d%n",
-          rate == null ? "closed" : "open", qps, ms(h, 50), ms(h, 90), ms(h, 99), ms(h, 99.9),
-          errors.values().stream().mapToLong(AtomicLong::get).sum());
-      errors.forEach((code, count) -> System.out.printf("  %s: %d%n", code, count.get()));
+      LoadGenerator.Result result = new LoadGenerator(client, users, k).run(concurrency, rate, warmup, duration);
+      System.out.printf(Locale.ROOT, "%-10s %s%n", "mode", LoadGenerator.Result.header());
+      System.out.printf(Locale.ROOT, "%-10s %s%n", result.mode(), result.row());
+      result.errors().forEach((code, count) -> System.out.printf("  %s: %d%n", code, count));
       if (json != null) {
         JsonReport report = new JsonReport()
-            .put("mode", rate == null ? "closed" : "open")
+            .put("mode", result.mode())
             .put("concurrency", concurrency)
-            .put("qps", qps)
-            .put("p50_ms", ms(h, 50))
-            .put("p90_ms", ms(h, 90))
-            .put("p99_ms", ms(h, 99))
-            .put("p999_ms", ms(h, 99.9));
-        errors.forEach((code, count) -> report.put("errors_" + code.name().toLowerCase(Locale.ROOT), count.get()));
+            .put("qps", result.qps())
+            .put("p50_ms", result.millis(50))
+            .put("p90_ms", result.millis(90))
+            .put("p99_ms", result.millis(99))
+            .put("p999_ms", result.millis(99.9));
+        result.errors().forEach((code, count) -> report.put("errors_" + code.name().toLowerCase(Locale.ROOT), count));
         report.writeTo(json);
       }
       return 0;
@@ -99,45 +74,5 @@ public final class LoadCommand implements Callable<Integer> {
         local.close();
       }
     }
-  }
-
-  private void run(RecsysClient client, Recorder recorder, Map<Status.Code, AtomicLong> errors, int seconds) throws Exception {
-    long end = System.nanoTime() + seconds * 1_000_000_000L;
-    ExecutorService callers = Executors.newFixedThreadPool(concurrency);
-    List<Future<?>> running = new ArrayList<>();
-    long interval = rate == null ? 0 : (long) (1e9 * concurrency / rate); // per caller, open loop
-    for (int c = 0; c < concurrency; c++) {
-      long offset = interval == 0 ? 0 : ThreadLocalRandom.current().nextLong(interval);
-      running.add(callers.submit(() -> {
-        long scheduled = System.nanoTime() + offset;
-        while (true) {
-          if (interval > 0) {
-            long wait = scheduled - System.nanoTime();
-            if (wait > 0) {
-              LockSupport.parkNanos(wait);
-            }
-          }
-          long begin = interval > 0 ? scheduled : System.nanoTime();
-          if (begin >= end) {
-            return;
-          }
-          try {
-            client.recommend("load-user-" + ThreadLocalRandom.current().nextInt(users), k);
-            recorder.recordValue(System.nanoTime() - begin);
-          } catch (StatusRuntimeException e) {
-            errors.computeIfAbsent(e.getStatus().getCode(), code -> new AtomicLong()).incrementAndGet();
-          }
-          scheduled += interval;
-        }
-      }));
-    }
-    for (Future<?> caller : running) {
-      caller.get();
-    }
-    callers.shutdown();
-  }
-
-  private static double ms(Histogram h, double percentile) {
-    return h.getValueAtPercentile(percentile) / 1e6;
   }
 }

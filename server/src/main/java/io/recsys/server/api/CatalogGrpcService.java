@@ -71,7 +71,9 @@ public final class CatalogGrpcService extends CatalogServiceGrpc.CatalogServiceI
           return;
         }
         try {
-          items.add(CatalogItem.fromProto(request.getItem()));
+          CatalogItem item = CatalogItem.fromProto(request.getItem());
+          catalog.requireServable(item);
+          items.add(item);
         } catch (IllegalArgumentException e) {
           fail(Status.INVALID_ARGUMENT.withDescription("item #" + position + ": " + e.getMessage()));
         }

@@ -5,8 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.recsys.server.model.DynamicBatcher;
-import java.time.Duration;
-import java.util.concurrent.RejectedExecutionException;
+import io.recsys.server.policy.Candidates;
 import io.recsys.server.policy.RecommendQuery;
 import io.recsys.server.policy.Recommendation;
 import io.recsys.server.policy.Recommender;
@@ -17,8 +16,14 @@ import io.recsys.v1.RecommendRequest;
 import io.recsys.v1.RecommendResponse;
 import io.recsys.v1.RecommendedItem;
 import io.recsys.v1.RecommenderServiceGrpc;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code recsys.v1.RecommenderService}: validates, delegates to the {@link Recommender}. Single
@@ -27,21 +32,42 @@ import java.util.List;
  */
 public final class RecommenderGrpcService extends RecommenderServiceGrpc.RecommenderServiceImplBase {
   private final Recommender recommender;
-  private final DynamicBatcher<QueuedQuery, Recommendation> batcher;
+  private final DynamicBatcher<QueuedQuery, Candidates> batcher;
+  /**
+   * Draws and answers each batched query, so the batcher's thread goes straight back to the next
+   * model call. Its queue cannot overflow in practice (the batcher queue and the scoring bulkhead
+   * bound what is in flight); if it ever did, the batcher's thread finishes the query itself.
+   */
+  private final ThreadPoolExecutor finishing;
 
   /** @param maxBatch 1 turns batching off: each call scores alone on its own thread */
   public RecommenderGrpcService(Recommender recommender, int maxBatch, Duration maxDelay) {
     this.recommender = recommender;
+    if (maxBatch <= 1) {
+      this.batcher = null;
+      this.finishing = null;
+      return;
+    }
+    int queueCapacity = 4_096;
     this.batcher =
-        maxBatch <= 1
-            ? null
-            : new DynamicBatcher<>(
-                "recommend-batcher",
-                queued -> recommender.recommend(queued.stream().map(QueuedQuery::query).toList()),
-                QueuedQuery::expired,
-                maxBatch,
-                maxDelay,
-                4_096);
+        new DynamicBatcher<>(
+            "recommend-batcher",
+            queued -> recommender.score(queued.stream().map(QueuedQuery::query).toList()),
+            QueuedQuery::expired,
+            maxBatch,
+            maxDelay,
+            queueCapacity);
+    int threads = Runtime.getRuntime().availableProcessors();
+    AtomicInteger counter = new AtomicInteger();
+    this.finishing =
+        new ThreadPoolExecutor(
+            threads, threads, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(queueCapacity + maxBatch),
+            runnable -> {
+              Thread thread = new Thread(runnable, "recommend-finish-" + counter.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            },
+            new ThreadPoolExecutor.CallerRunsPolicy());
   }
 
   @Override
@@ -63,15 +89,23 @@ public final class RecommenderGrpcService extends RecommenderServiceGrpc.Recomme
     }
     batcher
         .submit(new QueuedQuery(query, Context.current().getDeadline()))
-        .whenComplete(
-            (recommendation, error) -> {
-              if (error == null) {
-                observer.onNext(toProto(recommendation));
-                observer.onCompleted();
-              } else {
+        .whenCompleteAsync(
+            (candidates, error) -> {
+              if (error != null) {
                 observer.onError(batchFailure(error).asRuntimeException());
+                return;
               }
-            });
+              RecommendResponse response;
+              try {
+                response = toProto(recommender.draw(query, candidates));
+              } catch (RuntimeException e) {
+                observer.onError(GrpcCalls.toStatus("Recommend", e).asRuntimeException());
+                return;
+              }
+              observer.onNext(response);
+              observer.onCompleted();
+            },
+            finishing);
   }
 
   private static Status batchFailure(Throwable error) {
@@ -88,6 +122,10 @@ public final class RecommenderGrpcService extends RecommenderServiceGrpc.Recomme
   public void close() throws InterruptedException {
     if (batcher != null) {
       batcher.close();
+      finishing.shutdown();
+      if (!finishing.awaitTermination(10, TimeUnit.SECONDS)) {
+        finishing.shutdownNow();
+      }
     }
   }
 

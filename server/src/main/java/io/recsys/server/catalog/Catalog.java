@@ -22,6 +22,10 @@ import org.slf4j.LoggerFactory;
  * since, which is logged durably in the data dir and replayed on start. Reads go to an immutable
  * {@link CatalogSnapshot}; a change is staged (items embedded, next snapshot built), then committed
  * (logged, then made current). The caller serialises stage and commit.
+ *
+ * <p>A <em>text catalog</em> embeds every item's text with the language model; a <em>vector
+ * catalog</em> takes each item's own {@link CatalogItem#embedding()} (vectors from the user's own
+ * model, or from {@code train}) and needs no language model at all.
  */
 public final class Catalog implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Catalog.class);
@@ -30,21 +34,40 @@ public final class Catalog implements AutoCloseable {
   /** Items per language-model call batch while loading, also the progress bar's step. */
   private static final int EMBED_CHUNK = 256;
 
+  /** The language model of a text catalog; null for a vector catalog. */
   private final ItemEmbedder embedder;
+  private final int dimension;
   private final RecordFile upsertLog;
   private volatile CatalogSnapshot current;
 
-  private Catalog(ItemEmbedder embedder, RecordFile upsertLog, CatalogSnapshot current) {
+  private Catalog(ItemEmbedder embedder, int dimension, RecordFile upsertLog, CatalogSnapshot current) {
     this.embedder = embedder;
+    this.dimension = dimension;
     this.upsertLog = upsertLog;
     this.current = current;
   }
 
   /**
-   * Loads the catalog: base items, then the logged upserts over them; embeds every item whose
+   * Loads a text catalog: base items, then the logged upserts over them; embeds every item whose
    * text is not in the embedding cache, and refreshes the cache.
    */
   public static Catalog open(List<CatalogItem> baseItems, Path dataDir, ItemEmbedder embedder)
+      throws IOException {
+    return open(baseItems, dataDir, embedder, embedder.dimension());
+  }
+
+  /**
+   * Loads a vector catalog: every item, base or upserted, carries its own embedding of the
+   * dimension the first base item has.
+   */
+  public static Catalog openVectors(List<CatalogItem> baseItems, Path dataDir) throws IOException {
+    if (baseItems.isEmpty() || !baseItems.get(0).hasEmbedding()) {
+      throw new IllegalArgumentException("a vector catalog needs base items that carry embeddings");
+    }
+    return open(baseItems, dataDir, null, baseItems.get(0).embeddingDimension());
+  }
+
+  private static Catalog open(List<CatalogItem> baseItems, Path dataDir, ItemEmbedder embedder, int dimension)
       throws IOException {
     Map<String, CatalogItem> items = new LinkedHashMap<>();
     baseItems.forEach(item -> items.put(item.id(), item));
@@ -61,14 +84,35 @@ public final class Catalog implements AutoCloseable {
       log.info(
           "Catalog: {} base items, {} upsert batches replayed, {} items in all",
           baseItems.size(), upsertBatches[0], ordered.size());
-      float[] embeddings = embedAll(ordered, dataDir.resolve(EMBEDDING_CACHE), embedder);
-      CatalogSnapshot snapshot =
-          new CatalogSnapshot(1 + upsertBatches[0], ordered, embeddings, embedder.dimension());
-      return new Catalog(embedder, upsertLog, snapshot);
+      Catalog catalog = new Catalog(embedder, dimension, upsertLog, null);
+      for (CatalogItem item : ordered) {
+        try {
+          catalog.requireServable(item);
+        } catch (IllegalArgumentException e) {
+          throw new IllegalStateException(
+              "the catalog and the data dir's upserts do not fit together (a data dir belongs to one"
+                  + " kind of catalog, text or vector): " + e.getMessage(), e);
+        }
+      }
+      float[] embeddings =
+          embedder != null
+              ? embedAll(ordered, dataDir.resolve(EMBEDDING_CACHE), embedder)
+              : ownEmbeddings(ordered, dimension);
+      catalog.current = new CatalogSnapshot(1 + upsertBatches[0], ordered, embeddings, dimension);
+      return catalog;
     } catch (IOException | RuntimeException e) {
       upsertLog.close();
       throw e;
     }
+  }
+
+  private static float[] ownEmbeddings(List<CatalogItem> items, int dimension) {
+    float[] embeddings = new float[items.size() * dimension];
+    for (int row = 0; row < items.size(); row++) {
+      System.arraycopy(items.get(row).embedding(), 0, embeddings, row * dimension, dimension);
+    }
+    log.info("Embeddings: the items' own {}-d vectors (vector catalog, no language model)", dimension);
+    return embeddings;
   }
 
   private static float[] embedAll(List<CatalogItem> items, Path cacheFile, ItemEmbedder embedder)
@@ -125,6 +169,33 @@ public final class Catalog implements AutoCloseable {
     return current;
   }
 
+  /** Size of the item and user vectors. */
+  public int dimension() {
+    return dimension;
+  }
+
+  /** True for a vector catalog: items bring their own embeddings. */
+  public boolean ownVectors() {
+    return embedder == null;
+  }
+
+  /**
+   * Checks that {@code item} fits this catalog: an embedding of the catalog's dimension on a vector
+   * catalog, none on a text catalog. Throws {@link IllegalArgumentException} saying which.
+   */
+  public void requireServable(CatalogItem item) {
+    if (embedder != null && item.hasEmbedding()) {
+      throw new IllegalArgumentException(
+          "item '" + item.id() + "' carries an embedding, but this server embeds item text itself with "
+              + embedder.modelId() + "; leave embedding empty, or start the server on a vector catalog");
+    }
+    if (embedder == null && item.embeddingDimension() != dimension) {
+      throw new IllegalArgumentException(
+          "item '" + item.id() + "' must carry an embedding of " + dimension + " values on this vector catalog, got "
+              + item.embeddingDimension());
+    }
+  }
+
   /** A change that is embedded and built but neither logged nor visible yet. */
   public record Staged(
       CatalogSnapshot base, CatalogSnapshot snapshot, List<CatalogItem> items, int created, int updated) {}
@@ -137,10 +208,16 @@ public final class Catalog implements AutoCloseable {
     if (items.isEmpty()) {
       throw new IllegalArgumentException("no items to upsert");
     }
+    items.forEach(this::requireServable);
     CatalogSnapshot base = current;
-    List<String> texts = new ArrayList<>(items.size());
-    items.forEach(item -> texts.add(item.embeddingText()));
-    float[][] vectors = embedder.embed(texts);
+    float[][] vectors;
+    if (embedder != null) {
+      List<String> texts = new ArrayList<>(items.size());
+      items.forEach(item -> texts.add(item.embeddingText()));
+      vectors = embedder.embed(texts);
+    } else {
+      vectors = items.stream().map(CatalogItem::embedding).toArray(float[][]::new);
+    }
     CatalogSnapshot next = base.withChanges(items, vectors);
     int created = next.size() - base.size();
     Map<String, Boolean> distinct = new LinkedHashMap<>();

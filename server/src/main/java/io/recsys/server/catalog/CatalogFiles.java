@@ -26,13 +26,16 @@ import org.apache.commons.csv.CSVRecord;
  * Reads catalog files. Two formats, chosen by extension:
  *
  * <ul>
- *   <li>{@code .csv}: a header row with {@code item_id}, {@code title} and optionally {@code text};
- *       every other column becomes an attribute (empty cells are left out).
+ *   <li>{@code .csv}: a header row with {@code item_id}, {@code title} and optionally {@code text}
+ *       and {@code embedding} (space-separated numbers); every other column becomes an attribute
+ *       (empty cells are left out).
  *   <li>{@code .jsonl} / {@code .ndjson}: one {@code recsys.v1.Item} per line in protobuf JSON,
  *       for example {@code {"item_id":"b1","title":"Dune","attributes":{"popularity":"120"}}}.
  * </ul>
  *
- * A malformed row fails the whole file with its line number; a catalog is never half loaded.
+ * Either every item carries an embedding of one dimension (a vector catalog) or none does (a text
+ * catalog). A malformed row fails the whole file with its line number; a catalog is never half
+ * loaded.
  */
 public final class CatalogFiles {
   /** The goodbooks-10k books (CC BY-SA 4.0), served when no catalog file is given. */
@@ -41,6 +44,7 @@ public final class CatalogFiles {
   private static final String ID_COLUMN = "item_id";
   private static final String TITLE_COLUMN = "title";
   private static final String TEXT_COLUMN = "text";
+  private static final String EMBEDDING_COLUMN = "embedding";
 
   private CatalogFiles() {}
 
@@ -89,13 +93,15 @@ public final class CatalogFiles {
         Map<String, String> attributes = new LinkedHashMap<>();
         for (String column : header) {
           String value = record.get(column);
-          if (!column.equals(ID_COLUMN) && !column.equals(TITLE_COLUMN)
-              && !column.equals(TEXT_COLUMN) && !value.isEmpty()) {
+          if (!column.equals(ID_COLUMN) && !column.equals(TITLE_COLUMN) && !column.equals(TEXT_COLUMN)
+              && !column.equals(EMBEDDING_COLUMN) && !value.isEmpty()) {
             attributes.put(column, value);
           }
         }
         String text = header.contains(TEXT_COLUMN) ? record.get(TEXT_COLUMN) : "";
-        items.add(unique.check(line, () -> new CatalogItem(record.get(ID_COLUMN), record.get(TITLE_COLUMN), text, attributes)));
+        String embedding = header.contains(EMBEDDING_COLUMN) ? record.get(EMBEDDING_COLUMN) : "";
+        items.add(unique.check(line, () -> new CatalogItem(
+            record.get(ID_COLUMN), record.get(TITLE_COLUMN), text, attributes, parseEmbedding(embedding))));
       }
       return items;
     } catch (java.io.UncheckedIOException e) {
@@ -124,10 +130,30 @@ public final class CatalogFiles {
     return items;
   }
 
-  /** Turns item validation errors and duplicate ids into errors that name the line. */
+  private static float[] parseEmbedding(String cell) {
+    if (cell.isBlank()) {
+      return new float[0];
+    }
+    String[] values = cell.strip().split("\\s+");
+    float[] embedding = new float[values.length];
+    for (int i = 0; i < values.length; i++) {
+      try {
+        embedding[i] = Float.parseFloat(values[i]);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("embedding value #" + i + " is not a number: '" + values[i] + "'");
+      }
+    }
+    return embedding;
+  }
+
+  /**
+   * Turns item validation errors, duplicate ids and an embedding that differs in kind from the
+   * first item's into errors that name the line.
+   */
   private static final class Uniqueness {
     private final String source;
     private final Map<String, Long> lineById = new HashMap<>();
+    private int firstDimension = -1;
 
     Uniqueness(String source) {
       this.source = source;
@@ -139,6 +165,14 @@ public final class CatalogFiles {
         item = parse.get();
       } catch (IllegalArgumentException e) {
         throw new CatalogFormatException(source, line, e.getMessage());
+      }
+      if (firstDimension < 0) {
+        firstDimension = item.embeddingDimension();
+      } else if (item.embeddingDimension() != firstDimension) {
+        throw new CatalogFormatException(
+            source, line, "item '" + item.id() + "' has an embedding of " + item.embeddingDimension()
+                + " values, the first item one of " + firstDimension
+                + " (all items carry embeddings of one dimension, or none does)");
       }
       Long previous = lineById.putIfAbsent(item.id(), line);
       if (previous != null) {

@@ -1,6 +1,7 @@
 package io.recsys.server.catalog;
 
 import io.recsys.v1.Item;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.OptionalDouble;
 
@@ -11,14 +12,23 @@ import java.util.OptionalDouble;
  * @param title short name; with {@code text} it is what the language model embeds
  * @param text longer description
  * @param attributes free-form attributes; {@value #POPULARITY} seeds the cold-start prior
+ * @param embedding the item's own content vector (vector catalogs), or empty (text catalogs)
  */
-public record CatalogItem(String id, String title, String text, Map<String, String> attributes) {
+public record CatalogItem(String id, String title, String text, Map<String, String> attributes, float[] embedding) {
   public static final int MAX_ID_LENGTH = 256;
   public static final int MAX_TITLE_LENGTH = 1_000;
   public static final int MAX_TEXT_LENGTH = 10_000;
   public static final int MAX_ATTRIBUTES = 64;
   public static final int MAX_ATTRIBUTE_LENGTH = 1_000;
   public static final String POPULARITY = "popularity";
+  public static final int MAX_EMBEDDING_DIMENSION = 4_096;
+
+  private static final float[] NO_EMBEDDING = new float[0];
+
+  /** An item of a text catalog: the server embeds its title and text. */
+  public CatalogItem(String id, String title, String text, Map<String, String> attributes) {
+    this(id, title, text, attributes, NO_EMBEDDING);
+  }
 
   public CatalogItem {
     if (id == null || id.isBlank()) {
@@ -58,6 +68,31 @@ public record CatalogItem(String id, String title, String text, Map<String, Stri
           "item '" + id + "': attribute popularity must be a non-negative number, got '"
               + popularity + "'");
     }
+    embedding = embedding == null || embedding.length == 0 ? NO_EMBEDDING : embedding.clone();
+    if (embedding.length > MAX_EMBEDDING_DIMENSION) {
+      throw new IllegalArgumentException(
+          "item '" + id + "': embedding has more than " + MAX_EMBEDDING_DIMENSION + " values");
+    }
+    for (int i = 0; i < embedding.length; i++) {
+      if (!Float.isFinite(embedding[i])) {
+        throw new IllegalArgumentException("item '" + id + "': embedding[" + i + "] is not finite");
+      }
+    }
+  }
+
+  /** A copy of the item's own content vector; empty on a text catalog. */
+  @Override
+  public float[] embedding() {
+    return embedding.clone();
+  }
+
+  public boolean hasEmbedding() {
+    return embedding.length > 0;
+  }
+
+  /** Length of the item's own content vector; 0 on a text catalog. */
+  public int embeddingDimension() {
+    return embedding.length;
   }
 
   /** The text the language model embeds: title and description together. */
@@ -85,15 +120,40 @@ public record CatalogItem(String id, String title, String text, Map<String, Stri
 
   /** Reads an API item; throws {@link IllegalArgumentException} naming what is wrong. */
   public static CatalogItem fromProto(Item item) {
-    return new CatalogItem(item.getItemId(), item.getTitle(), item.getText(), item.getAttributesMap());
+    float[] embedding = new float[item.getEmbeddingCount()];
+    for (int i = 0; i < embedding.length; i++) {
+      embedding[i] = item.getEmbedding(i);
+    }
+    return new CatalogItem(item.getItemId(), item.getTitle(), item.getText(), item.getAttributesMap(), embedding);
   }
 
   public Item toProto() {
-    return Item.newBuilder()
-        .setItemId(id)
-        .setTitle(title)
-        .setText(text)
-        .putAllAttributes(attributes)
-        .build();
+    Item.Builder item =
+        Item.newBuilder().setItemId(id).setTitle(title).setText(text).putAllAttributes(attributes);
+    for (float value : embedding) {
+      item.addEmbedding(value);
+    }
+    return item.build();
+  }
+
+  // Records compare arrays by reference; an item is a value, vector included.
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof CatalogItem that
+        && id.equals(that.id)
+        && title.equals(that.title)
+        && text.equals(that.text)
+        && attributes.equals(that.attributes)
+        && Arrays.equals(embedding, that.embedding);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * java.util.Objects.hash(id, title, text, attributes) + Arrays.hashCode(embedding);
+  }
+
+  @Override
+  public String toString() {
+    return "CatalogItem[id=" + id + ", title=" + title + ", embedding=" + embedding.length + "-d]";
   }
 }

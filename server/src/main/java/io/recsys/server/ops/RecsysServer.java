@@ -28,12 +28,14 @@ import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.policy.EventIds;
 import io.recsys.server.policy.Recommender;
 import io.recsys.server.user.UserStateStore;
+import io.recsys.server.user.UserVectorFiles;
 import io.recsys.v1.AdminServiceGrpc;
 import io.recsys.v1.CatalogServiceGrpc;
 import io.recsys.v1.FeedbackServiceGrpc;
 import io.recsys.v1.RecommenderServiceGrpc;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -79,24 +81,40 @@ public final class RecsysServer {
       log.info("Data dir {}", dataDir.path().toAbsolutePath());
 
       OnnxRuntime runtime = new OnnxRuntime(config.device(), config.onnxThreads());
-      MiniLmEmbedder embedder = MiniLmEmbedder.load(runtime);
-      resources.push(embedder);
-      log.info("Language model {} loaded ({}-d, on {})", embedder.modelId(), embedder.dimension(), runtime.deviceName());
-
       List<CatalogItem> baseItems =
           config.catalogFile().isPresent()
               ? CatalogFiles.read(config.catalogFile().get())
               : CatalogFiles.readEmbeddedDefault();
-      log.info(
-          "Catalog source: {} ({} items)",
-          config.catalogFile().map(Object::toString).orElse("embedded goodbooks-10k"),
-          baseItems.size());
-      Catalog catalog = Catalog.open(baseItems, dataDir.path(), embedder);
+      Catalog catalog;
+      if (!baseItems.isEmpty() && baseItems.get(0).hasEmbedding()) {
+        log.info(
+            "Catalog source: {} ({} items with their own {}-d vectors; no language model)",
+            config.catalogFile().orElseThrow(), baseItems.size(), baseItems.get(0).embeddingDimension());
+        catalog = Catalog.openVectors(baseItems, dataDir.path());
+      } else {
+        MiniLmEmbedder embedder = MiniLmEmbedder.load(runtime);
+        resources.push(embedder);
+        log.info("Language model {} loaded ({}-d, on {})", embedder.modelId(), embedder.dimension(), runtime.deviceName());
+        log.info(
+            "Catalog source: {} ({} items)",
+            config.catalogFile().map(Object::toString).orElse("embedded goodbooks-10k"),
+            baseItems.size());
+        catalog = Catalog.open(baseItems, dataDir.path(), embedder);
+      }
       resources.push(catalog);
 
       ModelRegistry models = new ModelRegistry(runtime, config.popularityWeight(), catalog.current());
       resources.push(models);
-      UserStateStore users = new UserStateStore(config.maxCachedUsers(), embedder.dimension());
+      UserStateStore users = new UserStateStore(config.maxCachedUsers(), catalog.dimension());
+      if (config.userVectorsFile().isPresent()) {
+        Path file = config.userVectorsFile().get();
+        long start = System.nanoTime();
+        int loaded = UserVectorFiles.load(file, users);
+        log.info("User states: {} users' vectors from {} in {} ms", loaded, file, (System.nanoTime() - start) / 1_000_000);
+        if (loaded > config.maxCachedUsers()) {
+          log.warn("{} users' vectors, but --max-cached-users is {}: the least used ones will be evicted", loaded, config.maxCachedUsers());
+        }
+      }
       FeedbackConfig feedbackConfig = config.feedback();
       ReplayBuffer replayBuffer = new ReplayBuffer(feedbackConfig.replayCapacity());
       FeedbackProcessor feedback =
@@ -130,7 +148,7 @@ public final class RecsysServer {
         learning =
             new LearningLoop(
                 config.learning(), replayBuffer, catalog::current, models, gate,
-                ModelStore.open(dataDir.path()), embedder.dimension());
+                ModelStore.open(dataDir.path()), catalog.dimension());
         learning.start();
         resources.push(learning);
         log.info("Trainer started: Double DQN, a candidate every {} steps, safety gate margin 0.02", config.learning().candidateEverySteps());

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
-    description = "Serve recommendations over gRPC (embedded goodbooks-10k catalog by default).")
+    description = "Serve recommendations over gRPC (embedded goodbooks-10k catalog by default; a catalog whose items carry embeddings serves those vectors without a language model).")
 public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--port", description = "gRPC port (default: ${DEFAULT-VALUE}).", defaultValue = "50051")
   int port;
@@ -28,6 +28,9 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--catalog", description = "Catalog file (.csv or .jsonl) instead of the embedded goodbooks-10k.")
   Path catalog;
+
+  @Option(names = "--user-vectors", description = "CSV user_id,v1,...,vd of users' starting states in the catalog's space (for example train's user_vectors.csv).")
+  Path userVectors;
 
   @Option(names = "--device", description = "cpu, cuda or auto (default: ${DEFAULT-VALUE}).", defaultValue = "auto")
   String device;
@@ -91,6 +94,7 @@ public final class ServeCommand implements Callable<Integer> {
             port,
             dataDir,
             Optional.ofNullable(catalog),
+            Optional.ofNullable(userVectors),
             OnnxRuntime.Device.parse(device),
             onnxThreads == null ? defaults.onnxThreads() : onnxThreads,
             maxCachedUsers,

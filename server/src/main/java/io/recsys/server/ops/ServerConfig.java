@@ -16,6 +16,7 @@ import java.util.function.Consumer;
  * @param port gRPC port; 0 picks a free one
  * @param dataDir where durable state lives (embedding cache, catalog upserts, later logs/models)
  * @param catalogFile catalog to serve instead of the embedded goodbooks-10k
+ * @param userVectorsFile users' starting state vectors (for example {@code train}'s), in the catalog's space
  * @param device where ONNX sessions run
  * @param onnxThreads intra-op threads per ONNX session
  * @param maxCachedUsers bound of the user state cache
@@ -33,6 +34,7 @@ public record ServerConfig(
     int port,
     Path dataDir,
     Optional<Path> catalogFile,
+    Optional<Path> userVectorsFile,
     OnnxRuntime.Device device,
     int onnxThreads,
     long maxCachedUsers,
@@ -82,6 +84,7 @@ public record ServerConfig(
         DEFAULT_PORT,
         dataDir,
         Optional.empty(),
+        Optional.empty(),
         OnnxRuntime.Device.AUTO,
         Math.max(1, Runtime.getRuntime().availableProcessors()),
         200_000,
@@ -104,6 +107,10 @@ public record ServerConfig(
     return with(b -> b.catalogFile = Optional.of(file));
   }
 
+  public ServerConfig withUserVectorsFile(Path file) {
+    return with(b -> b.userVectorsFile = Optional.of(file));
+  }
+
   public ServerConfig withExploration(Exploration newExploration) {
     return with(b -> b.exploration = newExploration);
   }
@@ -113,6 +120,14 @@ public record ServerConfig(
       b.maxBatchSize = newMaxBatchSize;
       b.maxQueueDelay = newMaxQueueDelay;
     });
+  }
+
+  public ServerConfig withDevice(OnnxRuntime.Device newDevice) {
+    return with(b -> b.device = newDevice);
+  }
+
+  public ServerConfig withCandidates(int newCandidates) {
+    return with(b -> b.candidates = newCandidates);
   }
 
   public ServerConfig withMaxConcurrentScoring(int calls) {
@@ -139,6 +154,7 @@ public record ServerConfig(
     int port;
     Path dataDir;
     Optional<Path> catalogFile;
+    Optional<Path> userVectorsFile;
     OnnxRuntime.Device device;
     int onnxThreads;
     long maxCachedUsers;
@@ -156,6 +172,7 @@ public record ServerConfig(
       port = c.port;
       dataDir = c.dataDir;
       catalogFile = c.catalogFile;
+      userVectorsFile = c.userVectorsFile;
       device = c.device;
       onnxThreads = c.onnxThreads;
       maxCachedUsers = c.maxCachedUsers;
@@ -172,7 +189,7 @@ public record ServerConfig(
 
     ServerConfig build() {
       return new ServerConfig(
-          port, dataDir, catalogFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout,
+          port, dataDir, catalogFile, userVectorsFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout,
           feedback, exploration, candidates, learning, maxConcurrentScoring, maxBatchSize, maxQueueDelay);
     }
   }

@@ -2,9 +2,11 @@ package io.recsys.server.ops;
 
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
+import com.google.protobuf.util.JsonFormat;
 import io.recsys.server.catalog.Catalog;
 import io.recsys.server.catalog.CatalogFiles;
 import io.recsys.server.catalog.CatalogItem;
+import io.recsys.server.catalog.CatalogSnapshot;
 import io.recsys.server.learning.Interaction;
 import io.recsys.server.learning.Interactions;
 import io.recsys.server.learning.ScorerTraining;
@@ -12,6 +14,7 @@ import io.recsys.server.model.MiniLmEmbedder;
 import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.model.RetrievalGraph;
 import java.io.BufferedWriter;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -50,7 +53,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--catalog", description = "Catalog file; default: the embedded goodbooks-10k.")
   Path catalog;
 
-  @Option(names = "--out", required = true, description = "Folder for scorer.onnx, user_vectors.csv and metrics.json.")
+  @Option(names = "--out", required = true, description = "Folder for scorer.onnx, catalog.jsonl (the items with their trained vectors), user_vectors.csv and metrics.json.")
   Path out;
 
   @Option(names = "--dimension", description = "Item tower output size (default: ${DEFAULT-VALUE}).", defaultValue = "32")
@@ -83,12 +86,14 @@ public final class TrainCommand implements Callable<Integer> {
     List<CatalogItem> items = catalog != null ? CatalogFiles.read(catalog) : CatalogFiles.readEmbeddedDefault();
     ScorerTraining.Settings settings = new ScorerTraining.Settings(dimension, epochs, negatives, 0.05, 1e-5, k, seed);
     ScorerTraining.Result result;
+    CatalogSnapshot trainedOn;
     try (MiniLmEmbedder embedder = MiniLmEmbedder.load(new OnnxRuntime(OnnxRuntime.Device.AUTO, Runtime.getRuntime().availableProcessors()));
         Catalog loaded = Catalog.open(items, work, embedder);
         ProgressBar progress =
             new ProgressBarBuilder().setTaskName("Training").setStyle(ProgressBarStyle.ASCII)
                 .setInitialMax((long) interactions.size() * epochs * (1 + negatives)).setUpdateIntervalMillis(500).build()) {
-      result = new ScorerTraining(settings).fit(loaded.current(), interactions, progress::stepTo);
+      trainedOn = loaded.current();
+      result = new ScorerTraining(settings).fit(trainedOn, interactions, progress::stepTo);
     }
 
     int catalogSize = result.bias().length;
@@ -103,6 +108,7 @@ public final class TrainCommand implements Callable<Integer> {
         writer.newLine();
       }
     }
+    writeVectorCatalog(trainedOn, result, out.resolve("catalog.jsonl"));
     JsonObject metrics = new JsonObject();
     metrics.addProperty("interactions", interactions.size());
     metrics.addProperty("train_examples", result.trainExamples());
@@ -116,7 +122,29 @@ public final class TrainCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "%-12s %10s %10s%n", "", "Recall@" + k, "NDCG@" + k);
     System.out.printf(Locale.ROOT, "%-12s %10.4f %10.4f%n", "scorer", result.model().recall(), result.model().ndcg());
     System.out.printf(Locale.ROOT, "%-12s %10.4f %10.4f%n", "popularity", result.popularity().recall(), result.popularity().ndcg());
-    System.out.println("(" + result.model().users() + " held-out users) Wrote " + out.resolve("scorer.onnx") + ", user_vectors.csv, metrics.json");
+    System.out.println("(" + result.model().users() + " held-out users) Wrote " + out.resolve("scorer.onnx") + ", catalog.jsonl, user_vectors.csv, metrics.json");
+    System.out.println("Serve it: serve --catalog " + out.resolve("catalog.jsonl") + " --user-vectors " + out.resolve("user_vectors.csv"));
     return 0;
+  }
+
+  /**
+   * The catalog with each item's trained vector as its embedding: a vector catalog that {@code
+   * serve} takes as it is. The per-item bias stays behind: serving adds its popularity prior.
+   */
+  private static void writeVectorCatalog(CatalogSnapshot catalog, ScorerTraining.Result result, Path file) throws IOException {
+    int items = catalog.size();
+    int dim = result.dimension();
+    JsonFormat.Printer printer = JsonFormat.printer().omittingInsignificantWhitespace();
+    try (BufferedWriter writer = Files.newBufferedWriter(file)) {
+      for (int row = 0; row < items; row++) {
+        CatalogItem item = catalog.item(row);
+        float[] vector = new float[dim];
+        for (int d = 0; d < dim; d++) {
+          vector[d] = result.itemMatrix()[d * items + row];
+        }
+        writer.write(printer.print(new CatalogItem(item.id(), item.title(), item.text(), item.attributes(), vector).toProto()));
+        writer.newLine();
+      }
+    }
   }
 }

@@ -15,12 +15,13 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * The serving policy: user states in, ranked lists out. One retrieval call for the whole batch
- * finds each user's candidates (minus excluded and disliked items); once a learned version is
- * live, one Q-network call scores every candidate of the batch; then each list is drawn from the
- * scores by the exploration policy, which also gives every shown item its exact propensity. Each
- * list is named with an event id and the model version, and reported as an impression so
- * feedback can be joined to it.
+ * The serving policy: user states in, ranked lists out, in two stages. {@link #score} is the
+ * batched model stage: one retrieval call for the whole batch finds each user's candidates (minus
+ * excluded and disliked items); once a learned version is live, one Q-network call scores every
+ * candidate of the batch. {@link #draw} is the per-query stage: the list is drawn from the scores
+ * by the exploration policy, which also gives every shown item its exact propensity, named with
+ * an event id and the model version, and reported as an impression so feedback can be joined to
+ * it.
  */
 public final class Recommender {
   private final ModelRegistry models;
@@ -53,6 +54,19 @@ public final class Recommender {
 
   /** One recommendation per query, in order, all from the same model version. */
   public List<Recommendation> recommend(List<RecommendQuery> queries) {
+    List<Candidates> scored = score(queries);
+    List<Recommendation> results = new ArrayList<>(queries.size());
+    for (int q = 0; q < queries.size(); q++) {
+      results.add(draw(queries.get(q), scored.get(q)));
+    }
+    return results;
+  }
+
+  /**
+   * The model stage for a batch: one retrieval call finds every query's candidates, one Q-network
+   * call (once a learned version is live) re-scores them. All from the same model version.
+   */
+  public List<Candidates> score(List<RecommendQuery> queries) {
     try (ServingModel.Lease lease = models.acquire()) {
       ServingModel model = lease.model();
       RetrievalModel retrieval = model.retrieval();
@@ -93,30 +107,40 @@ public final class Recommender {
       if (model.ranker() != null) {
         rerank(model.ranker(), catalog, states, dim, candidateRows, scores);
       }
-      List<Recommendation> results = new ArrayList<>(users);
+      String version = model.version().version();
+      List<Candidates> results = new ArrayList<>(users);
       for (int q = 0; q < users; q++) {
-        RecommendQuery query = queries.get(q);
-        int[] rows = candidateRows.get(q);
-        float[] userScores = scores.get(q);
-        Exploration.Slate slate = exploration.choose(userScores, query.k(), ThreadLocalRandom.current());
-        List<ScoredItem> items = new ArrayList<>(slate.picks().length);
-        for (int position = 0; position < slate.picks().length; position++) {
-          int pick = slate.picks()[position];
-          items.add(new ScoredItem(catalog.item(rows[pick]).id(), userScores[pick], slate.propensities()[position], position));
-        }
-        List<String> candidateIds = new ArrayList<>(rows.length);
-        for (int row : rows) {
-          candidateIds.add(catalog.item(row).id());
-        }
-        Recommendation recommendation =
-            new Recommendation(
-                eventIds.next(), query.userId(), List.copyOf(items), model.version().version(),
-                catalog.version(), candidateIds);
-        impressions.served(recommendation, states, q * dim, dim);
-        results.add(recommendation);
+        results.add(
+            new Candidates(version, catalog, candidateRows.get(q), scores.get(q), Arrays.copyOfRange(states, q * dim, (q + 1) * dim)));
       }
       return results;
     }
+  }
+
+  /**
+   * The per-query stage: draws the list from the scored candidates by the exploration policy
+   * (which gives every shown item its exact propensity), names it, and reports the impression.
+   * Needs no model session, so concurrent queries run it in parallel, off the batch's thread.
+   */
+  public Recommendation draw(RecommendQuery query, Candidates candidates) {
+    int[] rows = candidates.rows();
+    float[] scores = candidates.scores();
+    CatalogSnapshot catalog = candidates.catalog();
+    Exploration.Slate slate = exploration.choose(scores, query.k(), ThreadLocalRandom.current());
+    List<ScoredItem> items = new ArrayList<>(slate.picks().length);
+    for (int position = 0; position < slate.picks().length; position++) {
+      int pick = slate.picks()[position];
+      items.add(new ScoredItem(catalog.item(rows[pick]).id(), scores[pick], slate.propensities()[position], position));
+    }
+    List<String> candidateIds = new ArrayList<>(rows.length);
+    for (int row : rows) {
+      candidateIds.add(catalog.item(row).id());
+    }
+    Recommendation recommendation =
+        new Recommendation(
+            eventIds.next(), query.userId(), List.copyOf(items), candidates.modelVersion(), catalog.version(), candidateIds);
+    impressions.served(recommendation, candidates.state(), 0, candidates.state().length);
+    return recommendation;
   }
 
   /**

@@ -45,6 +45,48 @@ class CatalogFilesTest {
   }
 
   @Test
+  void readsItemsThatCarryTheirOwnEmbeddings() throws IOException {
+    Path jsonl = write("vectors.jsonl", """
+        {"item_id": "a", "title": "Alpha", "embedding": [0.5, -1, 2e-3]}
+        {"item_id": "b", "title": "Beta", "embedding": [1, 0, 0]}
+        """);
+    Path csv = write("vectors.csv", "item_id,title,embedding\na,Alpha,0.5 -1  0.002\n");
+
+    List<CatalogItem> fromJson = CatalogFiles.read(jsonl);
+    List<CatalogItem> fromCsv = CatalogFiles.read(csv);
+
+    assertThat(fromJson.get(0).embedding()).containsExactly(0.5f, -1f, 0.002f);
+    assertThat(fromJson.get(1).embedding()).containsExactly(1f, 0f, 0f);
+    assertThat(fromCsv).containsExactly(fromJson.get(0));
+    assertThat(fromCsv.get(0).attributes()).doesNotContainKey("embedding");
+  }
+
+  @Test
+  void embeddingsOfAnotherDimensionThanTheFirstNameTheirLine() throws IOException {
+    Path mixedDimensions = write("mixed.jsonl", """
+        {"item_id": "a", "title": "Alpha", "embedding": [1, 0]}
+        {"item_id": "b", "title": "Beta", "embedding": [1, 0, 0]}
+        """);
+    Path someWithout = write("some.csv", "item_id,title,embedding\na,Alpha,1 0\nb,Beta,\n");
+
+    assertThatThrownBy(() -> CatalogFiles.read(mixedDimensions))
+        .isInstanceOf(CatalogFormatException.class)
+        .hasMessageContaining(":2: item 'b' has an embedding of 3 values, the first item one of 2");
+    assertThatThrownBy(() -> CatalogFiles.read(someWithout))
+        .isInstanceOf(CatalogFormatException.class)
+        .hasMessageContaining(":3: item 'b' has an embedding of 0 values");
+  }
+
+  @Test
+  void aNonNumericEmbeddingValueNamesItsLine() throws IOException {
+    Path file = write("bad.csv", "item_id,title,embedding\na,Alpha,1 x\n");
+
+    assertThatThrownBy(() -> CatalogFiles.read(file))
+        .isInstanceOf(CatalogFormatException.class)
+        .hasMessageContaining(":2: embedding value #1 is not a number: 'x'");
+  }
+
+  @Test
   void aRowWithTheWrongColumnCountNamesItsLine() throws IOException {
     Path file = write("items.csv", "item_id,title\nb1,Dune\nb2,Emma,extra\n");
 

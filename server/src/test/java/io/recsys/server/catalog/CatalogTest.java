@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.recsys.server.model.MiniLmEmbedder;
 import io.recsys.server.model.OnnxRuntime;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -85,6 +86,56 @@ class CatalogTest {
       assertThatThrownBy(() -> catalog.commit(second)).isInstanceOf(IllegalStateException.class);
       assertThat(catalog.current().find("b")).isEmpty();
     }
+  }
+
+  @Test
+  void aVectorCatalogServesTheItemsOwnVectorsAndReplaysVectorUpserts() throws IOException {
+    List<CatalogItem> items = List.of(vectorItem("a", 1, 0), vectorItem("b", 0, 1));
+    try (Catalog catalog = Catalog.openVectors(items, dataDir)) {
+      assertThat(catalog.ownVectors()).isTrue();
+      assertThat(catalog.dimension()).isEqualTo(2);
+      assertThat(catalog.current().embeddingMatrix()).containsExactly(1, 0, 0, 1);
+
+      catalog.commit(catalog.stage(List.of(vectorItem("c", 0.6f, 0.8f))));
+    }
+    try (Catalog catalog = Catalog.openVectors(items, dataDir)) {
+      assertThat(catalog.current().size()).isEqualTo(3);
+      assertThat(catalog.current().embedding(catalog.current().rowOf("c"))).containsExactly(0.6f, 0.8f);
+    }
+  }
+
+  @Test
+  void eachKindOfCatalogRefusesTheOtherKindsItems() throws IOException {
+    Files.createDirectories(dataDir.resolve("v"));
+    Files.createDirectories(dataDir.resolve("t"));
+    try (Catalog vectors = Catalog.openVectors(List.of(vectorItem("a", 1, 0)), dataDir.resolve("v"));
+        Catalog text = Catalog.open(CatalogFiles.readEmbeddedDefault().subList(0, 3), dataDir.resolve("t"), new CountingEmbedder())) {
+      assertThatThrownBy(() -> vectors.stage(List.of(new CatalogItem("b", "B", "", Map.of()))))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("must carry an embedding of 2 values on this vector catalog, got 0");
+      assertThatThrownBy(() -> vectors.stage(List.of(vectorItem("b", 1, 0, 0))))
+          .hasMessageContaining("got 3");
+      assertThatThrownBy(() -> text.stage(List.of(vectorItem("b", 1, 0))))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("carries an embedding, but this server embeds item text itself");
+      assertThat(vectors.current().version()).isEqualTo(1);
+      assertThat(text.current().version()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aDataDirOfATextCatalogIsRefusedForAVectorCatalog() throws IOException {
+    try (Catalog text = Catalog.open(CatalogFiles.readEmbeddedDefault().subList(0, 3), dataDir, new CountingEmbedder())) {
+      text.commit(text.stage(List.of(new CatalogItem("new", "New book", "", Map.of()))));
+    }
+
+    assertThatThrownBy(() -> Catalog.openVectors(List.of(vectorItem("a", 1, 0)), dataDir))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("a data dir belongs to one kind of catalog");
+  }
+
+  private static CatalogItem vectorItem(String id, float... embedding) {
+    return new CatalogItem(id, "Item " + id, "", Map.of(), embedding);
   }
 
   /** The real language model, counting how many texts it was asked to embed. */

@@ -1,0 +1,255 @@
+package io.recsys.loadtest.compare;
+
+import io.recsys.client.RecsysClient;
+import io.recsys.loadtest.BenchCatalog;
+import io.recsys.loadtest.JsonReport;
+import io.recsys.loadtest.load.LoadGenerator;
+import io.recsys.server.catalog.CatalogSnapshot;
+import io.recsys.server.model.ModelRegistry;
+import io.recsys.server.model.OnnxRuntime;
+import io.recsys.server.model.ServingModel;
+import io.recsys.server.ops.RecsysServer;
+import io.recsys.server.ops.ServerConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code compare}: one workload, measured side by side in one run on one machine:
+ *
+ * <ol>
+ *   <li>bare: the retrieval graph in an in-process ONNX Runtime session, batches of {@code
+ *       --batch} users back to back on one thread (the server's batcher also has one), and the
+ *       same with batches of one: the most batching can gain on this machine;
+ *   <li>the server end to end over gRPC with batching, closed loop at {@code --concurrency};
+ *   <li>the same server with {@code --max-batch-size 1};
+ *   <li>the batched server at concurrency 1 (p50 of an unloaded server), and open loop at half the
+ *       batched peak (p99 at 50 % load).
+ * </ol>
+ *
+ * The catalog is {@code --items} random unit vectors of {@code --dim} served as a vector catalog
+ * (no language model), and every load user starts from a random vector. The trainer is off: this
+ * compares serving, and feedback-free load would otherwise feed it no-feedback rewards.
+ */
+@Command(
+    name = "compare",
+    mixinStandardHelpOptions = true,
+    description = "Bare ONNX Runtime vs the server with and without batching, side by side in one run.")
+public final class CompareCommand implements Callable<Integer> {
+  @Option(names = "--items", description = "Catalog size (default: ${DEFAULT-VALUE}).", defaultValue = "100000")
+  int items;
+
+  @Option(names = "--dim", description = "Vector dimension (default: ${DEFAULT-VALUE}).", defaultValue = "64")
+  int dim;
+
+  @Option(names = "--candidates", description = "Retrieval candidates N per list (default: ${DEFAULT-VALUE}).", defaultValue = "200")
+  int candidates;
+
+  @Option(names = "--k", description = "Items per list (default: ${DEFAULT-VALUE}).", defaultValue = "20")
+  int k;
+
+  @Option(names = "--users", description = "Distinct users, each with a random starting vector (default: ${DEFAULT-VALUE}).", defaultValue = "10000")
+  int users;
+
+  @Option(names = "--batch", description = "Bare batch size and the server's --max-batch-size (default: ${DEFAULT-VALUE}).", defaultValue = "64")
+  int batch;
+
+  @Option(names = "--concurrency", description = "Closed-loop callers for the throughput phases (default: ${DEFAULT-VALUE}).", defaultValue = "64")
+  int concurrency;
+
+  @Option(names = "--duration", description = "Measured seconds per phase (default: ${DEFAULT-VALUE}).", defaultValue = "20")
+  int duration;
+
+  @Option(names = "--warmup", description = "Unmeasured seconds before each phase (default: ${DEFAULT-VALUE}).", defaultValue = "5")
+  int warmup;
+
+  @Option(names = "--device", description = "cpu, cuda or auto, for bare and server alike (default: ${DEFAULT-VALUE}).", defaultValue = "cpu")
+  String device;
+
+  @Option(names = "--seed", description = "Seed of the catalog and user vectors (default: ${DEFAULT-VALUE}).", defaultValue = "42")
+  long seed;
+
+  @Option(names = "--json", description = "Also write the results as JSON to this file.")
+  Path json;
+
+  @Override
+  public Integer call() throws Exception {
+    Workload workload = Workload.generate(items, dim, users, seed, Files.createTempDirectory("recsys-compare-"));
+    System.out.printf(Locale.ROOT, "Workload: %,d items x %d-d, N=%d candidates, top-%d, %,d users, batch %d, concurrency %d, %d s per phase, device %s, %d cores%n",
+        items, dim, candidates, k, users, batch, concurrency, duration, device, Runtime.getRuntime().availableProcessors());
+
+    Phase bare = bare(workload, batch);
+    print("a) bare ONNX Runtime, batch " + batch, bare);
+    Phase bareSingle = bare(workload, 1);
+    print("a1) bare ONNX Runtime, batch 1", bareSingle);
+
+    Phase batched;
+    Phase idle;
+    Phase halfLoad;
+    try (Running server = start(workload, batch, "batched")) {
+      LoadGenerator load = server.load();
+      batched = Phase.of(load.run(concurrency, null, warmup, duration));
+      print("b) server, batching", batched);
+      idle = Phase.of(load.run(1, null, warmup, duration));
+      print("d) server, concurrency 1", idle);
+      halfLoad = Phase.of(load.run(concurrency, batched.qps() / 2, warmup, duration));
+      print(String.format(Locale.ROOT, "e) server, open loop %.0f/s", batched.qps() / 2), halfLoad);
+    }
+    Phase unbatched;
+    try (Running server = start(workload, 1, "unbatched")) {
+      unbatched = Phase.of(server.load().run(concurrency, null, warmup, duration));
+      print("c) server, max-batch-size 1", unbatched);
+    }
+
+    double serverVsBare = batched.qps() / bare.qps();
+    double batchingGain = batched.qps() / unbatched.qps();
+    double tailRatio = halfLoad.p99() / idle.p50();
+    double graphBatchingGain = bare.qps() / bareSingle.qps();
+    System.out.printf(Locale.ROOT, "%nserver_vs_bare  %.2f  (b/a, target >= 0.6)%n", serverVsBare);
+    System.out.printf(Locale.ROOT, "batching_gain   %.2f  (b/c, target >= 5; the graph alone gains %.2f, a/a1)%n", batchingGain, graphBatchingGain);
+    System.out.printf(Locale.ROOT, "p99 at 50%% load / p50 at concurrency 1  %.2f  (e/d, target <= 4)%n", tailRatio);
+    if (json != null) {
+      JsonReport report = new JsonReport()
+          .put("server_vs_bare", serverVsBare)
+          .put("batching_gain", batchingGain)
+          .put("p99_half_load_vs_p50_c1", tailRatio)
+          .put("bare_batching_gain", graphBatchingGain)
+          .put("items", items).put("dim", dim).put("candidates", candidates).put("k", k)
+          .put("device", device).put("cores", Runtime.getRuntime().availableProcessors())
+          .put("users", users).put("batch", batch).put("concurrency", concurrency).put("duration_s", duration);
+      bare.into(report, "bare");
+      bareSingle.into(report, "bare_batch1");
+      batched.into(report, "server_batched");
+      unbatched.into(report, "server_unbatched");
+      idle.into(report, "server_c1");
+      halfLoad.into(report, "server_half_load");
+      report.writeTo(json);
+    }
+    return 0;
+  }
+
+  /** The retrieval graph alone: {@code batch} users per call, back to back, on this thread. */
+  private Phase bare(Workload workload, int batch) {
+    OnnxRuntime runtime = new OnnxRuntime(OnnxRuntime.Device.parse(device), Runtime.getRuntime().availableProcessors());
+    try (ModelRegistry models = new ModelRegistry(runtime, 0.1f, workload.catalog());
+        ServingModel.Lease lease = models.acquire()) {
+      var retrieval = lease.model().retrieval();
+      float[] states = new float[batch * dim];
+      Histogram latencies = new Histogram(3);
+      long warmupEnd = System.nanoTime() + warmup * 1_000_000_000L;
+      int next = 0;
+      while (System.nanoTime() < warmupEnd) {
+        next = workload.fillStates(states, batch, next);
+        retrieval.topK(states, batch, candidates);
+      }
+      long calls = 0;
+      long start = System.nanoTime();
+      long end = start + duration * 1_000_000_000L;
+      long now = start;
+      while (now < end) {
+        next = workload.fillStates(states, batch, next);
+        retrieval.topK(states, batch, candidates);
+        long done = System.nanoTime();
+        latencies.recordValue(done - now);
+        now = done;
+        calls++;
+      }
+      double seconds = (now - start) / 1e9;
+      return new Phase(calls * batch / seconds, latencies.getValueAtPercentile(50) / 1e6, latencies.getValueAtPercentile(99) / 1e6, 0);
+    }
+  }
+
+  private Running start(Workload workload, int maxBatchSize, String name) throws Exception {
+    Path dataDir = workload.directory().resolve("data-" + name);
+    ServerConfig defaults = ServerConfig.defaults(dataDir);
+    ServerConfig config =
+        defaults
+            .withPort(0)
+            .withDevice(OnnxRuntime.Device.parse(device))
+            .withCatalogFile(workload.catalogFile())
+            .withUserVectorsFile(workload.userVectorsFile())
+            .withCandidates(candidates)
+            .withBatching(maxBatchSize, defaults.maxQueueDelay())
+            .withMaxConcurrentScoring(Math.max(defaults.maxConcurrentScoring(), concurrency))
+            .withFeedback(defaults.feedback().withLearning(false));
+    RecsysServer server = RecsysServer.start(config);
+    RecsysClient client =
+        RecsysClient.builder("localhost:" + server.port()).deadline(Duration.ofSeconds(5)).maxAttempts(1).build();
+    return new Running(server, client, new LoadGenerator(client, users, k));
+  }
+
+  private record Running(RecsysServer server, RecsysClient client, LoadGenerator load) implements AutoCloseable {
+    @Override
+    public void close() {
+      client.close();
+      server.stop();
+    }
+  }
+
+  /** Throughput and latency of one phase; for bare, latency is per batch call. */
+  private record Phase(double qps, double p50, double p99, long errors) {
+    static Phase of(LoadGenerator.Result result) {
+      return new Phase(result.qps(), result.millis(50), result.millis(99), result.errorCount());
+    }
+
+    void into(JsonReport report, String prefix) {
+      report.put(prefix + "_qps", qps).put(prefix + "_p50_ms", p50).put(prefix + "_p99_ms", p99).put(prefix + "_errors", errors);
+    }
+  }
+
+  private static void print(String name, Phase phase) {
+    System.out.printf(Locale.ROOT, "%-32s %10.0f QPS  p50 %7.2f ms  p99 %7.2f ms  errors %d%n",
+        name, phase.qps(), phase.p50(), phase.p99(), phase.errors());
+  }
+
+  /** The generated catalog and users, in memory and as the files the server reads. */
+  private record Workload(CatalogSnapshot catalog, float[] userVectors, int dim, Path directory, Path catalogFile, Path userVectorsFile) {
+    static Workload generate(int items, int dim, int users, long seed, Path directory) throws java.io.IOException {
+      CatalogSnapshot catalog = BenchCatalog.random(items, dim, seed);
+      float[] userVectors = BenchCatalog.random(users, dim, seed + 1).embeddingMatrix();
+      Path catalogFile = directory.resolve("catalog.csv");
+      try (var writer = Files.newBufferedWriter(catalogFile)) {
+        writer.write("item_id,title,popularity,embedding\n");
+        float[] vectors = catalog.embeddingMatrix();
+        for (int row = 0; row < items; row++) {
+          writer.write(catalog.item(row).id() + "," + catalog.item(row).title() + "," + (row % 97) + ",");
+          writeVector(writer, vectors, row * dim, dim, ' ');
+          writer.write('\n');
+        }
+      }
+      Path userVectorsFile = directory.resolve("users.csv");
+      try (var writer = Files.newBufferedWriter(userVectorsFile)) {
+        for (int user = 0; user < users; user++) {
+          writer.write(LoadGenerator.USER_PREFIX + user + ",");
+          writeVector(writer, userVectors, user * dim, dim, ',');
+          writer.write('\n');
+        }
+      }
+      return new Workload(catalog, userVectors, dim, directory, catalogFile, userVectorsFile);
+    }
+
+    private static void writeVector(java.io.Writer writer, float[] values, int offset, int dim, char separator)
+        throws java.io.IOException {
+      for (int d = 0; d < dim; d++) {
+        if (d > 0) {
+          writer.write(separator);
+        }
+        writer.write(Float.toString(values[offset + d]));
+      }
+    }
+
+    /** Copies the next {@code batch} users' vectors (round robin) into {@code states}. */
+    int fillStates(float[] states, int batch, int next) {
+      int users = userVectors.length / dim;
+      for (int i = 0; i < batch; i++) {
+        System.arraycopy(userVectors, ((next + i) % users) * dim, states, i * dim, dim);
+      }
+      return (next + batch) % users;
+    }
+  }
+}

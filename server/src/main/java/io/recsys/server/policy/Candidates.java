@@ -1,0 +1,14 @@
+package io.recsys.server.policy;
+
+import io.recsys.server.catalog.CatalogSnapshot;
+
+/**
+ * One query's scored candidates, the output of the batched model stage: catalog rows best first
+ * by retrieval (re-ranked by the Q-network when one is live), their scores, and the user state
+ * they were scored for. Everything a list is then drawn from, with no model session held.
+ *
+ * @param modelVersion the version that scored them
+ * @param catalog the snapshot the rows index into
+ * @param state the user's state vector at scoring time
+ */
+public record Candidates(String modelVersion, CatalogSnapshot catalog, int[] rows, float[] scores, float[] state) {}
