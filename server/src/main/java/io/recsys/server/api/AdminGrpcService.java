@@ -132,7 +132,11 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
                 .withDescription("the server runs with --learning off: there is no trainer to pause or resume")
                 .asRuntimeException();
           }
-          learning.setPaused(request.getPaused());
+          try {
+            learning.setPaused(request.getPaused());
+          } catch (java.io.IOException e) {
+            throw Status.UNAVAILABLE.withDescription("cannot record the pause durably: " + e.getMessage()).withCause(e).asRuntimeException();
+          }
           return SetTrainingPausedResponse.newBuilder()
               .setPaused(learning.isPaused())
               .setTrainerSteps(learning.trainerSteps())

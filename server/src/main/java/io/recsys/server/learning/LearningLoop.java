@@ -84,6 +84,10 @@ public final class LearningLoop implements AutoCloseable {
     this.store = store;
     this.trainer = new DqnTrainer(settings.trainer(), replay, catalog, dimension, 17);
     restoreLastPublished(dimension);
+    if (store.trainingPaused()) {
+      paused.set(true);
+      log.info("Training stays paused, as an operator left it (SetTrainingPaused or PinModelVersion)");
+    }
     this.thread = new Thread(this::run, "dqn-trainer");
     this.thread.setDaemon(true);
     this.thread.setPriority(Thread.MIN_PRIORITY);
@@ -209,7 +213,6 @@ public final class LearningLoop implements AutoCloseable {
     if (target.state() == ModelVersionInfo.State.REJECTED) {
       throw new IllegalStateException("model " + version + " was rejected by the safety gate and never served");
     }
-    paused.set(true);
     ModelVersionInfo previous = models.liveVersionInfo();
     ModelVersionInfo live = target.withState(ModelVersionInfo.State.LIVE);
     QNetworkModel ranker = null;
@@ -223,6 +226,8 @@ public final class LearningLoop implements AutoCloseable {
       }
       ranker = QNetworkModel.create(models.runtime(), version, network);
     }
+    store.setTrainingPaused(true);
+    paused.set(true);
     store.record(live);
     if (!previous.version().equals(version)) {
       store.record(previous.withState(ModelVersionInfo.State.RETIRED));
@@ -236,7 +241,9 @@ public final class LearningLoop implements AutoCloseable {
     return steps.get();
   }
 
-  public void setPaused(boolean pause) {
+  /** Pauses or resumes training, durably: a restart keeps the choice. */
+  public void setPaused(boolean pause) throws java.io.IOException {
+    store.setTrainingPaused(pause);
     paused.set(pause);
     log.info("Training {}", pause ? "paused" : "resumed");
   }

@@ -28,6 +28,7 @@ import java.util.zip.CheckedOutputStream;
 public final class ModelStore implements AutoCloseable {
   private static final long MAGIC = 0x5245435359514e54L; // "RECSYQNT"
   private static final int FORMAT = 2; // 2: the projection layer
+  private static final String PAUSED_MARKER = "training-paused";
 
   private final Path directory;
   private final RecordFile history;
@@ -57,6 +58,21 @@ public final class ModelStore implements AutoCloseable {
       store.versions.put(record.getVersion(), toInfo(record));
     }
     return store;
+  }
+
+  /** Whether an operator paused training (directly, or by pinning a version); survives restarts. */
+  public boolean trainingPaused() {
+    return Files.exists(directory.resolve(PAUSED_MARKER));
+  }
+
+  /** Records the pause durably: the marker file exists exactly while training is paused. */
+  public synchronized void setTrainingPaused(boolean paused) throws IOException {
+    Path marker = directory.resolve(PAUSED_MARKER);
+    if (paused) {
+      AtomicFiles.write(marker, out -> out.write("training paused by an operator\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } else if (Files.deleteIfExists(marker)) {
+      AtomicFiles.syncDirectory(directory);
+    }
   }
 
   /** Every version recorded, oldest first, in its latest state. */

@@ -75,6 +75,7 @@ public final class OnnxRuntime {
     options.setIntraOpNumThreads(intraOpThreads);
     options.setInterOpNumThreads(1);
     options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+    options.addConfigEntry("session.intra_op.allow_spinning", System.getProperty("recsys.spin", "1"));
     if (useCuda) {
       options.addCUDA(0);
     }

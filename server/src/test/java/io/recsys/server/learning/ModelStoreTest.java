@@ -110,6 +110,32 @@ class ModelStoreTest {
     }
   }
 
+  @Test
+  void aPauseOrAPinSurvivesARestartAndResumingClearsIt() throws Exception {
+    try (ModelStore store = ModelStore.open(dataDir)) {
+      store.saveWeights("v2", QNetwork.initialised(DIM, 4, 8, 4, 1));
+      store.record(info("v2", ModelVersionInfo.State.LIVE));
+    }
+    try (ModelRegistry registry = new ModelRegistry(RUNTIME, 0.1f, CATALOG)) {
+      try (LearningLoop loop = loop(registry)) {
+        assertThat(loop.isPaused()).isFalse();
+        loop.pin("v1");
+      }
+      try (LearningLoop loop = loop(registry)) {
+        assertThat(loop.isPaused()).as("pinned, so still paused after a restart").isTrue();
+        assertThat(registry.liveVersion()).isEqualTo("v1");
+        loop.setPaused(false);
+      }
+      try (LearningLoop loop = loop(registry)) {
+        assertThat(loop.isPaused()).isFalse();
+        loop.setPaused(true);
+      }
+      try (LearningLoop loop = loop(registry)) {
+        assertThat(loop.isPaused()).isTrue();
+      }
+    }
+  }
+
   private LearningLoop loop(ModelRegistry registry) throws IOException {
     return new LearningLoop(
         LearningLoop.Settings.defaults(), new ReplayBuffer(10), () -> CATALOG, registry,
