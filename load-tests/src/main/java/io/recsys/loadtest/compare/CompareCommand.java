@@ -71,6 +71,9 @@ public final class CompareCommand implements Callable<Integer> {
   @Option(names = "--device", description = "cpu, cuda or auto, for bare and server alike (default: ${DEFAULT-VALUE}).", defaultValue = "cpu")
   String device;
 
+  @Option(names = "--onnx-spinning", description = "Idle ONNX Runtime threads spin, for bare and server alike (default: off, the server's default).")
+  boolean onnxSpinning;
+
   @Option(names = "--seed", description = "Seed of the catalog and user vectors (default: ${DEFAULT-VALUE}).", defaultValue = "42")
   long seed;
 
@@ -120,7 +123,7 @@ public final class CompareCommand implements Callable<Integer> {
           .put("p99_half_load_vs_p50_c1", tailRatio)
           .put("bare_batching_gain", graphBatchingGain)
           .put("items", items).put("dim", dim).put("candidates", candidates).put("k", k)
-          .put("device", device).put("cores", Runtime.getRuntime().availableProcessors())
+          .put("device", device).put("onnx_spinning", String.valueOf(onnxSpinning)).put("cores", Runtime.getRuntime().availableProcessors())
           .put("users", users).put("batch", batch).put("concurrency", concurrency).put("duration_s", duration);
       bare.into(report, "bare");
       bareSingle.into(report, "bare_batch1");
@@ -135,7 +138,7 @@ public final class CompareCommand implements Callable<Integer> {
 
   /** The retrieval graph alone: {@code batch} users per call, back to back, on this thread. */
   private Phase bare(Workload workload, int batch) {
-    OnnxRuntime runtime = new OnnxRuntime(OnnxRuntime.Device.parse(device), Runtime.getRuntime().availableProcessors());
+    OnnxRuntime runtime = new OnnxRuntime(OnnxRuntime.Device.parse(device), Runtime.getRuntime().availableProcessors(), onnxSpinning);
     try (ModelRegistry models = new ModelRegistry(runtime, 0.1f, workload.catalog());
         ServingModel.Lease lease = models.acquire()) {
       var retrieval = lease.model().retrieval();
@@ -171,6 +174,7 @@ public final class CompareCommand implements Callable<Integer> {
         defaults
             .withPort(0)
             .withDevice(OnnxRuntime.Device.parse(device))
+            .withOnnxSpinning(onnxSpinning)
             .withCatalogFile(workload.catalogFile())
             .withUserVectorsFile(workload.userVectorsFile())
             .withCandidates(candidates)

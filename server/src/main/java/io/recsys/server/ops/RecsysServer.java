@@ -80,7 +80,7 @@ public final class RecsysServer {
       resources.push(dataDir);
       log.info("Data dir {}", dataDir.path().toAbsolutePath());
 
-      OnnxRuntime runtime = new OnnxRuntime(config.device(), config.onnxThreads());
+      OnnxRuntime runtime = new OnnxRuntime(config.device(), config.onnxThreads(), config.onnxSpinning());
       List<CatalogItem> baseItems =
           config.catalogFile().isPresent()
               ? CatalogFiles.read(config.catalogFile().get())

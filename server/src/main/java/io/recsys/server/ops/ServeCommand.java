@@ -38,6 +38,9 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--onnx-threads", description = "Intra-op threads per ONNX session (default: available cores).")
   Integer onnxThreads;
 
+  @Option(names = "--onnx-spinning", description = "Let idle ONNX Runtime threads spin: lower latency on cores nothing else needs (default: off).")
+  boolean onnxSpinning;
+
   @Option(names = "--max-cached-users", description = "Users whose state is kept in memory (default: ${DEFAULT-VALUE}).", defaultValue = "200000")
   long maxCachedUsers;
 
@@ -97,6 +100,7 @@ public final class ServeCommand implements Callable<Integer> {
             Optional.ofNullable(userVectors),
             OnnxRuntime.Device.parse(device),
             onnxThreads == null ? defaults.onnxThreads() : onnxThreads,
+            onnxSpinning,
             maxCachedUsers,
             popularityWeight,
             Duration.ofSeconds(drainSeconds),

@@ -19,6 +19,7 @@ import java.util.function.Consumer;
  * @param userVectorsFile users' starting state vectors (for example {@code train}'s), in the catalog's space
  * @param device where ONNX sessions run
  * @param onnxThreads intra-op threads per ONNX session
+ * @param onnxSpinning whether idle ONNX Runtime threads spin (off: they sleep and leave the cores to gRPC)
  * @param maxCachedUsers bound of the user state cache
  * @param popularityWeight weight of the popularity prior in every score
  * @param drainTimeout how long shutdown waits for in-flight calls
@@ -37,6 +38,7 @@ public record ServerConfig(
     Optional<Path> userVectorsFile,
     OnnxRuntime.Device device,
     int onnxThreads,
+    boolean onnxSpinning,
     long maxCachedUsers,
     float popularityWeight,
     Duration drainTimeout,
@@ -87,6 +89,7 @@ public record ServerConfig(
         Optional.empty(),
         OnnxRuntime.Device.AUTO,
         Math.max(1, Runtime.getRuntime().availableProcessors()),
+        false,
         200_000,
         0.1f,
         Duration.ofSeconds(20),
@@ -120,6 +123,10 @@ public record ServerConfig(
       b.maxBatchSize = newMaxBatchSize;
       b.maxQueueDelay = newMaxQueueDelay;
     });
+  }
+
+  public ServerConfig withOnnxSpinning(boolean spinning) {
+    return with(b -> b.onnxSpinning = spinning);
   }
 
   public ServerConfig withDevice(OnnxRuntime.Device newDevice) {
@@ -157,6 +164,7 @@ public record ServerConfig(
     Optional<Path> userVectorsFile;
     OnnxRuntime.Device device;
     int onnxThreads;
+    boolean onnxSpinning;
     long maxCachedUsers;
     float popularityWeight;
     Duration drainTimeout;
@@ -175,6 +183,7 @@ public record ServerConfig(
       userVectorsFile = c.userVectorsFile;
       device = c.device;
       onnxThreads = c.onnxThreads;
+      onnxSpinning = c.onnxSpinning;
       maxCachedUsers = c.maxCachedUsers;
       popularityWeight = c.popularityWeight;
       drainTimeout = c.drainTimeout;
@@ -189,7 +198,7 @@ public record ServerConfig(
 
     ServerConfig build() {
       return new ServerConfig(
-          port, dataDir, catalogFile, userVectorsFile, device, onnxThreads, maxCachedUsers, popularityWeight, drainTimeout,
+          port, dataDir, catalogFile, userVectorsFile, device, onnxThreads, onnxSpinning, maxCachedUsers, popularityWeight, drainTimeout,
           feedback, exploration, candidates, learning, maxConcurrentScoring, maxBatchSize, maxQueueDelay);
     }
   }
