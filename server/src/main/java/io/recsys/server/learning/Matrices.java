@@ -17,6 +17,26 @@ final class Matrices {
     }
   }
 
+  /**
+   * {@code y += sum of coefficients[i] * rows[i]}, two rows per pass: that halves the loads and
+   * stores of {@code y}, which bound the loop when rows are short.
+   */
+  static void addCombination(double[] y, double[] coefficients, double[][] rows) {
+    int i = 0;
+    for (; i + 1 < coefficients.length; i += 2) {
+      double a = coefficients[i];
+      double b = coefficients[i + 1];
+      double[] x = rows[i];
+      double[] z = rows[i + 1];
+      for (int k = 0; k < y.length; k++) {
+        y[k] += a * x[k] + b * z[k];
+      }
+    }
+    if (i < coefficients.length) {
+      addScaled(y, coefficients[i], rows[i]);
+    }
+  }
+
   static double dot(double[] a, double[] b) {
     double sum = 0;
     for (int i = 0; i < a.length; i++) {

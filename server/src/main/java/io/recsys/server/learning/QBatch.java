@@ -60,9 +60,7 @@ final class QBatch {
     inputs[vectors] = input;
     double[] out = projected[vectors];
     Arrays.fill(out, 0);
-    for (int i = 0; i < input.length; i++) {
-      Matrices.addScaled(out, input[i], weights.projectionT[i]);
-    }
+    Matrices.addCombination(out, input, weights.projectionT);
     Arrays.fill(projectedGradient[vectors], 0);
     return vectors++;
   }
@@ -80,9 +78,7 @@ final class QBatch {
     }
     double[] one = hiddenOne[pairs];
     System.arraycopy(weights.b1, 0, one, 0, one.length);
-    for (int i = 0; i < f.length; i++) {
-      Matrices.addScaled(one, f[i], weights.w1T[i]);
-    }
+    Matrices.addCombination(one, f, weights.w1T);
     Matrices.relu(one);
     double[] two = hiddenTwo[pairs];
     System.arraycopy(weights.b2, 0, two, 0, two.length);
