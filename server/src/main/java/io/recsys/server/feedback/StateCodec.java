@@ -3,6 +3,7 @@ package io.recsys.server.feedback;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
 import io.recsys.server.feedback.log.QuantizedVector;
+import java.util.Arrays;
 
 /**
  * User states kept with impressions and transitions, in int8 with one scale per vector: a
@@ -48,5 +49,22 @@ public final class StateCodec {
       values[i] = bytes.byteAt(i) * vector.getScale();
     }
     return values;
+  }
+
+  /** The same values as {@link #decode(QuantizedVector, int)}, widened into {@code into} (the trainer's arithmetic is double). */
+  public static void decode(QuantizedVector vector, double[] into) {
+    ByteString bytes = vector.getValues();
+    if (bytes.isEmpty()) {
+      Arrays.fill(into, 0);
+      return;
+    }
+    if (bytes.size() != into.length) {
+      throw new IllegalArgumentException("stored state has " + bytes.size() + " values, expected " + into.length);
+    }
+    byte[] values = bytes.toByteArray(); // one bulk copy: byteAt per value costs more than the copy
+    float scale = vector.getScale();
+    for (int i = 0; i < values.length; i++) {
+      into[i] = values[i] * scale;
+    }
   }
 }

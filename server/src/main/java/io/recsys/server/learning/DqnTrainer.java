@@ -2,8 +2,8 @@ package io.recsys.server.learning;
 
 import io.recsys.server.catalog.CatalogSnapshot;
 import io.recsys.server.feedback.ReplayBuffer;
-import io.recsys.server.feedback.StateCodec;
 import io.recsys.server.feedback.Transition;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
@@ -12,7 +12,8 @@ import java.util.function.Supplier;
  * Double DQN on the replay buffer: the online network picks the best next action among the
  * transition's candidates, the target network values it, the online network moves toward
  * {@code reward + gamma * that} under the Huber loss with Adam; the target network follows by a
- * soft update. One instance per training thread; {@link #step()} is one minibatch.
+ * soft update. One instance per training thread; {@link #step()} is one minibatch, in which each
+ * distinct state and item is projected once per network.
  */
 public final class DqnTrainer {
   /**
@@ -54,6 +55,12 @@ public final class DqnTrainer {
   private final Adam adam;
   private final HuberLoss loss;
   private final SplittableRandom random;
+  private final QBatch onlineBatch;
+  private final QBatch targetBatch;
+  private final MinibatchVectors vectors;
+  private final int[] onlineSlots;
+  private final int[] targetSlots;
+  private final double[] gradient;
   private double lastLoss = Double.NaN;
   private long transitionsSeen;
 
@@ -66,6 +73,15 @@ public final class DqnTrainer {
     this.adam = new Adam(online.weights().length, settings.learningRate());
     this.loss = new HuberLoss(settings.huberDelta());
     this.random = new SplittableRandom(seed + 1);
+    // Per transition the online network reads s, a, s' and the sampled candidates, the target s' and one candidate.
+    int batch = settings.batchSize();
+    int maxVectors = batch * (3 + settings.nextActions());
+    this.onlineBatch = new QBatch(online, maxVectors, batch * (1 + settings.nextActions()));
+    this.targetBatch = new QBatch(target, 2 * batch, batch);
+    this.vectors = new MinibatchVectors(dimension, maxVectors);
+    this.onlineSlots = new int[maxVectors];
+    this.targetSlots = new int[maxVectors];
+    this.gradient = new double[online.weights().length];
   }
 
   /** One minibatch step; false if the buffer is empty. */
@@ -75,8 +91,11 @@ public final class DqnTrainer {
       return false;
     }
     CatalogSnapshot snapshot = catalog.get();
-    int dim = online.dimension();
-    double[] gradient = new double[online.weights().length];
+    vectors.clear();
+    onlineBatch.begin();
+    targetBatch.begin();
+    Arrays.fill(onlineSlots, -1);
+    Arrays.fill(targetSlots, -1);
     double lossSum = 0;
     int used = 0;
     for (Transition t : batch) {
@@ -84,21 +103,17 @@ public final class DqnTrainer {
       if (row < 0) {
         continue; // the item left the catalog
       }
-      float[] state = StateCodec.decode(t.state(), dim);
-      float[] next = StateCodec.decode(t.nextState(), dim);
-      double y = t.reward() + settings.gamma() * nextValue(snapshot, next, t.candidates());
-      QNetwork.Pass pass = online.forward(state, 0, snapshot.embeddingMatrix(), row * dim);
-      double error = pass.output - y;
+      double y = t.reward() + settings.gamma() * nextValue(snapshot, t);
+      int pair = onlineBatch.pair(online(vectors.state(t.state())), online(vectors.item(snapshot, row)));
+      double error = onlineBatch.q(pair) - y;
       lossSum += loss.value(error);
-      online.backward(pass, loss.derivative(error), gradient);
+      onlineBatch.backward(pair, loss.derivative(error));
       used++;
     }
     if (used == 0) {
       return false;
     }
-    for (int i = 0; i < gradient.length; i++) {
-      gradient[i] /= used;
-    }
+    onlineBatch.moveAverageGradientInto(gradient, used);
     adam.step(online.weights(), gradient);
     softUpdateTarget();
     lastLoss = lossSum / used;
@@ -106,17 +121,13 @@ public final class DqnTrainer {
     return true;
   }
 
-  /**
-   * Double DQN: argmax by the online network, value by the target network. The next state is
-   * projected once per network and shared by every candidate.
-   */
-  private double nextValue(CatalogSnapshot snapshot, float[] next, List<String> candidates) {
+  /** Double DQN: argmax over sampled candidates by the online network, value by the target network. */
+  private double nextValue(CatalogSnapshot snapshot, Transition t) {
+    List<String> candidates = t.candidates();
     if (candidates.isEmpty()) {
       return 0;
     }
-    double[] state = online.project(next, 0);
-    float[] matrix = snapshot.embeddingMatrix();
-    int dim = snapshot.dimension();
+    int next = vectors.state(t.nextState());
     double bestOnline = Double.NEGATIVE_INFINITY;
     int bestRow = -1;
     for (int i = 0; i < settings.nextActions(); i++) {
@@ -124,13 +135,32 @@ public final class DqnTrainer {
       if (row < 0) {
         continue;
       }
-      double q = online.q(state, online.project(matrix, row * dim));
+      double q = onlineBatch.q(onlineBatch.pair(online(next), online(vectors.item(snapshot, row))));
       if (q > bestOnline) {
         bestOnline = q;
         bestRow = row;
       }
     }
-    return bestRow < 0 ? 0 : target.q(target.project(next, 0), target.project(matrix, bestRow * dim));
+    if (bestRow < 0) {
+      return 0;
+    }
+    return targetBatch.q(targetBatch.pair(target(next), target(vectors.item(snapshot, bestRow))));
+  }
+
+  /** The online network's slot for the minibatch vector at {@code index}, projected on first use. */
+  private int online(int index) {
+    if (onlineSlots[index] < 0) {
+      onlineSlots[index] = onlineBatch.add(vectors.get(index));
+    }
+    return onlineSlots[index];
+  }
+
+  /** Likewise for the target network. */
+  private int target(int index) {
+    if (targetSlots[index] < 0) {
+      targetSlots[index] = targetBatch.add(vectors.get(index));
+    }
+    return targetSlots[index];
   }
 
   private void softUpdateTarget() {

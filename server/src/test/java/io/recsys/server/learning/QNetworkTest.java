@@ -1,11 +1,12 @@
 package io.recsys.server.learning;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-/** The hand-written backward pass, proved against finite differences, and the optimiser. */
+/** The hand-written backward pass, proved against finite differences and over shared vectors, and the optimiser. */
 class QNetworkTest {
   private static final int DIM = 6;
 
@@ -21,8 +22,11 @@ class QNetworkTest {
       float[] item = randomVector(random);
       double target = random.nextGaussian();
       double[] analytic = new double[network.weights().length];
-      QNetwork.Pass pass = network.forward(state, 0, item, 0);
-      network.backward(pass, loss.derivative(pass.output - target), analytic);
+      QBatch batch = new QBatch(network, 2, 1);
+      batch.begin();
+      int pair = batch.pair(batch.add(wide(state)), batch.add(wide(item)));
+      batch.backward(pair, loss.derivative(batch.q(pair) - target));
+      batch.moveAverageGradientInto(analytic, 1);
 
       double[] w = network.weights();
       for (int i = 0; i < w.length; i++) {
@@ -45,6 +49,54 @@ class QNetworkTest {
   }
 
   @Test
+  void aMinibatchThatSharesVectorsGetsTheMeanOfItsPairsGradients() {
+    QNetwork network = QNetwork.initialised(DIM, 4, 7, 5, 3);
+    Random random = new Random(5);
+    double[][] vectors = new double[5][];
+    for (int v = 0; v < vectors.length; v++) {
+      vectors[v] = wide(randomVector(random));
+    }
+    // Pairs of vector indexes: states and items reused across pairs, and one vector as both.
+    int[][] pairs = {{0, 2}, {0, 3}, {1, 2}, {1, 4}, {0, 4}, {3, 3}};
+    double[] gradients = new double[pairs.length];
+    for (int i = 0; i < pairs.length; i++) {
+      gradients[i] = random.nextGaussian();
+    }
+
+    double[] expected = new double[network.weights().length];
+    for (int i = 0; i < pairs.length; i++) {
+      QBatch single = new QBatch(network, 2, 1);
+      single.begin();
+      int pair = single.pair(single.add(vectors[pairs[i][0]]), single.add(vectors[pairs[i][1]]));
+      single.backward(pair, gradients[i]);
+      double[] one = new double[expected.length];
+      single.moveAverageGradientInto(one, 1);
+      for (int w = 0; w < one.length; w++) {
+        expected[w] += one[w] / pairs.length;
+      }
+    }
+
+    QBatch shared = new QBatch(network, vectors.length, pairs.length);
+    for (int round = 0; round < 2; round++) { // the second round proves the reused batch starts clean
+      shared.begin();
+      int[] slots = new int[vectors.length];
+      for (int v = 0; v < vectors.length; v++) {
+        slots[v] = shared.add(vectors[v]);
+      }
+      for (int i = 0; i < pairs.length; i++) {
+        int pair = shared.pair(slots[pairs[i][0]], slots[pairs[i][1]]);
+        assertThat(shared.q(pair)).isEqualTo(network.q(narrow(vectors[pairs[i][0]]), narrow(vectors[pairs[i][1]])));
+        shared.backward(pair, gradients[i]);
+      }
+      double[] actual = new double[expected.length];
+      shared.moveAverageGradientInto(actual, pairs.length);
+      for (int w = 0; w < actual.length; w++) {
+        assertThat(actual[w]).as("weight %d, round %d", w, round).isCloseTo(expected[w], within(1e-12 * Math.max(1, Math.abs(expected[w]))));
+      }
+    }
+  }
+
+  @Test
   void adamOnHuberLossFitsAKnownFunction() {
     QNetwork network = QNetwork.initialised(DIM, 6, 16, 8, 5);
     Adam adam = new Adam(network.weights().length, 0.01);
@@ -64,12 +116,15 @@ class QNetworkTest {
     }
 
     double before = meanLoss(network, loss, states, items, targets);
+    QBatch batch = new QBatch(network, 128, 64);
+    double[] gradient = new double[network.weights().length];
     for (int step = 0; step < 500; step++) {
-      double[] gradient = new double[network.weights().length];
+      batch.begin();
       for (int i = 0; i < 64; i++) {
-        QNetwork.Pass pass = network.forward(states[i], 0, items[i], 0);
-        network.backward(pass, loss.derivative(pass.output - targets[i]) / 64, gradient);
+        int pair = batch.pair(batch.add(wide(states[i])), batch.add(wide(items[i])));
+        batch.backward(pair, loss.derivative(batch.q(pair) - targets[i]));
       }
+      batch.moveAverageGradientInto(gradient, 64);
       adam.step(network.weights(), gradient);
     }
 
@@ -82,6 +137,22 @@ class QNetworkTest {
       sum += loss.value(network.q(states[i], items[i]) - targets[i]);
     }
     return sum / targets.length;
+  }
+
+  private static double[] wide(float[] vector) {
+    double[] wide = new double[vector.length];
+    for (int i = 0; i < vector.length; i++) {
+      wide[i] = vector[i];
+    }
+    return wide;
+  }
+
+  private static float[] narrow(double[] vector) {
+    float[] narrow = new float[vector.length];
+    for (int i = 0; i < vector.length; i++) {
+      narrow[i] = (float) vector[i];
+    }
+    return narrow;
   }
 
   private static float[] randomVector(Random random) {

@@ -50,13 +50,23 @@ class SafetyGateTest {
     trained = QNetwork.initialised(DIM, 8, 16, 8, 3);
     Adam adam = new Adam(trained.weights().length, 0.01);
     HuberLoss loss = new HuberLoss(1);
+    QBatch batch = new QBatch(trained, 128, 64);
+    double[] gradient = new double[trained.weights().length];
     for (int step = 0; step < 400; step++) {
-      double[] gradient = new double[trained.weights().length];
+      batch.begin();
       for (int i = 0; i < 64; i++) {
         Transition t = log.get(random.nextInt(log.size()));
-        QNetwork.Pass pass = trained.forward(StateCodec.decode(t.state(), DIM), 0, CATALOG.embedding(CATALOG.rowOf(t.itemId())), 0);
-        trained.backward(pass, loss.derivative(pass.output - t.reward()) / 64, gradient);
+        double[] state = new double[DIM];
+        StateCodec.decode(t.state(), state);
+        double[] item = new double[DIM];
+        float[] embedding = CATALOG.embedding(CATALOG.rowOf(t.itemId()));
+        for (int d = 0; d < DIM; d++) {
+          item[d] = embedding[d];
+        }
+        int pair = batch.pair(batch.add(state), batch.add(item));
+        batch.backward(pair, loss.derivative(batch.q(pair) - t.reward()));
       }
+      batch.moveAverageGradientInto(gradient, 64);
       adam.step(trained.weights(), gradient);
     }
   }
