@@ -80,6 +80,35 @@ public final class RecsysClient implements AutoCloseable {
     return recommender().recommend(request);
   }
 
+  /**
+   * Recommend without blocking: the future completes on a gRPC transport thread (keep what it runs
+   * short, or hand it off), or fails with the call's {@link io.grpc.StatusRuntimeException}. Same
+   * deadline and retries as {@link #recommend(RecommendRequest)}.
+   */
+  public CompletableFuture<RecommendResponse> recommendAsync(RecommendRequest request) {
+    CompletableFuture<RecommendResponse> result = new CompletableFuture<>();
+    RecommenderServiceGrpc.newStub(channel)
+        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
+        .withExecutor(Runnable::run)
+        .recommend(
+            request,
+            new StreamObserver<>() {
+              @Override
+              public void onNext(RecommendResponse response) {
+                result.complete(response);
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                result.completeExceptionally(t);
+              }
+
+              @Override
+              public void onCompleted() {}
+            });
+    return result;
+  }
+
   /** Many users in one call; responses come back in request order. */
   public RecommendBatchResponse recommendBatch(List<RecommendRequest> requests) {
     return recommender()

@@ -17,6 +17,7 @@ import io.recsys.v1.RecommendRequest;
 import io.recsys.v1.RecommendResponse;
 import io.recsys.v1.RecommenderServiceGrpc;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -70,6 +71,20 @@ class RecsysClientTest {
   }
 
   @Test
+  void recommendAsyncCompletesWithTheAnswerOrFailsAtTheDeadline() throws Exception {
+    RecsysClient client = start(2);
+
+    RecommendResponse answered = client.recommendAsync(RecommendRequest.newBuilder().setUserId("fast").setK(1).build()).get();
+    CompletableFuture<RecommendResponse> unanswered = client.recommendAsync(RecommendRequest.newBuilder().setUserId("slow").setK(1).build());
+
+    assertThat(answered.getEventId()).isEqualTo("event-for-fast");
+    assertThatThrownBy(unanswered::get)
+        .hasCauseInstanceOf(StatusRuntimeException.class)
+        .cause()
+        .satisfies(e -> assertThat(((StatusRuntimeException) e).getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+  }
+
+  @Test
   void theBuilderRejectsNonsense() {
     assertThatThrownBy(() -> RecsysClient.builder(" ")).hasMessageContaining("target is empty");
     assertThatThrownBy(() -> RecsysClient.builder("x").deadline(Duration.ZERO)).hasMessageContaining("deadline must be positive");
@@ -109,7 +124,11 @@ class RecsysClientTest {
   private static final class SlowRecommender extends RecommenderServiceGrpc.RecommenderServiceImplBase {
     @Override
     public void recommend(RecommendRequest request, StreamObserver<RecommendResponse> observer) {
-      // Never answers: only the client's deadline can end the call.
+      if (request.getUserId().equals("fast")) {
+        observer.onNext(RecommendResponse.newBuilder().setEventId("event-for-fast").build());
+        observer.onCompleted();
+      }
+      // Anyone else never gets an answer: only the client's deadline can end the call.
     }
   }
 }

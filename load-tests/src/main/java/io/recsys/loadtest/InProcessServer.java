@@ -23,7 +23,7 @@ public final class InProcessServer implements AutoCloseable {
     Path catalog = Files.writeString(dir.resolve("catalog.csv"), generatedCatalog(items));
     ServerConfig config =
         ServerConfig.defaults(dir.resolve("data")).withPort(0).withCatalogFile(catalog)
-            .withBatching(maxBatchSize, java.time.Duration.ofNanos(500_000));
+            .withBatching(maxBatchSize, ServerConfig.defaults(dir).maxQueueDelay());
     return new InProcessServer(RecsysServer.start(config), dir.resolve("data"));
   }
 

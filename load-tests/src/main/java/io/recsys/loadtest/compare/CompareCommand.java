@@ -59,6 +59,9 @@ public final class CompareCommand implements Callable<Integer> {
   @Option(names = "--batch", description = "Bare batch size and the server's --max-batch-size (default: ${DEFAULT-VALUE}).", defaultValue = "64")
   int batch;
 
+  @Option(names = "--max-queue-delay-us", description = "The server's --max-queue-delay-us (default: ${DEFAULT-VALUE}, the server's).", defaultValue = "0")
+  long maxQueueDelayMicros;
+
   @Option(names = "--concurrency", description = "Closed-loop callers for the throughput phases (default: ${DEFAULT-VALUE}).", defaultValue = "64")
   int concurrency;
 
@@ -124,7 +127,7 @@ public final class CompareCommand implements Callable<Integer> {
           .put("bare_batching_gain", graphBatchingGain)
           .put("items", items).put("dim", dim).put("candidates", candidates).put("k", k)
           .put("device", device).put("onnx_spinning", String.valueOf(onnxSpinning)).put("cores", Runtime.getRuntime().availableProcessors())
-          .put("users", users).put("batch", batch).put("concurrency", concurrency).put("duration_s", duration);
+          .put("users", users).put("batch", batch).put("max_queue_delay_us", maxQueueDelayMicros).put("concurrency", concurrency).put("duration_s", duration);
       bare.into(report, "bare");
       bareSingle.into(report, "bare_batch1");
       batched.into(report, "server_batched");
@@ -178,7 +181,7 @@ public final class CompareCommand implements Callable<Integer> {
             .withCatalogFile(workload.catalogFile())
             .withUserVectorsFile(workload.userVectorsFile())
             .withCandidates(candidates)
-            .withBatching(maxBatchSize, defaults.maxQueueDelay())
+            .withBatching(maxBatchSize, Duration.ofNanos(maxQueueDelayMicros * 1_000))
             .withMaxConcurrentScoring(Math.max(defaults.maxConcurrentScoring(), concurrency))
             .withFeedback(defaults.feedback().withLearning(false));
     RecsysServer server = RecsysServer.start(config);

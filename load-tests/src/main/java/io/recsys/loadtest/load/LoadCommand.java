@@ -11,16 +11,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code load}: Recommend under load, closed loop ({@code --concurrency} callers back to back) or
- * open loop ({@code --rate} calls per second spread over the callers, latency measured from each
- * call's scheduled start so queueing shows). Prints QPS, p50/p90/p99/p99.9 and errors by status.
+ * {@code load}: Recommend under load, closed loop ({@code --concurrency} calls in flight, each
+ * answer starting the next) or open loop ({@code --rate} calls per second, latency measured from
+ * each call's scheduled start so queueing shows). Prints QPS, p50/p90/p99/p99.9 and errors by
+ * status. See {@link LoadGenerator}.
  */
 @Command(name = "load", mixinStandardHelpOptions = true, description = "gRPC load generator for Recommend.")
 public final class LoadCommand implements Callable<Integer> {
   @Option(names = "--target", description = "Server host:port; default: start one in-process (see --items, --server-max-batch-size).")
   String target;
 
-  @Option(names = "--concurrency", description = "Concurrent callers (default: ${DEFAULT-VALUE}).", defaultValue = "64")
+  @Option(names = "--concurrency", description = "Calls in flight, closed loop (default: ${DEFAULT-VALUE}).", defaultValue = "64")
   int concurrency;
 
   @Option(names = "--duration", description = "Measured seconds (default: ${DEFAULT-VALUE}).", defaultValue = "20")

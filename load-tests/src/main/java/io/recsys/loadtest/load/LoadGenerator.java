@@ -1,30 +1,41 @@
 package io.recsys.loadtest.load;
 
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.recsys.client.RecsysClient;
-import java.util.ArrayList;
-import java.util.List;
+import io.recsys.v1.RecommendRequest;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 /**
- * Recommend under load, closed loop ({@code concurrency} callers back to back) or open loop (a
- * fixed rate spread over the callers, latency measured from each call's scheduled start so that
- * queueing shows, without coordinated omission). User ids are {@value #USER_PREFIX} plus a
- * uniform draw from {@code [0, users)}.
+ * Recommend under load with asynchronous calls, so the generator needs a few threads, not one per
+ * caller, and leaves the cores to the server it measures.
+ *
+ * <ul>
+ *   <li>Closed loop: {@code concurrency} calls in flight; each completion starts the next call.
+ *   <li>Open loop: calls start at a fixed rate whatever the answers do; latency is measured from
+ *       each call's scheduled start, so queueing shows (no coordinated omission). At most {@value
+ *       #MAX_OPEN_IN_FLIGHT} calls may be outstanding; a call past that counts as an error
+ *       ({@code RESOURCE_EXHAUSTED}, client side) instead of growing without bound.
+ * </ul>
+ *
+ * User ids are {@value #USER_PREFIX} plus a uniform draw from {@code [0, users)}.
  */
 public final class LoadGenerator {
   public static final String USER_PREFIX = "load-user-";
+  private static final int MAX_OPEN_IN_FLIGHT = 10_000;
 
   private final RecsysClient client;
   private final int users;
@@ -59,9 +70,9 @@ public final class LoadGenerator {
   /**
    * Runs {@code warmupSeconds} unmeasured, then {@code seconds} measured.
    *
-   * @param rate calls per second in all (open loop), or null for a closed loop
+   * @param rate calls per second (open loop), or null for a closed loop of {@code concurrency}
    */
-  public Result run(int concurrency, Double rate, int warmupSeconds, int seconds) throws Exception {
+  public Result run(int concurrency, Double rate, int warmupSeconds, int seconds) throws InterruptedException {
     Recorder recorder = new Recorder(3);
     Map<Status.Code, AtomicLong> errors = new ConcurrentHashMap<>();
     drive(concurrency, rate, recorder, errors, warmupSeconds);
@@ -71,46 +82,91 @@ public final class LoadGenerator {
     drive(concurrency, rate, recorder, errors, seconds);
     double elapsed = (System.nanoTime() - start) / 1e9;
     Histogram latencies = recorder.getIntervalHistogram();
-    Map<Status.Code, Long> errorCounts = new java.util.TreeMap<>();
+    Map<Status.Code, Long> errorCounts = new TreeMap<>();
     errors.forEach((code, count) -> errorCounts.put(code, count.get()));
     return new Result(rate == null ? "closed" : "open", concurrency, latencies.getTotalCount() / elapsed, latencies, errorCounts);
   }
 
   private void drive(int concurrency, Double rate, Recorder recorder, Map<Status.Code, AtomicLong> errors, int seconds)
-      throws Exception {
+      throws InterruptedException {
     long end = System.nanoTime() + seconds * 1_000_000_000L;
-    ExecutorService callers = Executors.newFixedThreadPool(concurrency);
-    try {
-      List<Future<?>> running = new ArrayList<>();
-      long interval = rate == null ? 0 : (long) (1e9 * concurrency / rate); // per caller, open loop
-      for (int c = 0; c < concurrency; c++) {
-        long offset = interval == 0 ? 0 : ThreadLocalRandom.current().nextLong(interval);
-        running.add(callers.submit(() -> {
-          long scheduled = System.nanoTime() + offset;
-          while (true) {
-            // parkNanos may return early: wait until the scheduled start has really come.
-            for (long wait = scheduled - System.nanoTime(); interval > 0 && wait > 0; wait = scheduled - System.nanoTime()) {
-              LockSupport.parkNanos(wait);
-            }
-            long begin = interval > 0 ? scheduled : System.nanoTime();
-            if (begin >= end) {
-              return;
-            }
-            try {
-              client.recommend(USER_PREFIX + ThreadLocalRandom.current().nextInt(users), k);
-              recorder.recordValue(System.nanoTime() - begin);
-            } catch (StatusRuntimeException e) {
-              errors.computeIfAbsent(e.getStatus().getCode(), code -> new AtomicLong()).incrementAndGet();
-            }
-            scheduled += interval;
-          }
-        }));
+    Calls calls = new Calls(recorder, errors);
+    if (rate == null) {
+      CountDownLatch done = new CountDownLatch(concurrency);
+      // Failures can complete a call on the starting thread; starting the next call from here
+      // instead of inside the callback keeps the stack flat.
+      ExecutorService restarts = Executors.newSingleThreadExecutor();
+      try {
+        for (int c = 0; c < concurrency; c++) {
+          closedLoop(calls, end, done, restarts);
+        }
+        done.await();
+      } finally {
+        restarts.shutdown();
       }
-      for (Future<?> caller : running) {
-        caller.get();
+    } else {
+      long interval = (long) (1e9 / rate);
+      AtomicInteger inFlight = new AtomicInteger();
+      for (long scheduled = System.nanoTime(); scheduled < end; scheduled += interval) {
+        // parkNanos may return early: wait until the scheduled start has really come.
+        for (long wait = scheduled - System.nanoTime(); wait > 0; wait = scheduled - System.nanoTime()) {
+          LockSupport.parkNanos(wait);
+        }
+        if (inFlight.incrementAndGet() > MAX_OPEN_IN_FLIGHT) {
+          inFlight.decrementAndGet();
+          calls.failed(Status.Code.RESOURCE_EXHAUSTED);
+          continue;
+        }
+        calls.start(scheduled).whenComplete((ok, error) -> inFlight.decrementAndGet());
       }
-    } finally {
-      callers.shutdown();
+      long drainDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (inFlight.get() > 0 && System.nanoTime() < drainDeadline) {
+        Thread.sleep(1);
+      }
+    }
+  }
+
+  private void closedLoop(Calls calls, long end, CountDownLatch done, ExecutorService restarts) {
+    long begin = System.nanoTime();
+    if (begin >= end) {
+      done.countDown();
+      return;
+    }
+    calls.start(begin).whenComplete((ok, error) -> {
+      if (error == null) {
+        closedLoop(calls, end, done, restarts);
+      } else {
+        restarts.execute(() -> closedLoop(calls, end, done, restarts));
+      }
+    });
+  }
+
+  /** Starts calls and records how each ended. */
+  private final class Calls {
+    private final Recorder recorder;
+    private final Map<Status.Code, AtomicLong> errors;
+
+    Calls(Recorder recorder, Map<Status.Code, AtomicLong> errors) {
+      this.recorder = recorder;
+      this.errors = errors;
+    }
+
+    /** @param begin when the call counts as started (its scheduled time, open loop) */
+    java.util.concurrent.CompletableFuture<?> start(long begin) {
+      RecommendRequest request =
+          RecommendRequest.newBuilder().setUserId(USER_PREFIX + ThreadLocalRandom.current().nextInt(users)).setK(k).build();
+      return client.recommendAsync(request).whenComplete((response, error) -> {
+        if (error == null) {
+          recorder.recordValue(Math.max(0, System.nanoTime() - begin));
+        } else {
+          Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+          failed(Status.fromThrowable(cause).getCode());
+        }
+      });
+    }
+
+    void failed(Status.Code code) {
+      errors.computeIfAbsent(code, c -> new AtomicLong()).incrementAndGet();
     }
   }
 }

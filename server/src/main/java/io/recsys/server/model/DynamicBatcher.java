@@ -135,6 +135,8 @@ public final class DynamicBatcher<Q, R> implements AutoCloseable {
   public void close() throws InterruptedException {
     closed = true;
     worker.join(10_000);
+    log.info("{}: {} requests in {} batches, {} a batch on average", worker.getName(), requests.get(), batches.get(),
+        String.format(java.util.Locale.ROOT, "%.1f", meanBatchSize()));
     if (worker.isAlive()) {
       log.warn("Batcher did not drain within 10 s");
       worker.interrupt();

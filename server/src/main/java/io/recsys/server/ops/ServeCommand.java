@@ -83,7 +83,7 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--max-batch-size", description = "Concurrent Recommend calls scored together; 1 turns batching off (default: ${DEFAULT-VALUE}).", defaultValue = "64")
   int maxBatchSize;
 
-  @Option(names = "--max-queue-delay-us", description = "Microseconds a call may wait for its batch to fill (default: ${DEFAULT-VALUE}).", defaultValue = "500")
+  @Option(names = "--max-queue-delay-us", description = "Microseconds a batch may wait to fill once it has a call; 0: run what is queued at once, calls arriving meanwhile form the next batch (default: ${DEFAULT-VALUE}).", defaultValue = "0")
   long maxQueueDelayMicros;
 
   @Option(names = "--keep-disliked", description = "Let items a user disliked come back into their lists.")

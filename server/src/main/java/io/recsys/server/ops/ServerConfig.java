@@ -99,7 +99,9 @@ public record ServerConfig(
         LearningLoop.Settings.defaults(),
         64,
         64,
-        Duration.ofNanos(500_000));
+        // Greedy batching: a free batcher takes whatever is queued at once; calls that arrive while
+        // a batch runs form the next one. Waiting for more only added latency on CPU (compare).
+        Duration.ZERO);
   }
 
   public ServerConfig withPort(int newPort) {
