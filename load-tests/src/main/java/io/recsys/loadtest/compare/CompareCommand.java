@@ -199,9 +199,13 @@ public final class CompareCommand implements Callable<Integer> {
   }
 
   /** Throughput and latency of one phase; for bare, latency is per batch call. */
-  private record Phase(double qps, double p50, double p99, long errors) {
+  private record Phase(double qps, double p50, double p99, long errors, String errorCodes) {
+    Phase(double qps, double p50, double p99, long errors) {
+      this(qps, p50, p99, errors, "");
+    }
+
     static Phase of(LoadGenerator.Result result) {
-      return new Phase(result.qps(), result.millis(50), result.millis(99), result.errorCount());
+      return new Phase(result.qps(), result.millis(50), result.millis(99), result.errorCount(), result.errors().toString());
     }
 
     void into(JsonReport report, String prefix) {
@@ -210,8 +214,8 @@ public final class CompareCommand implements Callable<Integer> {
   }
 
   private static void print(String name, Phase phase) {
-    System.out.printf(Locale.ROOT, "%-32s %10.0f QPS  p50 %7.2f ms  p99 %7.2f ms  errors %d%n",
-        name, phase.qps(), phase.p50(), phase.p99(), phase.errors());
+    System.out.printf(Locale.ROOT, "%-32s %10.0f QPS  p50 %7.2f ms  p99 %7.2f ms  errors %d %s%n",
+        name, phase.qps(), phase.p50(), phase.p99(), phase.errors(), phase.errors() == 0 ? "" : phase.errorCodes());
   }
 
   /** The generated catalog and users, in memory and as the files the server reads. */
