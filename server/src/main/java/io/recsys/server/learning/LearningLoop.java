@@ -149,8 +149,8 @@ public final class LearningLoop implements AutoCloseable {
       if (network.dimension() != dimension) {
         throw new java.io.IOException("its state dimension is " + network.dimension() + ", the catalog's is " + dimension);
       }
+      trainer.startFrom(network); // first: it refuses weights of other layer sizes
       models.publish(QNetworkModel.create(models.runtime(), last.version(), network), last);
-      trainer.startFrom(network);
       log.info("Restored model {} from the data dir", last.version());
     } catch (java.io.IOException | RuntimeException e) {
       log.error("Refusing to load model {}: {}; the content baseline serves instead", last.version(), e.getMessage());

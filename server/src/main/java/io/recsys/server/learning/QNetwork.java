@@ -83,8 +83,18 @@ public final class QNetwork {
     return copy;
   }
 
+  /** Takes {@code other}'s weights; it must have the same layer sizes. */
   public void copyFrom(QNetwork other) {
+    if (!shape().equals(other.shape())) {
+      throw new IllegalArgumentException(
+          "the network has layers " + other.shape() + ", the trainer is configured for " + shape());
+    }
     System.arraycopy(other.weights, 0, weights, 0, weights.length);
+  }
+
+  /** Input, projection and hidden sizes, e.g. "384 -> 32 -> 64 -> 32". */
+  public String shape() {
+    return dimension + " -> " + projection + " -> " + hidden1 + " -> " + hidden2;
   }
 
   // Offsets of each block in the flat parameter vector.

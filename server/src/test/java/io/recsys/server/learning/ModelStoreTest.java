@@ -29,7 +29,7 @@ class ModelStoreTest {
 
   @Test
   void weightsRoundTripExactly() throws IOException {
-    QNetwork network = QNetwork.initialised(DIM, 4, 8, 4, 9);
+    QNetwork network = QNetwork.initialised(DIM, 32, 64, 32, 9);
     try (ModelStore store = ModelStore.open(dataDir)) {
       store.saveWeights("v3", network);
 
@@ -40,7 +40,7 @@ class ModelStoreTest {
   @Test
   void aRestartServesTheLastPublishedVersionAgain() throws Exception {
     try (ModelStore store = ModelStore.open(dataDir)) {
-      store.saveWeights("v2", QNetwork.initialised(DIM, 4, 8, 4, 1));
+      store.saveWeights("v2", QNetwork.initialised(DIM, 32, 64, 32, 1));
       store.record(info("v2", ModelVersionInfo.State.LIVE));
       store.record(info("v1", ModelVersionInfo.State.RETIRED));
       store.record(info("v3", ModelVersionInfo.State.REJECTED));
@@ -56,9 +56,29 @@ class ModelStoreTest {
   }
 
   @Test
-  void aDamagedWeightsFileIsRefusedAndTheBaselineServes() throws Exception {
+  void storedWeightsOfOtherLayerSizesAreRefusedAndTheBaselineServes() throws Exception {
     try (ModelStore store = ModelStore.open(dataDir)) {
       store.saveWeights("v2", QNetwork.initialised(DIM, 4, 8, 4, 1));
+      store.record(info("v2", ModelVersionInfo.State.LIVE));
+    }
+
+    ModelRegistry registry = new ModelRegistry(RUNTIME, 0.1f, CATALOG);
+    try (LearningLoop loop = loop(registry)) {
+      assertThat(registry.liveVersion()).isEqualTo("v1");
+      try (var lease = registry.acquire()) {
+        assertThat(lease.model().ranker()).as("nothing of v2 serves").isNull();
+      }
+    } finally {
+      registry.close();
+    }
+    assertThatThrownBy(() -> QNetwork.initialised(DIM, 32, 64, 32, 1).copyFrom(QNetwork.initialised(DIM, 4, 8, 4, 1)))
+        .hasMessage("the network has layers 12 -> 4 -> 8 -> 4, the trainer is configured for 12 -> 32 -> 64 -> 32");
+  }
+
+  @Test
+  void aDamagedWeightsFileIsRefusedAndTheBaselineServes() throws Exception {
+    try (ModelStore store = ModelStore.open(dataDir)) {
+      store.saveWeights("v2", QNetwork.initialised(DIM, 32, 64, 32, 1));
       store.record(info("v2", ModelVersionInfo.State.LIVE));
     }
     try (RandomAccessFile raw = new RandomAccessFile(dataDir.resolve("models/v2.qnet").toFile(), "rw")) {
@@ -80,12 +100,12 @@ class ModelStoreTest {
   @Test
   void pinningRollsBackAndRefusesUnknownRejectedOrDamagedVersions() throws Exception {
     try (ModelStore store = ModelStore.open(dataDir)) {
-      store.saveWeights("v2", QNetwork.initialised(DIM, 4, 8, 4, 1));
+      store.saveWeights("v2", QNetwork.initialised(DIM, 32, 64, 32, 1));
       store.record(info("v2", ModelVersionInfo.State.RETIRED));
-      store.saveWeights("v3", QNetwork.initialised(DIM, 4, 8, 4, 2));
+      store.saveWeights("v3", QNetwork.initialised(DIM, 32, 64, 32, 2));
       store.record(info("v3", ModelVersionInfo.State.LIVE));
       store.record(info("v4", ModelVersionInfo.State.REJECTED));
-      store.saveWeights("v5", QNetwork.initialised(DIM, 4, 8, 4, 3));
+      store.saveWeights("v5", QNetwork.initialised(DIM, 32, 64, 32, 3));
       store.record(info("v5", ModelVersionInfo.State.RETIRED));
     }
     try (RandomAccessFile raw = new RandomAccessFile(dataDir.resolve("models/v5.qnet").toFile(), "rw")) {
@@ -113,7 +133,7 @@ class ModelStoreTest {
   @Test
   void aPauseOrAPinSurvivesARestartAndResumingClearsIt() throws Exception {
     try (ModelStore store = ModelStore.open(dataDir)) {
-      store.saveWeights("v2", QNetwork.initialised(DIM, 4, 8, 4, 1));
+      store.saveWeights("v2", QNetwork.initialised(DIM, 32, 64, 32, 1));
       store.record(info("v2", ModelVersionInfo.State.LIVE));
     }
     try (ModelRegistry registry = new ModelRegistry(RUNTIME, 0.1f, CATALOG)) {
