@@ -22,9 +22,12 @@ for lib in libcudart.so.12 libcublas.so.12 libcublasLt.so.12 libcurand.so.10 lib
 done | tee "$OUT/cuda-libs.txt"
 
 step "Build with -Pgpu"
-./mvnw -B -q -Pgpu package -DskipTests 2>&1 | tail -20 | tee "$OUT/build.log"
 JAR=load-tests/target/recsys-load-tests.jar
-[ -f "$JAR" ] || { echo "build failed; see $OUT/build.log"; exit 1; }
+rm -f "$JAR" # never benchmark a CPU jar left by an earlier build
+./mvnw -B -q -Pgpu package -DskipTests > "$OUT/build.log" 2>&1
+BUILD_STATUS=$?
+tail -20 "$OUT/build.log"
+[ "$BUILD_STATUS" -eq 0 ] && [ -f "$JAR" ] || { echo "build failed ($BUILD_STATUS); see $OUT/build.log"; exit 1; }
 
 step "Does the CUDA provider load? (compare on cuda, exits non-zero if CUDA is unavailable)"
 java -jar "$JAR" compare --device cuda --duration "$SECONDS_PER_PHASE" --warmup 3 --json "$OUT/compare-cuda.json" \

@@ -21,9 +21,9 @@ public final class InProcessServer implements AutoCloseable {
   public static InProcessServer startGenerated(int items, int maxBatchSize) throws IOException {
     Path dir = Files.createTempDirectory("recsys-load-");
     Path catalog = Files.writeString(dir.resolve("catalog.csv"), generatedCatalog(items));
+    ServerConfig defaults = ServerConfig.defaults(dir.resolve("data"));
     ServerConfig config =
-        ServerConfig.defaults(dir.resolve("data")).withPort(0).withCatalogFile(catalog)
-            .withBatching(maxBatchSize, ServerConfig.defaults(dir).maxQueueDelay());
+        defaults.withPort(0).withCatalogFile(catalog).withBatching(maxBatchSize, defaults.maxQueueDelay());
     return new InProcessServer(RecsysServer.start(config), dir.resolve("data"));
   }
 

@@ -31,6 +31,9 @@ public final class JsonReport {
   }
 
   private static String value(Object value) {
+    if (value instanceof Double d && !Double.isFinite(d)) {
+      return "null"; // JSON has no NaN or infinity
+    }
     if (value instanceof Double d) {
       return String.format(Locale.ROOT, "%.4f", d);
     }

@@ -85,7 +85,15 @@ public final class CompareCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Workload workload = Workload.generate(items, dim, users, seed, Files.createTempDirectory("recsys-compare-"));
+    Path directory = Files.createTempDirectory("recsys-compare-");
+    try {
+      return compare(Workload.generate(items, dim, users, seed, directory));
+    } finally {
+      deleteRecursively(directory); // tens of MB of generated files and two data dirs
+    }
+  }
+
+  private int compare(Workload workload) throws Exception {
     System.out.printf(Locale.ROOT, "Workload: %,d items x %d-d, N=%d candidates, top-%d, %,d users, batch %d, concurrency %d, %d s per phase, device %s, %d cores%n",
         items, dim, candidates, k, users, batch, concurrency, duration, device, Runtime.getRuntime().availableProcessors());
 
@@ -113,7 +121,7 @@ public final class CompareCommand implements Callable<Integer> {
     }
 
     double serverVsBare = batched.qps() / bare.qps();
-    double batchingGain = batched.qps() / unbatched.qps();
+    double batchingGain = unbatched.qps() > 0 ? batched.qps() / unbatched.qps() : Double.NaN;
     double tailRatio = halfLoad.p99() / idle.p50();
     double graphBatchingGain = bare.qps() / bareSingle.qps();
     System.out.printf(Locale.ROOT, "%nserver_vs_bare  %.2f  (b/a, target >= 0.6)%n", serverVsBare);
@@ -170,6 +178,14 @@ public final class CompareCommand implements Callable<Integer> {
     }
   }
 
+  private static void deleteRecursively(Path directory) throws java.io.IOException {
+    try (var paths = Files.walk(directory)) {
+      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    }
+  }
+
   private Running start(Workload workload, int maxBatchSize, String name) throws Exception {
     Path dataDir = workload.directory().resolve("data-" + name);
     ServerConfig defaults = ServerConfig.defaults(dataDir);
@@ -185,9 +201,14 @@ public final class CompareCommand implements Callable<Integer> {
             .withMaxConcurrentScoring(Math.max(defaults.maxConcurrentScoring(), concurrency))
             .withFeedback(defaults.feedback().withLearning(false));
     RecsysServer server = RecsysServer.start(config);
-    RecsysClient client =
-        RecsysClient.builder("localhost:" + server.port()).deadline(Duration.ofSeconds(5)).maxAttempts(1).build();
-    return new Running(server, client, new LoadGenerator(client, users, k));
+    try {
+      RecsysClient client =
+          RecsysClient.builder("localhost:" + server.port()).deadline(Duration.ofSeconds(5)).maxAttempts(1).build();
+      return new Running(server, client, new LoadGenerator(client, users, k));
+    } catch (RuntimeException e) {
+      server.stop();
+      throw e;
+    }
   }
 
   private record Running(RecsysServer server, RecsysClient client, LoadGenerator load) implements AutoCloseable {

@@ -66,7 +66,7 @@ public final class LoadCommand implements Callable<Integer> {
             .put("p90_ms", result.millis(90))
             .put("p99_ms", result.millis(99))
             .put("p999_ms", result.millis(99.9));
-        result.errors().forEach((code, count) -> report.put("errors_" + code.name().toLowerCase(Locale.ROOT), count));
+        result.errors().forEach((code, count) -> report.put("errors_" + code.toLowerCase(Locale.ROOT), count));
         report.writeTo(json);
       }
       return 0;

@@ -135,7 +135,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
           try {
             learning.setPaused(request.getPaused());
           } catch (java.io.IOException e) {
-            throw Status.UNAVAILABLE.withDescription("cannot record the pause durably: " + e.getMessage()).withCause(e).asRuntimeException();
+            throw Status.INTERNAL.withDescription("could not record the pause durably: " + e.getMessage()).withCause(e).asRuntimeException();
           }
           return SetTrainingPausedResponse.newBuilder()
               .setPaused(learning.isPaused())

@@ -67,7 +67,8 @@ public final class RecommenderGrpcService extends RecommenderServiceGrpc.Recomme
               thread.setDaemon(true);
               return thread;
             },
-            new ThreadPoolExecutor.CallerRunsPolicy());
+            // Runs a rejected task on the submitting thread, also after shutdown: every call is answered.
+            (task, pool) -> task.run());
   }
 
   @Override

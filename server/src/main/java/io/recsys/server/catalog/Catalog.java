@@ -85,6 +85,7 @@ public final class Catalog implements AutoCloseable {
           "Catalog: {} base items, {} upsert batches replayed, {} items in all",
           baseItems.size(), upsertBatches[0], ordered.size());
       Catalog catalog = new Catalog(embedder, dimension, upsertLog, null);
+      baseItems.forEach(catalog::requireServable);
       for (CatalogItem item : ordered) {
         try {
           catalog.requireServable(item);

@@ -140,7 +140,7 @@ public final class CatalogFiles {
       try {
         embedding[i] = Float.parseFloat(values[i]);
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("embedding value #" + i + " is not a number: '" + values[i] + "'");
+        throw new IllegalArgumentException("embedding value #" + (i + 1) + " is not a number: '" + values[i] + "'");
       }
     }
     return embedding;

@@ -3,6 +3,7 @@ package io.recsys.server.catalog;
 import io.recsys.v1.Item;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Objects;
 import java.util.OptionalDouble;
 
 /**
@@ -149,7 +150,7 @@ public record CatalogItem(String id, String title, String text, Map<String, Stri
 
   @Override
   public int hashCode() {
-    return 31 * java.util.Objects.hash(id, title, text, attributes) + Arrays.hashCode(embedding);
+    return 31 * Objects.hash(id, title, text, attributes) + Arrays.hashCode(embedding);
   }
 
   @Override

@@ -62,6 +62,7 @@ public final class LearningLoop implements AutoCloseable {
   private final SafetyGate gate;
   private final ModelStore store;
   private final AtomicBoolean paused = new AtomicBoolean();
+  private final int dimension;
   private final AtomicLong steps = new AtomicLong();
   private final Thread thread;
   private volatile boolean closed;
@@ -82,6 +83,7 @@ public final class LearningLoop implements AutoCloseable {
     this.models = models;
     this.gate = gate;
     this.store = store;
+    this.dimension = dimension;
     this.trainer = new DqnTrainer(settings.trainer(), replay, catalog, dimension, 17);
     restoreLastPublished(dimension);
     if (store.trainingPaused()) {
@@ -168,6 +170,9 @@ public final class LearningLoop implements AutoCloseable {
 
   /** Builds a version from the online network, lets the gate judge it, publishes or records it. */
   private synchronized void considerCandidate() {
+    if (paused.get()) {
+      return; // paused or pinned while this round ran: leave the operator's choice alone
+    }
     String version = "v" + nextVersion++;
     QNetwork network = trainer.snapshot();
     QNetworkModel candidate = QNetworkModel.create(models.runtime(), version, network);
@@ -220,17 +225,33 @@ public final class LearningLoop implements AutoCloseable {
       QNetwork network;
       try {
         network = store.loadWeights(version);
+        if (network.dimension() != dimension) {
+          throw new java.io.IOException("its state dimension is " + network.dimension() + ", the catalog's is " + dimension);
+        }
       } catch (java.io.IOException e) {
         log.error("Refusing to load model {}: {}; model {} keeps serving", version, e.getMessage(), previous.version());
         throw new IllegalStateException("model " + version + " cannot be loaded: " + e.getMessage(), e);
       }
       ranker = QNetworkModel.create(models.runtime(), version, network);
     }
-    store.setTrainingPaused(true);
-    paused.set(true);
-    store.record(live);
-    if (!previous.version().equals(version)) {
-      store.record(previous.withState(ModelVersionInfo.State.RETIRED));
+    boolean wasPaused = paused.getAndSet(true);
+    try {
+      store.setTrainingPaused(true);
+      store.record(live);
+      if (!previous.version().equals(version)) {
+        store.record(previous.withState(ModelVersionInfo.State.RETIRED));
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      if (ranker != null) {
+        ranker.close();
+      }
+      paused.set(wasPaused);
+      try {
+        store.setTrainingPaused(wasPaused);
+      } catch (java.io.IOException undo) {
+        e.addSuppressed(undo);
+      }
+      throw e;
     }
     models.publish(ranker, live);
     log.info("Model {} pinned; training paused", version);
@@ -242,7 +263,7 @@ public final class LearningLoop implements AutoCloseable {
   }
 
   /** Pauses or resumes training, durably: a restart keeps the choice. */
-  public void setPaused(boolean pause) throws java.io.IOException {
+  public synchronized void setPaused(boolean pause) throws java.io.IOException {
     store.setTrainingPaused(pause);
     paused.set(pause);
     log.info("Training {}", pause ? "paused" : "resumed");

@@ -1,6 +1,8 @@
 package io.recsys.server.ops;
 
+import io.recsys.server.storage.AtomicFiles;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -13,6 +15,7 @@ import java.nio.file.StandardOpenOption;
  * logs (a second server on the same dir fails at start with a clear message).
  */
 public final class DataDirectory implements AutoCloseable {
+  private static final String VECTOR_SPACE_FILE = "vector-space";
   private final Path path;
   private final FileChannel lockChannel;
   private final FileLock lock;
@@ -43,6 +46,26 @@ public final class DataDirectory implements AutoCloseable {
 
   public Path path() {
     return path;
+  }
+
+  /**
+   * Binds the data dir to one kind of catalog: its logs hold user states, transitions and model
+   * weights in that catalog's vector space, which another space cannot read. The first start
+   * records {@code space} (e.g. "vector catalog, 64 dimensions"); a later start in another space
+   * is refused before anything is read.
+   */
+  public void requireVectorSpace(String space) throws IOException {
+    Path marker = path.resolve(VECTOR_SPACE_FILE);
+    if (!Files.exists(marker)) {
+      AtomicFiles.write(marker, out -> out.write((space + "\n").getBytes(StandardCharsets.UTF_8)));
+      return;
+    }
+    String recorded = Files.readString(marker, StandardCharsets.UTF_8).strip();
+    if (!recorded.equals(space)) {
+      throw new IllegalStateException(
+          "data dir " + path.toAbsolutePath() + " holds state for a " + recorded + ", but this start serves a " + space
+              + "; give this catalog its own --data-dir");
+    }
   }
 
   @Override

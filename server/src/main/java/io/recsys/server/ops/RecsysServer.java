@@ -90,6 +90,7 @@ public final class RecsysServer {
         log.info(
             "Catalog source: {} ({} items with their own {}-d vectors; no language model)",
             config.catalogFile().orElseThrow(), baseItems.size(), baseItems.get(0).embeddingDimension());
+        dataDir.requireVectorSpace("vector catalog of " + baseItems.get(0).embeddingDimension() + " dimensions");
         catalog = Catalog.openVectors(baseItems, dataDir.path());
       } else {
         MiniLmEmbedder embedder = MiniLmEmbedder.load(runtime);
@@ -99,6 +100,7 @@ public final class RecsysServer {
             "Catalog source: {} ({} items)",
             config.catalogFile().map(Object::toString).orElse("embedded goodbooks-10k"),
             baseItems.size());
+        dataDir.requireVectorSpace("text catalog embedded by " + embedder.modelId() + " (" + embedder.dimension() + " dimensions)");
         catalog = Catalog.open(baseItems, dataDir.path(), embedder);
       }
       resources.push(catalog);

@@ -84,6 +84,10 @@ public final class TrainCommand implements Callable<Integer> {
       Files.copy(source.dataDir.resolve("embeddings.bin"), work.resolve("embeddings.bin"), StandardCopyOption.REPLACE_EXISTING);
     }
     List<CatalogItem> items = catalog != null ? CatalogFiles.read(catalog) : CatalogFiles.readEmbeddedDefault();
+    if (!items.isEmpty() && items.get(0).hasEmbedding()) {
+      throw new IllegalArgumentException(
+          "train fits an item tower over the language model's embeddings: give it a text catalog, not a vector catalog");
+    }
     ScorerTraining.Settings settings = new ScorerTraining.Settings(dimension, epochs, negatives, 0.05, 1e-5, k, seed);
     ScorerTraining.Result result;
     CatalogSnapshot trainedOn;

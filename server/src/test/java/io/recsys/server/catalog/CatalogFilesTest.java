@@ -83,7 +83,7 @@ class CatalogFilesTest {
 
     assertThatThrownBy(() -> CatalogFiles.read(file))
         .isInstanceOf(CatalogFormatException.class)
-        .hasMessageContaining(":2: embedding value #1 is not a number: 'x'");
+        .hasMessageContaining(":2: embedding value #2 is not a number: 'x'");
   }
 
   @Test

@@ -131,6 +131,27 @@ class ModelStoreTest {
   }
 
   @Test
+  void aPinThatCannotBeRecordedChangesNothing() throws Exception {
+    try (ModelStore store = ModelStore.open(dataDir)) {
+      store.saveWeights("v2", QNetwork.initialised(DIM, 32, 64, 32, 1));
+      store.record(info("v2", ModelVersionInfo.State.RETIRED));
+    }
+    ModelStore store = ModelStore.open(dataDir);
+    try (ModelRegistry registry = new ModelRegistry(RUNTIME, 0.1f, CATALOG);
+        LearningLoop loop = new LearningLoop(
+            LearningLoop.Settings.defaults(), new ReplayBuffer(10), () -> CATALOG, registry,
+            new SafetyGate(0.02, 0.05, 100, new OffPolicyEvaluation(100, 0.95, 1)), store, DIM)) {
+      store.close(); // the history can no longer be written
+
+      assertThatThrownBy(() -> loop.pin("v2")).isInstanceOf(IOException.class);
+
+      assertThat(registry.liveVersion()).isEqualTo("v1");
+      assertThat(loop.isPaused()).isFalse();
+      assertThat(store.trainingPaused()).as("the pause marker was taken back").isFalse();
+    }
+  }
+
+  @Test
   void aPauseOrAPinSurvivesARestartAndResumingClearsIt() throws Exception {
     try (ModelStore store = ModelStore.open(dataDir)) {
       store.saveWeights("v2", QNetwork.initialised(DIM, 32, 64, 32, 1));

@@ -31,12 +31,14 @@ class UserVectorFilesTest {
     Path notANumber = Files.writeString(dir.resolve("b.csv"), "u1,1,zero\n");
     Path infinite = Files.writeString(dir.resolve("c.csv"), "u1,1,Infinity\n");
     Path twice = Files.writeString(dir.resolve("d.csv"), "u1,1,0\nu1,0,1\n");
+    Path longId = Files.writeString(dir.resolve("e.csv"), "x".repeat(257) + ",1,0\n");
 
     assertThatThrownBy(() -> UserVectorFiles.load(wrongDimension, store))
         .hasMessageEndingWith("a.csv:2: expected user_id and 2 values (the catalog's dimension), found 3 values");
     assertThatThrownBy(() -> UserVectorFiles.load(notANumber, store)).hasMessageContaining(":1: value #2 is not a number");
     assertThatThrownBy(() -> UserVectorFiles.load(infinite, store)).hasMessageContaining(":1: value #2 is not finite");
     assertThatThrownBy(() -> UserVectorFiles.load(twice, store)).hasMessageContaining(":2: user 'u1' appears twice");
+    assertThatThrownBy(() -> UserVectorFiles.load(longId, store)).hasMessageContaining(":1: user_id must be 1 to 256 characters");
     assertThat(store.size()).isZero();
   }
 }
