@@ -76,6 +76,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   private final AtomicLong durableFeedback = new AtomicLong();
   private final AtomicLong noFeedbackRewards = new AtomicLong();
   private final AtomicLong lostImpressionLogs = new AtomicLong();
+  private final AtomicLong closedEarly = new AtomicLong();
   private final ThreadPoolExecutor effects;
   private volatile FeedbackLog feedbackLog;
 
@@ -137,7 +138,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
         new Impression(
             recommendation.eventId(), recommendation.userId(), items, recommendation.candidates(), propensities,
             recommendation.modelVersion(), now, state);
-    open.add(impression).forEach(evicted -> close(evicted, now));
+    open.add(impression).forEach(evicted -> closeEarly(evicted, now));
     ImpressionRecord.Builder record =
         ImpressionRecord.newBuilder()
             .setEventId(impression.eventId)
@@ -309,6 +310,20 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   }
 
   /** Gives every shown item without an in-window reaction the no-feedback reward, once. */
+  /**
+   * Closes an impression pushed out by the bound before its window ended: its silent items get
+   * the no-feedback reward now, and a later reaction to it is rejected. Said in the log, since it
+   * means the bound is too small for this traffic.
+   */
+  private void closeEarly(Impression impression, long timeMicros) {
+    if (closedEarly.getAndIncrement() % 100_000 == 0) {
+      log.warn(
+          "Served lists closed before their join window ended ({} so far): more than --max-open-impressions ({})"
+              + " were open; raise it or shorten --join-window-seconds", closedEarly.get(), settings.maxOpenImpressions());
+    }
+    close(impression, timeMicros);
+  }
+
   private void close(Impression impression, long timeMicros) {
     List<Integer> silent = new ArrayList<>();
     synchronized (impression) {
@@ -368,7 +383,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
         new Impression(
             record.getEventId(), record.getUserId(), record.getItemIdsList(), record.getCandidateIdsList(), propensities,
             record.getModelVersion(), time, record.getUserState());
-    open.add(impression).forEach(evicted -> close(evicted, time));
+    open.add(impression).forEach(evicted -> closeEarly(evicted, time));
     // The state logged with the list is the truth at that moment: resynchronise to it.
     float[] vector = StateCodec.decode(record.getUserState(), users.dimension());
     users.update(record.getUserId(), state -> state.withVector(vector));

@@ -53,6 +53,9 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--join-window-seconds", description = "How long after serving a list its feedback is joined to it (default: ${DEFAULT-VALUE}).", defaultValue = "300")
   long joinWindowSeconds;
 
+  @Option(names = "--max-open-impressions", description = "Served lists remembered for their join window; past it the oldest close early (default: ${DEFAULT-VALUE}).", defaultValue = "200000")
+  int maxOpenImpressions;
+
   @Option(names = "--rewards", description = "Reward overrides, e.g. click=1,skip=0.2 (defaults: click, like, purchase, dwell 1; dislike, skip 0).", defaultValue = "")
   String rewards;
 
@@ -134,7 +137,7 @@ public final class ServeCommand implements Callable<Integer> {
     FeedbackProcessor.Settings settings =
         new FeedbackProcessor.Settings(
             Duration.ofSeconds(joinWindowSeconds),
-            processor.maxOpenImpressions(),
+            maxOpenImpressions,
             RewardFunction.defaults().withOverrides(rewards).withNoFeedbackReward(noFeedbackReward),
             new UserStateUpdater(updater.attractRate(), updater.repelRate(), !keepDisliked, updater.maxDisliked()),
             learningOn());

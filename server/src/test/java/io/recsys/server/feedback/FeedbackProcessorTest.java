@@ -107,6 +107,22 @@ class FeedbackProcessorTest {
   }
 
   @Test
+  void pastTheBoundTheOldestListClosesEarlyWithTheNoFeedbackReward() throws Exception {
+    Recommendation oldest = serve("carol", "item-1", "item-2");
+    for (int i = 0; i < 1_000; i++) { // the bound is 1,000 open lists
+      serve("dave", "item-3");
+    }
+
+    assertThat(loop.replay.snapshot())
+        .as("both silent items of the oldest list were rewarded at once")
+        .filteredOn(t -> !t.itemId().equals("item-3"))
+        .extracting(Transition::reward)
+        .containsExactly(0.5f, 0.5f);
+    assertThat(react(oldest, "carol", "item-1", FeedbackType.FEEDBACK_TYPE_CLICK).status())
+        .isEqualTo(FeedbackResult.Status.REJECTED);
+  }
+
+  @Test
   void aRepeatedReactionCountsOnce() throws Exception {
     Recommendation list = serve("bob", "item-1", "item-2");
 
