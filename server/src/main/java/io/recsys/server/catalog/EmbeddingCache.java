@@ -1,21 +1,14 @@
 package io.recsys.server.catalog;
 
 import com.google.common.hash.Hashing;
-import io.recsys.server.storage.AtomicFiles;
-import java.io.BufferedInputStream;
+import io.recsys.server.storage.ChecksummedFiles;
 import java.io.DataInputStream;
-import java.io.DataOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.zip.CRC32C;
-import java.util.zip.CheckedInputStream;
-import java.util.zip.CheckedOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,56 +33,51 @@ final class EmbeddingCache {
 
   /** Cached vectors by item id; empty when there is no usable cache for this model. */
   static Map<String, Entry> load(Path file, String modelId, int dimension) {
-    try (CheckedInputStream checked =
-            new CheckedInputStream(new BufferedInputStream(Files.newInputStream(file), 1 << 16), new CRC32C());
-        DataInputStream in = new DataInputStream(checked)) {
-      if (in.readLong() != MAGIC || in.readInt() != FORMAT) {
-        log.warn("{} is not an embedding cache; embedding again", file);
-        return Map.of();
-      }
-      String storedModel = in.readUTF();
-      int storedDimension = in.readInt();
-      if (!storedModel.equals(modelId) || storedDimension != dimension) {
-        log.info("{} holds {} ({}-d), not {}; embedding again", file, storedModel, storedDimension, modelId);
-        return Map.of();
-      }
-      int count = in.readInt();
-      Map<String, Entry> entries = new HashMap<>(count * 2);
-      for (int i = 0; i < count; i++) {
-        String id = in.readUTF();
-        long hash = in.readLong();
-        float[] vector = new float[dimension];
-        for (int d = 0; d < dimension; d++) {
-          vector[d] = in.readFloat();
-        }
-        entries.put(id, new Entry(hash, vector));
-      }
-      int expected = (int) checked.getChecksum().getValue();
-      if (in.readInt() != expected || in.read() != -1) {
-        log.warn("{} fails its checksum; embedding again", file);
-        return Map.of();
-      }
-      return entries;
+    Cache cache;
+    try {
+      cache = ChecksummedFiles.read(file, MAGIC, FORMAT, "an embedding cache", EmbeddingCache::readBody);
     } catch (NoSuchFileException e) {
       return Map.of();
-    } catch (EOFException e) {
-      log.warn("{} is truncated; embedding again", file);
-      return Map.of();
     } catch (IOException e) {
-      log.warn("{} cannot be read ({}); embedding again", file, e.toString());
+      log.warn("{}; embedding again", e.getMessage());
       return Map.of();
     }
+    if (!cache.modelId().equals(modelId) || cache.dimension() != dimension) {
+      log.info("{} holds {} ({}-d), not {}; embedding again", file, cache.modelId(), cache.dimension(), modelId);
+      return Map.of();
+    }
+    return cache.entries();
+  }
+
+  private record Cache(String modelId, int dimension, Map<String, Entry> entries) {}
+
+  private static Cache readBody(DataInputStream in) throws IOException {
+    String modelId = in.readUTF();
+    int dimension = in.readInt();
+    int count = in.readInt();
+    if (dimension < 1 || count < 0) {
+      throw new IOException("the embedding cache has an inconsistent header");
+    }
+    Map<String, Entry> entries = new HashMap<>(Math.min(count, 1 << 20) * 2); // a damaged count must not allocate
+    for (int i = 0; i < count; i++) {
+      String id = in.readUTF();
+      long hash = in.readLong();
+      float[] vector = new float[dimension];
+      for (int d = 0; d < dimension; d++) {
+        vector[d] = in.readFloat();
+      }
+      entries.put(id, new Entry(hash, vector));
+    }
+    return new Cache(modelId, dimension, entries);
   }
 
   /** Replaces the cache with the embeddings of {@code snapshot}, atomically. */
   static void save(Path file, String modelId, CatalogSnapshot snapshot) throws IOException {
-    AtomicFiles.write(
+    ChecksummedFiles.write(
         file,
-        out -> {
-          CheckedOutputStream checked = new CheckedOutputStream(out, new CRC32C());
-          DataOutputStream data = new DataOutputStream(checked);
-          data.writeLong(MAGIC);
-          data.writeInt(FORMAT);
+        MAGIC,
+        FORMAT,
+        data -> {
           data.writeUTF(modelId);
           data.writeInt(snapshot.dimension());
           data.writeInt(snapshot.size());
@@ -103,9 +91,6 @@ final class EmbeddingCache {
               data.writeFloat(matrix[row * dimension + d]);
             }
           }
-          data.flush();
-          data.writeInt((int) checked.getChecksum().getValue());
-          data.flush();
         });
   }
 }

@@ -3,10 +3,8 @@ package io.recsys.server.learning;
 import io.recsys.server.learning.store.ModelVersionRecord;
 import io.recsys.server.model.ModelVersionInfo;
 import io.recsys.server.storage.AtomicFiles;
+import io.recsys.server.storage.ChecksummedFiles;
 import io.recsys.server.storage.RecordFile;
-import java.io.BufferedInputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.CRC32C;
-import java.util.zip.CheckedInputStream;
-import java.util.zip.CheckedOutputStream;
 
 /**
  * Model versions in the data dir: each learned version's weights in {@code models/<version>.qnet}
@@ -82,13 +77,11 @@ public final class ModelStore implements AutoCloseable {
 
   /** Saves a learned version's weights; call before recording it as live. */
   public void saveWeights(String version, QNetwork network) throws IOException {
-    AtomicFiles.write(
+    ChecksummedFiles.write(
         weightsFile(version),
-        out -> {
-          CheckedOutputStream checked = new CheckedOutputStream(out, new CRC32C());
-          DataOutputStream data = new DataOutputStream(checked);
-          data.writeLong(MAGIC);
-          data.writeInt(FORMAT);
+        MAGIC,
+        FORMAT,
+        data -> {
           data.writeInt(network.dimension());
           data.writeInt(network.projection());
           data.writeInt(network.hidden1());
@@ -98,9 +91,6 @@ public final class ModelStore implements AutoCloseable {
           for (double weight : weights) {
             data.writeDouble(weight);
           }
-          data.flush();
-          data.writeInt((int) checked.getChecksum().getValue());
-          data.flush();
         });
   }
 
@@ -114,33 +104,28 @@ public final class ModelStore implements AutoCloseable {
     if (!Files.exists(file)) {
       throw new IOException(file + " does not exist");
     }
-    try (CheckedInputStream checked = new CheckedInputStream(new BufferedInputStream(Files.newInputStream(file)), new CRC32C());
-        DataInputStream in = new DataInputStream(checked)) {
-      if (in.readLong() != MAGIC || in.readInt() != FORMAT) {
-        throw new IOException(file + " is not a recsys Q-network weights file");
-      }
-      int dimension = in.readInt();
-      int projection = in.readInt();
-      int hidden1 = in.readInt();
-      int hidden2 = in.readInt();
-      int count = in.readInt();
-      if (dimension < 1 || projection < 1 || hidden1 < 1 || hidden2 < 1
-          || count != QNetwork.parameterCount(dimension, projection, hidden1, hidden2)) {
-        throw new IOException(file + " has an inconsistent header");
-      }
-      QNetwork network = new QNetwork(dimension, projection, hidden1, hidden2);
-      double[] weights = network.weights();
-      for (int i = 0; i < count; i++) {
-        weights[i] = in.readDouble();
-      }
-      int expected = (int) checked.getChecksum().getValue();
-      if (in.readInt() != expected || in.read() != -1) {
-        throw new IOException(file + " fails its checksum");
-      }
-      return network;
-    } catch (java.io.EOFException e) {
-      throw new IOException(file + " is truncated", e);
-    }
+    return ChecksummedFiles.read(
+        file,
+        MAGIC,
+        FORMAT,
+        "a recsys Q-network weights file",
+        in -> {
+          int dimension = in.readInt();
+          int projection = in.readInt();
+          int hidden1 = in.readInt();
+          int hidden2 = in.readInt();
+          int count = in.readInt();
+          if (dimension < 1 || projection < 1 || hidden1 < 1 || hidden2 < 1
+              || count != QNetwork.parameterCount(dimension, projection, hidden1, hidden2)) {
+            throw new IOException(file + " has an inconsistent header");
+          }
+          QNetwork network = new QNetwork(dimension, projection, hidden1, hidden2);
+          double[] weights = network.weights();
+          for (int i = 0; i < count; i++) {
+            weights[i] = in.readDouble();
+          }
+          return network;
+        });
   }
 
   /** Appends a state change to the history (durable before it returns). */
