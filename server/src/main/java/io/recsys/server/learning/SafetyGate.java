@@ -66,12 +66,21 @@ public final class SafetyGate {
     List<EvaluationSample> samples = new ArrayList<>(decisions.size());
     int dim = catalog.dimension();
     for (Transition t : decisions) {
-      List<String> candidates = t.candidates();
+      // A candidate the catalog no longer holds (a base catalog edited between restarts) could not
+      // be served now, so the candidate policy chooses among the others.
+      List<String> candidates = new ArrayList<>(t.candidates().size());
+      List<Integer> rows = new ArrayList<>(t.candidates().size());
+      for (String id : t.candidates()) {
+        int row = catalog.rowOf(id);
+        if (row >= 0) {
+          candidates.add(id);
+          rows.add(row);
+        }
+      }
       float[] state = StateCodec.decode(t.state(), dim);
       float[] vectors = new float[candidates.size() * dim];
       for (int c = 0; c < candidates.size(); c++) {
-        int row = Math.max(0, catalog.rowOf(candidates.get(c)));
-        System.arraycopy(catalog.embeddingMatrix(), row * dim, vectors, c * dim, dim);
+        System.arraycopy(catalog.embeddingMatrix(), rows.get(c) * dim, vectors, c * dim, dim);
       }
       float[] q = candidate.qValues(state, vectors, 1, candidates.size());
       int best = 0;

@@ -104,6 +104,24 @@ class SafetyGateTest {
   }
 
   @Test
+  void candidatesTheCatalogNoLongerHoldsAreLeftOut() {
+    List<Transition> withGhosts = new ArrayList<>();
+    for (Transition t : log) {
+      List<String> candidates = new ArrayList<>(List.of("gone-1", "gone-2"));
+      candidates.addAll(t.candidates());
+      withGhosts.add(new Transition(t.state(), t.itemId(), t.position(), t.reward(), t.nextState(), candidates,
+          t.propensity(), t.modelVersion(), t.timeMicros()));
+    }
+    try (QNetworkModel candidate = QNetworkModel.create(RUNTIME, "better", trained)) {
+      SafetyGate.Verdict clean = gate().judge(candidate, log, CATALOG);
+      SafetyGate.Verdict ghosts = gate().judge(candidate, withGhosts, CATALOG);
+
+      assertThat(ghosts.snips().value()).isEqualTo(clean.snips().value());
+      assertThat(ghosts.dr().value()).isEqualTo(clean.dr().value());
+    }
+  }
+
+  @Test
   void tooFewDecisionsGiveNoVerdict() {
     try (QNetworkModel candidate = QNetworkModel.create(RUNTIME, "early", trained)) {
       SafetyGate.Verdict verdict = gate().judge(candidate, log.subList(0, 50), CATALOG);
