@@ -23,6 +23,7 @@ import io.recsys.v1.ListModelVersionsResponse;
 import io.recsys.v1.ModelVersion;
 import io.recsys.v1.ModelVersionState;
 import java.time.Instant;
+import java.util.function.DoubleSupplier;
 
 /** {@code recsys.v1.AdminService}: status, model versions, rollback, pausing the trainer. */
 public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
@@ -34,6 +35,8 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   private final LearningLoop learning;
   private final Instant startedAt;
 
+  private final DoubleSupplier meanBatchSize;
+
   public AdminGrpcService(
       ModelRegistry models,
       Catalog catalog,
@@ -41,7 +44,9 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
       FeedbackProcessor feedback,
       ReplayBuffer replayBuffer,
       LearningLoop learning,
+      DoubleSupplier meanBatchSize,
       Instant startedAt) {
+    this.meanBatchSize = meanBatchSize;
     this.models = models;
     this.catalog = catalog;
     this.users = users;
@@ -68,6 +73,8 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
               .setCatalogVersion(snapshot.version())
               .setCachedUsers(users.size())
               .setStartedAt(timestamp(startedAt))
+              .setImpressionsClosedEarly(feedback.closedEarly())
+              .setRecommendMeanBatchSize(meanBatchSize.getAsDouble())
               .build();
         });
   }

@@ -119,6 +119,11 @@ public final class RecommenderGrpcService extends RecommenderServiceGrpc.Recomme
     return GrpcCalls.toStatus("Recommend", error);
   }
 
+  /** Mean calls per batch so far; 0 with batching off. */
+  public double meanBatchSize() {
+    return batcher == null ? 0 : batcher.meanBatchSize();
+  }
+
   /** Stops batching; queued calls are still answered. */
   public void close() throws InterruptedException {
     if (batcher != null) {

@@ -427,6 +427,11 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     return durableFeedback.get();
   }
 
+  /** Served lists closed before their join window ended, pushed out by the bound. */
+  public long closedEarly() {
+    return closedEarly.get();
+  }
+
   public long noFeedbackRewards() {
     return noFeedbackRewards.get();
   }

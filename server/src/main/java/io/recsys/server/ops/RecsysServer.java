@@ -172,7 +172,7 @@ public final class RecsysServer {
               .addService(recommenderService)
               .addService(new CatalogGrpcService(catalog, updater))
               .addService(new FeedbackGrpcService(feedback, feedbackConfig.streamWindow()))
-              .addService(new AdminGrpcService(models, catalog, users, feedback, replayBuffer, learning, startedAt))
+              .addService(new AdminGrpcService(models, catalog, users, feedback, replayBuffer, learning, recommenderService::meanBatchSize, startedAt))
               .addService(health.getHealthService())
               .addService(ProtoReflectionServiceV1.newInstance())
               .build()

@@ -92,11 +92,14 @@ class ServerIntegrationTest {
 
   @Test
   void statusAndVersionsDescribeTheLiveModel() {
+    client.recommend("status-reader", 3);
     GetStatusResponse status = client.status();
 
     assertThat(status.getModelVersion()).isEqualTo("v1");
     assertThat(status.getCatalogSize()).isEqualTo(10_000);
     assertThat(status.getStartedAt().getSeconds()).isPositive();
+    assertThat(status.getRecommendMeanBatchSize()).as("batching is on by default").isGreaterThanOrEqualTo(1.0);
+    assertThat(status.getImpressionsClosedEarly()).isZero();
     assertThat(client.modelVersions().getVersionsList())
         .singleElement()
         .satisfies(v -> assertThat(v.getState()).isEqualTo(ModelVersionState.MODEL_VERSION_STATE_LIVE));

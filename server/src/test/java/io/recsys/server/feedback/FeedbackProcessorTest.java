@@ -120,6 +120,7 @@ class FeedbackProcessorTest {
         .containsExactly(0.5f, 0.5f);
     assertThat(react(oldest, "carol", "item-1", FeedbackType.FEEDBACK_TYPE_CLICK).status())
         .isEqualTo(FeedbackResult.Status.REJECTED);
+    assertThat(loop.processor.closedEarly()).isEqualTo(1);
   }
 
   @Test
