@@ -38,33 +38,38 @@ public final class StateCodec {
   /** The vector, {@code dimension} zeros for the prior. */
   public static float[] decode(QuantizedVector vector, int dimension) {
     float[] values = new float[dimension];
-    ByteString bytes = vector.getValues();
-    if (bytes.isEmpty()) {
-      return values;
-    }
-    if (bytes.size() != dimension) {
-      throw new IllegalArgumentException("stored state has " + bytes.size() + " values, expected " + dimension);
-    }
-    for (int i = 0; i < dimension; i++) {
-      values[i] = bytes.byteAt(i) * vector.getScale();
+    byte[] quantized = quantized(vector, dimension);
+    if (quantized != null) {
+      float scale = vector.getScale();
+      for (int i = 0; i < dimension; i++) {
+        values[i] = quantized[i] * scale;
+      }
     }
     return values;
   }
 
   /** The same values as {@link #decode(QuantizedVector, int)}, widened into {@code into} (the trainer's arithmetic is double). */
   public static void decode(QuantizedVector vector, double[] into) {
-    ByteString bytes = vector.getValues();
-    if (bytes.isEmpty()) {
+    byte[] quantized = quantized(vector, into.length);
+    if (quantized == null) {
       Arrays.fill(into, 0);
       return;
     }
-    if (bytes.size() != into.length) {
-      throw new IllegalArgumentException("stored state has " + bytes.size() + " values, expected " + into.length);
-    }
-    byte[] values = bytes.toByteArray(); // one bulk copy: byteAt per value costs more than the copy
     float scale = vector.getScale();
-    for (int i = 0; i < values.length; i++) {
-      into[i] = values[i] * scale;
+    for (int i = 0; i < quantized.length; i++) {
+      into[i] = quantized[i] * scale;
     }
+  }
+
+  /** The stored bytes, checked against {@code dimension}; null for the prior. */
+  private static byte[] quantized(QuantizedVector vector, int dimension) {
+    ByteString bytes = vector.getValues();
+    if (bytes.isEmpty()) {
+      return null;
+    }
+    if (bytes.size() != dimension) {
+      throw new IllegalArgumentException("stored state has " + bytes.size() + " values, expected " + dimension);
+    }
+    return bytes.toByteArray(); // one bulk copy: byteAt per value costs more than the copy
   }
 }
