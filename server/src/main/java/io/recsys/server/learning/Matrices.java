@@ -37,6 +37,13 @@ final class Matrices {
     }
   }
 
+  /** {@code into} takes the {@code into.length} floats of {@code from} at {@code offset}, widened. */
+  static void widen(float[] from, int offset, double[] into) {
+    for (int i = 0; i < into.length; i++) {
+      into[i] = from[offset + i];
+    }
+  }
+
   static double dot(double[] a, double[] b) {
     double sum = 0;
     for (int i = 0; i < a.length; i++) {

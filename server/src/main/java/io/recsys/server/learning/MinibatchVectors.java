@@ -43,12 +43,8 @@ final class MinibatchVectors {
     Integer index = items.get(row);
     if (index == null) {
       index = count++;
-      float[] matrix = snapshot.embeddingMatrix();
       double[] vector = vectors[index];
-      int offset = row * vector.length;
-      for (int i = 0; i < vector.length; i++) {
-        vector[i] = matrix[offset + i];
-      }
+      Matrices.widen(snapshot.embeddingMatrix(), row * vector.length, vector);
       items.put(row, index);
     }
     return index;

@@ -135,9 +135,7 @@ public final class QNetwork {
 
   private static double[] widened(float[] vector) {
     double[] wide = new double[vector.length];
-    for (int i = 0; i < vector.length; i++) {
-      wide[i] = vector[i];
-    }
+    Matrices.widen(vector, 0, wide);
     return wide;
   }
 }
