@@ -85,7 +85,7 @@ public final class LearningLoop implements AutoCloseable {
     this.store = store;
     this.dimension = dimension;
     this.trainer = new DqnTrainer(settings.trainer(), replay, catalog, dimension, 17);
-    restoreLastPublished(dimension);
+    restoreLastPublished();
     if (store.trainingPaused()) {
       paused.set(true);
       log.info("Training stays paused, as an operator left it (SetTrainingPaused or PinModelVersion)");
@@ -131,7 +131,7 @@ public final class LearningLoop implements AutoCloseable {
    * Serves again what served before the restart: the last version the history records as live,
    * if its weights load; a damaged file is refused with a log line and the baseline serves.
    */
-  private void restoreLastPublished(int dimension) {
+  private void restoreLastPublished() {
     List<ModelVersionInfo> history = store.versions();
     models.restoreHistory(history);
     for (ModelVersionInfo info : history) {
@@ -147,10 +147,7 @@ public final class LearningLoop implements AutoCloseable {
       return;
     }
     try {
-      QNetwork network = store.loadWeights(last.version());
-      if (network.dimension() != dimension) {
-        throw new java.io.IOException("its state dimension is " + network.dimension() + ", the catalog's is " + dimension);
-      }
+      QNetwork network = loadWeights(last.version());
       trainer.startFrom(network); // first: it refuses weights of other layer sizes
       models.publish(QNetworkModel.create(models.runtime(), last.version(), network), last);
       log.info("Restored model {} from the data dir", last.version());
@@ -158,6 +155,15 @@ public final class LearningLoop implements AutoCloseable {
       log.error("Refusing to load model {}: {}; the content baseline serves instead", last.version(), e.getMessage());
       models.restoreHistory(List.of(models.baseline().withState(ModelVersionInfo.State.LIVE)));
     }
+  }
+
+  /** A stored version's weights, refused if they read states of another dimension than the catalog's. */
+  private QNetwork loadWeights(String version) throws java.io.IOException {
+    QNetwork network = store.loadWeights(version);
+    if (network.dimension() != dimension) {
+      throw new java.io.IOException("its state dimension is " + network.dimension() + ", the catalog's is " + dimension);
+    }
+    return network;
   }
 
   private static int number(String version) {
@@ -224,10 +230,7 @@ public final class LearningLoop implements AutoCloseable {
     if (number(version) > 1) {
       QNetwork network;
       try {
-        network = store.loadWeights(version);
-        if (network.dimension() != dimension) {
-          throw new java.io.IOException("its state dimension is " + network.dimension() + ", the catalog's is " + dimension);
-        }
+        network = loadWeights(version);
       } catch (java.io.IOException e) {
         log.error("Refusing to load model {}: {}; model {} keeps serving", version, e.getMessage(), previous.version());
         throw new IllegalStateException("model " + version + " cannot be loaded: " + e.getMessage(), e);
