@@ -71,12 +71,16 @@ public final class Catalog implements AutoCloseable {
       throws IOException {
     Map<String, CatalogItem> items = new LinkedHashMap<>();
     baseItems.forEach(item -> items.put(item.id(), item));
+    List<CatalogItem> upserted = new ArrayList<>();
     long[] upsertBatches = {0};
     RecordFile upsertLog =
         RecordFile.open(
             dataDir.resolve(UPSERT_LOG),
             record -> {
-              decodeBatch(record).forEach(item -> items.put(item.id(), item));
+              decodeBatch(record).forEach(item -> {
+                items.put(item.id(), item);
+                upserted.add(item);
+              });
               upsertBatches[0]++;
             });
     try {
@@ -86,7 +90,7 @@ public final class Catalog implements AutoCloseable {
           baseItems.size(), upsertBatches[0], ordered.size());
       Catalog catalog = new Catalog(embedder, dimension, upsertLog, null);
       baseItems.forEach(catalog::requireServable);
-      for (CatalogItem item : ordered) {
+      for (CatalogItem item : upserted) {
         try {
           catalog.requireServable(item);
         } catch (IllegalArgumentException e) {
