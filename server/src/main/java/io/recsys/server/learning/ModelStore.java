@@ -64,7 +64,7 @@ public final class ModelStore implements AutoCloseable {
   public synchronized void setTrainingPaused(boolean paused) throws IOException {
     Path marker = directory.resolve(PAUSED_MARKER);
     if (paused) {
-      AtomicFiles.write(marker, out -> out.write("training paused by an operator\n".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+      AtomicFiles.writeString(marker, "training paused by an operator\n");
     } else if (Files.deleteIfExists(marker)) {
       AtomicFiles.syncDirectory(directory);
     }

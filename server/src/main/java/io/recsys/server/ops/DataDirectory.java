@@ -57,7 +57,7 @@ public final class DataDirectory implements AutoCloseable {
   public void requireVectorSpace(String space) throws IOException {
     Path marker = path.resolve(VECTOR_SPACE_FILE);
     if (!Files.exists(marker)) {
-      AtomicFiles.write(marker, out -> out.write((space + "\n").getBytes(StandardCharsets.UTF_8)));
+      AtomicFiles.writeString(marker, space + "\n");
       return;
     }
     String recorded = Files.readString(marker, StandardCharsets.UTF_8).strip();
