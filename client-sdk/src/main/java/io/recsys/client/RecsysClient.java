@@ -90,23 +90,29 @@ public final class RecsysClient implements AutoCloseable {
     RecommenderServiceGrpc.newStub(channel)
         .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
         .withExecutor(Runnable::run)
-        .recommend(
-            request,
-            new StreamObserver<>() {
-              @Override
-              public void onNext(RecommendResponse response) {
-                result.complete(response);
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                result.completeExceptionally(t);
-              }
-
-              @Override
-              public void onCompleted() {}
-            });
+        .recommend(request, completing(result, "Recommend"));
     return result;
+  }
+
+  /** Completes {@code result} with a call's one response, or fails it with the call's error. */
+  private static <T> StreamObserver<T> completing(CompletableFuture<T> result, String method) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(T response) {
+        result.complete(response);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        result.completeExceptionally(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        // After onNext this changes nothing; without it the server broke the protocol.
+        result.completeExceptionally(new IllegalStateException(method + " completed without a response"));
+      }
+    };
   }
 
   /** Many users in one call; responses come back in request order. */
@@ -124,24 +130,7 @@ public final class RecsysClient implements AutoCloseable {
     StreamObserver<UpsertItemsRequest> stream =
         CatalogServiceGrpc.newStub(channel)
             .withDeadlineAfter(upsertDeadline.toMillis(), TimeUnit.MILLISECONDS)
-            .upsertItems(
-                new StreamObserver<>() {
-                  @Override
-                  public void onNext(UpsertItemsResponse response) {
-                    result.complete(response);
-                  }
-
-                  @Override
-                  public void onError(Throwable t) {
-                    result.completeExceptionally(t);
-                  }
-
-                  @Override
-                  public void onCompleted() {
-                    result.completeExceptionally(
-                        new IllegalStateException("UpsertItems completed without a response"));
-                  }
-                });
+            .upsertItems(completing(result, "UpsertItems"));
     for (Item item : items) {
       if (result.isDone()) {
         break; // the server already failed the call; the rest would be dropped anyway
