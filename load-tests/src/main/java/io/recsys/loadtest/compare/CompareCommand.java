@@ -1,10 +1,8 @@
 package io.recsys.loadtest.compare;
 
 import io.recsys.client.RecsysClient;
-import io.recsys.loadtest.BenchCatalog;
 import io.recsys.loadtest.JsonReport;
 import io.recsys.loadtest.load.LoadGenerator;
-import io.recsys.server.catalog.CatalogSnapshot;
 import io.recsys.server.model.ModelRegistry;
 import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.model.ServingModel;
@@ -87,13 +85,13 @@ public final class CompareCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Path directory = Files.createTempDirectory("recsys-compare-");
     try {
-      return compare(Workload.generate(items, dim, users, seed, directory));
+      return compare(CompareWorkload.generate(items, dim, users, seed, directory));
     } finally {
       deleteRecursively(directory); // tens of MB of generated files and two data dirs
     }
   }
 
-  private int compare(Workload workload) throws Exception {
+  private int compare(CompareWorkload workload) throws Exception {
     System.out.printf(Locale.ROOT, "Workload: %,d items x %d-d, N=%d candidates, top-%d, %,d users, batch %d, concurrency %d, %d s per phase, device %s, %d cores%n",
         items, dim, candidates, k, users, batch, concurrency, duration, device, Runtime.getRuntime().availableProcessors());
 
@@ -148,7 +146,7 @@ public final class CompareCommand implements Callable<Integer> {
   }
 
   /** The retrieval graph alone: {@code batch} users per call, back to back, on this thread. */
-  private Phase bare(Workload workload, int batch) {
+  private Phase bare(CompareWorkload workload, int batch) {
     OnnxRuntime runtime = new OnnxRuntime(OnnxRuntime.Device.parse(device), Runtime.getRuntime().availableProcessors(), onnxSpinning);
     try (ModelRegistry models = new ModelRegistry(runtime, 0.1f, workload.catalog());
         ServingModel.Lease lease = models.acquire()) {
@@ -186,7 +184,7 @@ public final class CompareCommand implements Callable<Integer> {
     }
   }
 
-  private Running start(Workload workload, int maxBatchSize, String name) throws Exception {
+  private Running start(CompareWorkload workload, int maxBatchSize, String name) throws Exception {
     Path dataDir = workload.directory().resolve("data-" + name);
     ServerConfig defaults = ServerConfig.defaults(dataDir);
     ServerConfig config =
@@ -237,51 +235,5 @@ public final class CompareCommand implements Callable<Integer> {
   private static void print(String name, Phase phase) {
     System.out.printf(Locale.ROOT, "%-32s %10.0f QPS  p50 %7.2f ms  p99 %7.2f ms  errors %d %s%n",
         name, phase.qps(), phase.p50(), phase.p99(), phase.errors(), phase.errors() == 0 ? "" : phase.errorCodes());
-  }
-
-  /** The generated catalog and users, in memory and as the files the server reads. */
-  private record Workload(CatalogSnapshot catalog, float[] userVectors, int dim, Path directory, Path catalogFile, Path userVectorsFile) {
-    static Workload generate(int items, int dim, int users, long seed, Path directory) throws java.io.IOException {
-      CatalogSnapshot catalog = BenchCatalog.random(items, dim, seed);
-      float[] userVectors = BenchCatalog.random(users, dim, seed + 1).embeddingMatrix();
-      Path catalogFile = directory.resolve("catalog.csv");
-      try (var writer = Files.newBufferedWriter(catalogFile)) {
-        writer.write("item_id,title,popularity,embedding\n");
-        float[] vectors = catalog.embeddingMatrix();
-        for (int row = 0; row < items; row++) {
-          writer.write(catalog.item(row).id() + "," + catalog.item(row).title() + "," + (row % 97) + ",");
-          writeVector(writer, vectors, row * dim, dim, ' ');
-          writer.write('\n');
-        }
-      }
-      Path userVectorsFile = directory.resolve("users.csv");
-      try (var writer = Files.newBufferedWriter(userVectorsFile)) {
-        for (int user = 0; user < users; user++) {
-          writer.write(LoadGenerator.USER_PREFIX + user + ",");
-          writeVector(writer, userVectors, user * dim, dim, ',');
-          writer.write('\n');
-        }
-      }
-      return new Workload(catalog, userVectors, dim, directory, catalogFile, userVectorsFile);
-    }
-
-    private static void writeVector(java.io.Writer writer, float[] values, int offset, int dim, char separator)
-        throws java.io.IOException {
-      for (int d = 0; d < dim; d++) {
-        if (d > 0) {
-          writer.write(separator);
-        }
-        writer.write(Float.toString(values[offset + d]));
-      }
-    }
-
-    /** Copies the next {@code batch} users' vectors (round robin) into {@code states}. */
-    int fillStates(float[] states, int batch, int next) {
-      int users = userVectors.length / dim;
-      for (int i = 0; i < batch; i++) {
-        System.arraycopy(userVectors, ((next + i) % users) * dim, states, i * dim, dim);
-      }
-      return (next + batch) % users;
-    }
   }
 }
