@@ -24,6 +24,7 @@ import io.recsys.v1.ModelVersion;
 import io.recsys.v1.ModelVersionState;
 import java.time.Instant;
 import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
 
 /** {@code recsys.v1.AdminService}: status, model versions, rollback, pausing the trainer. */
 public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
@@ -36,6 +37,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   private final Instant startedAt;
 
   private final DoubleSupplier meanBatchSize;
+  private final LongSupplier malformedRequests;
 
   public AdminGrpcService(
       ModelRegistry models,
@@ -45,8 +47,10 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
       ReplayBuffer replayBuffer,
       LearningLoop learning,
       DoubleSupplier meanBatchSize,
+      LongSupplier malformedRequests,
       Instant startedAt) {
     this.meanBatchSize = meanBatchSize;
+    this.malformedRequests = malformedRequests;
     this.models = models;
     this.catalog = catalog;
     this.users = users;
@@ -75,6 +79,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
               .setStartedAt(timestamp(startedAt))
               .setImpressionsClosedEarly(feedback.closedEarly())
               .setRecommendMeanBatchSize(meanBatchSize.getAsDouble())
+              .setRequestsMalformed(malformedRequests.getAsLong())
               .build();
         });
   }

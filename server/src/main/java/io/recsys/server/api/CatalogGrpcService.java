@@ -105,7 +105,7 @@ public final class CatalogGrpcService extends CatalogServiceGrpc.CatalogServiceI
               }
               CatalogUpdater.Outcome outcome;
               try {
-                outcome = updater.upsert(items);
+                outcome = updater.upsert(items, GrpcCalls::failIfExpired);
               } catch (java.io.IOException e) {
                 throw new IllegalStateException("cannot log the catalog change durably", e);
               }

@@ -26,7 +26,8 @@ final class FeedbackAcks {
     return FeedbackAck.newBuilder()
         .setEventId(event.getEventId())
         .setItemId(event.getItemId())
-        .setType(event.getType())
+        // The number as sent: an unknown one (a newer client's type) is echoed, not thrown on.
+        .setTypeValue(event.getTypeValue())
         .setStatus(
             switch (result.status()) {
               case ACCEPTED -> FeedbackStatus.FEEDBACK_STATUS_ACCEPTED;

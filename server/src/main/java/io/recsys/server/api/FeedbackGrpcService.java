@@ -3,6 +3,7 @@ package io.recsys.server.api;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.recsys.server.feedback.FeedbackProcessor;
+import io.recsys.server.feedback.FeedbackResult;
 import io.recsys.server.feedback.LogUnavailableException;
 import io.recsys.v1.FeedbackServiceGrpc;
 import io.recsys.v1.ReportFeedbackRequest;
@@ -41,22 +42,29 @@ public final class FeedbackGrpcService extends FeedbackServiceGrpc.FeedbackServi
     }
     processor
         .submit(FeedbackAcks.toReaction(request.getEvent()))
-        .whenComplete(
-            (result, error) -> {
-              if (error != null) {
-                Throwable cause = error.getCause() != null ? error.getCause() : error;
-                observer.onError(
-                    (cause instanceof LogUnavailableException
-                            ? Status.UNAVAILABLE.withDescription(cause.getMessage())
-                            : GrpcCalls.toStatus("ReportFeedback", cause))
-                        .asRuntimeException());
-                return;
-              }
-              observer.onNext(
-                  ReportFeedbackResponse.newBuilder()
-                      .setAck(FeedbackAcks.toAck(request.getEvent(), result))
-                      .build());
-              observer.onCompleted();
-            });
+        .whenComplete((result, error) -> answer(request, result, error, observer));
+  }
+
+  /** Answers once; a failure of our own while answering still ends the call (never a silent hang). */
+  private static void answer(
+      ReportFeedbackRequest request, FeedbackResult result, Throwable error, StreamObserver<ReportFeedbackResponse> observer) {
+    if (error != null) {
+      Throwable cause = error.getCause() != null ? error.getCause() : error;
+      observer.onError(
+          (cause instanceof LogUnavailableException
+                  ? Status.UNAVAILABLE.withDescription(cause.getMessage())
+                  : GrpcCalls.toStatus("ReportFeedback", cause))
+              .asRuntimeException());
+      return;
+    }
+    ReportFeedbackResponse response;
+    try {
+      response = ReportFeedbackResponse.newBuilder().setAck(FeedbackAcks.toAck(request.getEvent(), result)).build();
+    } catch (RuntimeException e) {
+      observer.onError(GrpcCalls.toStatus("ReportFeedback", e).asRuntimeException());
+      return;
+    }
+    observer.onNext(response);
+    observer.onCompleted();
   }
 }

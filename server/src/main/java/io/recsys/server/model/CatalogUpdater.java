@@ -26,11 +26,17 @@ public final class CatalogUpdater {
   /** Result of an applied change. */
   public record Outcome(int created, int updated, long catalogVersion) {}
 
-  public synchronized Outcome upsert(List<CatalogItem> items) throws IOException {
+  /**
+   * @param beforeCommit runs just before the change becomes durable and throws if the caller no
+   *     longer wants it (its call was cancelled or timed out, perhaps while this change waited
+   *     for the one before it, or while its items were embedded): then nothing changes
+   */
+  public synchronized Outcome upsert(List<CatalogItem> items, Runnable beforeCommit) throws IOException {
     long start = System.nanoTime();
     Catalog.Staged staged = catalog.stage(items);
     RetrievalModel next = models.buildFor(staged.snapshot());
     try {
+      beforeCommit.run();
       catalog.commit(staged);
     } catch (IOException | RuntimeException e) {
       next.retire();

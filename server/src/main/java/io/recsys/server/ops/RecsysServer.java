@@ -6,6 +6,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.recsys.server.api.AdminGrpcService;
 import io.recsys.server.api.ApiLimits;
+import io.recsys.server.api.MalformedRequestGuard;
 import io.recsys.server.api.CatalogGrpcService;
 import io.recsys.server.api.FeedbackGrpcService;
 import io.recsys.server.api.RecommenderGrpcService;
@@ -165,16 +166,22 @@ public final class RecsysServer {
       resources.push(recommenderService::close); // after the gRPC server drains, before the models close
 
       HealthStatusManager health = new HealthStatusManager();
+      MalformedRequestGuard guard = new MalformedRequestGuard();
       Server server =
           NettyServerBuilder.forAddress(new InetSocketAddress(config.port()))
               .maxInboundMessageSize(ApiLimits.MAX_INBOUND_MESSAGE_BYTES)
               .intercept(new ScoringBulkhead(config.maxConcurrentScoring()))
-              .addService(recommenderService)
-              .addService(new CatalogGrpcService(catalog, updater))
-              .addService(new FeedbackGrpcService(feedback, feedbackConfig.streamWindow()))
-              .addService(new AdminGrpcService(models, catalog, users, feedback, replayBuffer, learning, recommenderService::meanBatchSize, startedAt))
-              .addService(health.getHealthService())
-              .addService(ProtoReflectionServiceV1.newInstance())
+              .addService(guard.guard(recommenderService.bindService()))
+              .addService(guard.guard(new CatalogGrpcService(catalog, updater).bindService()))
+              .addService(guard.guard(new FeedbackGrpcService(feedback, feedbackConfig.streamWindow()).bindService()))
+              .addService(
+                  guard.guard(
+                      new AdminGrpcService(
+                              models, catalog, users, feedback, replayBuffer, learning,
+                              recommenderService::meanBatchSize, guard::malformedRequests, startedAt)
+                          .bindService()))
+              .addService(guard.guard(health.getHealthService().bindService()))
+              .addService(guard.guard(ProtoReflectionServiceV1.newInstance().bindService()))
               .build()
               .start();
       for (String service :

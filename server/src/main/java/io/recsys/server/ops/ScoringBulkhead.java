@@ -72,6 +72,14 @@ public final class ScoringBulkhead implements ServerInterceptor {
           release.run();
           super.onCancel();
         }
+
+        // The transport can end a call without ServerCall.close (grpc-java closes the stream
+        // itself when a request cannot be parsed): onComplete or onCancel always comes last.
+        @Override
+        public void onComplete() {
+          release.run();
+          super.onComplete();
+        }
       };
     } catch (RuntimeException e) {
       release.run();
