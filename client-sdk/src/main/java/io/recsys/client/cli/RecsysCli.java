@@ -68,10 +68,11 @@ public final class RecsysCli implements Runnable {
             response.getEventId(), response.getModelVersion(), response.getCatalogVersion());
         System.out.printf("%4s  %-12s  %9s  %10s  %s%n", "#", "item_id", "score", "propensity", "title");
         for (RecommendedItem item : response.getItemsList()) {
+          // "*": placed here by exploration, above a higher-scored candidate.
           System.out.printf(
-              "%4d  %-12s  %9.5f  %10.4f  %s%n",
-              item.getPosition(), item.getItemId(), item.getScore(), item.getPropensity(),
-              titleOf(client, item.getItemId()));
+              "%4d  %-12s  %9.5f%s %10.4f  %s%n",
+              item.getPosition(), item.getItemId(), item.getScore(), item.getExplored() ? "*" : " ",
+              item.getPropensity(), titleOf(client, item.getItemId()));
         }
         return 0;
       } catch (StatusRuntimeException e) {

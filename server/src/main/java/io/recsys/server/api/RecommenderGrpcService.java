@@ -172,7 +172,8 @@ public final class RecommenderGrpcService extends RecommenderServiceGrpc.Recomme
               .setItemId(item.itemId())
               .setScore(item.score())
               .setPropensity(item.propensity())
-              .setPosition(item.position()));
+              .setPosition(item.position())
+              .setExplored(item.explored()));
     }
     return response.build();
   }

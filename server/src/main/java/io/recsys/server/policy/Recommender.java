@@ -127,10 +127,13 @@ public final class Recommender {
     float[] scores = candidates.scores();
     CatalogSnapshot catalog = candidates.catalog();
     Exploration.Slate slate = exploration.choose(scores, query.k(), ThreadLocalRandom.current());
+    boolean[] explored = explored(scores, slate.picks());
     List<ScoredItem> items = new ArrayList<>(slate.picks().length);
     for (int position = 0; position < slate.picks().length; position++) {
       int pick = slate.picks()[position];
-      items.add(new ScoredItem(catalog.item(rows[pick]).id(), scores[pick], slate.propensities()[position], position));
+      items.add(
+          new ScoredItem(
+              catalog.item(rows[pick]).id(), scores[pick], slate.propensities()[position], position, explored[position]));
     }
     List<String> candidateIds = new ArrayList<>(rows.length);
     for (int row : rows) {
@@ -144,15 +147,37 @@ public final class Recommender {
   }
 
   /**
-   * Replaces retrieval scores with Q values: one call for the batch, over the first n candidates
-   * of every user (n = the fewest any user has, so the tensor is rectangular).
+   * Which picks exploration placed above a higher-scored candidate that was still available: the
+   * others are each the best remaining where they stand, so their scores never increase down the
+   * list. Whatever the exploration policy.
+   */
+  static boolean[] explored(float[] scores, int[] picks) {
+    boolean[] shown = new boolean[scores.length];
+    boolean[] explored = new boolean[picks.length];
+    for (int position = 0; position < picks.length; position++) {
+      float best = Float.NEGATIVE_INFINITY;
+      for (int c = 0; c < scores.length; c++) {
+        if (!shown[c]) {
+          best = Math.max(best, scores[c]);
+        }
+      }
+      explored[position] = scores[picks[position]] < best;
+      shown[picks[position]] = true;
+    }
+    return explored;
+  }
+
+  /**
+   * Replaces retrieval scores with Q values: one call for the batch. Users with fewer candidates
+   * than the most any user has are padded with zero vectors, whose values are dropped: so every
+   * user keeps all its candidates whoever shares the batch (Q values are per pair).
    */
   private static void rerank(
       QNetworkModel ranker, CatalogSnapshot catalog, float[] states, int dim, List<int[]> candidateRows, List<float[]> scores) {
     int users = candidateRows.size();
-    int n = Integer.MAX_VALUE;
+    int n = 0;
     for (int[] rows : candidateRows) {
-      n = Math.min(n, rows.length);
+      n = Math.max(n, rows.length);
     }
     if (n == 0) {
       return;
@@ -161,14 +186,13 @@ public final class Recommender {
     float[] candidateVectors = new float[users * n * dim];
     for (int q = 0; q < users; q++) {
       int[] rows = candidateRows.get(q);
-      for (int c = 0; c < n; c++) {
+      for (int c = 0; c < rows.length; c++) {
         System.arraycopy(matrix, rows[c] * dim, candidateVectors, (q * n + c) * dim, dim);
       }
     }
     float[] q = ranker.qValues(states, candidateVectors, users, n);
     for (int u = 0; u < users; u++) {
-      candidateRows.set(u, Arrays.copyOf(candidateRows.get(u), n));
-      scores.set(u, Arrays.copyOfRange(q, u * n, (u + 1) * n));
+      scores.set(u, Arrays.copyOfRange(q, u * n, u * n + candidateRows.get(u).length));
     }
   }
 

@@ -226,7 +226,7 @@ class FeedbackProcessorTest {
   private Recommendation serve(String user, String... items) {
     List<ScoredItem> scored = new ArrayList<>();
     for (String item : items) {
-      scored.add(new ScoredItem(item, 1f, 1f, scored.size()));
+      scored.add(new ScoredItem(item, 1f, 1f, scored.size(), false));
     }
     Recommendation recommendation = new Recommendation("event-" + served++, user, scored, "v-test", 1);
     float[] state = loop.users.stateOf(user).vector();

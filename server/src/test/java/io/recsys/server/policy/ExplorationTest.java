@@ -32,6 +32,38 @@ class ExplorationTest {
   }
 
   @Test
+  void anItemPlacedAboveAHigherScoredCandidateIsMarkedExplored() {
+    // Scores 0.2, 1.5, -0.3, 0.9, 0.4: shown 1 (best), 2 (-0.3, while 0.9 remained), 3 (0.9, best left).
+    assertThat(Recommender.explored(SCORES, new int[] {1, 2, 3})).containsExactly(false, true, false);
+    assertThat(Recommender.explored(SCORES, new int[] {1, 3, 4})).containsExactly(false, false, false);
+  }
+
+  @Test
+  void scoresOfItemsNotMarkedExploredNeverIncreaseDownTheList() {
+    SplittableRandom random = new SplittableRandom(11);
+    for (Exploration exploration : new Exploration[] {new EpsilonGreedy(0.5), new SoftmaxExploration(0.3), Exploration.GREEDY}) {
+      for (int trial = 0; trial < 2_000; trial++) {
+        float[] scores = new float[30];
+        for (int c = 0; c < scores.length; c++) {
+          scores[c] = (float) random.nextGaussian();
+        }
+        int[] picks = exploration.choose(scores, 20, random).picks();
+        boolean[] explored = Recommender.explored(scores, picks);
+        float previous = Float.POSITIVE_INFINITY;
+        for (int position = 0; position < picks.length; position++) {
+          if (!explored[position]) {
+            assertThat(scores[picks[position]]).isLessThanOrEqualTo(previous);
+            previous = scores[picks[position]];
+          }
+        }
+        if (exploration == Exploration.GREEDY) {
+          assertThat(explored).containsOnly(false);
+        }
+      }
+    }
+  }
+
+  @Test
   void specificationsAreParsedAndChecked() {
     assertThat(Exploration.parse("epsilon:0.1")).isEqualTo(new EpsilonGreedy(0.1));
     assertThat(Exploration.parse("softmax:2")).isEqualTo(new SoftmaxExploration(2));

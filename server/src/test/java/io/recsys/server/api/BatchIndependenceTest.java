@@ -1,0 +1,108 @@
+package io.recsys.server.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.recsys.client.RecsysClient;
+import io.recsys.server.learning.ModelStore;
+import io.recsys.server.learning.QNetwork;
+import io.recsys.server.model.ModelVersionInfo;
+import io.recsys.server.ops.RecsysServer;
+import io.recsys.server.ops.ServerConfig;
+import io.recsys.server.policy.Exploration;
+import io.recsys.v1.RecommendRequest;
+import io.recsys.v1.RecommendResponse;
+import io.recsys.v1.RecommendedItem;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A call's list does not depend on the calls it shares a batch with, also once a Q-network
+ * re-ranks the candidates (here a stored version the server restores at start), over a socket.
+ */
+class BatchIndependenceTest {
+  private static final int ITEMS = 800;
+  private static final int DIM = 8;
+
+  @TempDir static Path dir;
+  private static RecsysServer server;
+  private static RecsysClient client;
+
+  @BeforeAll
+  static void start() throws Exception {
+    SplittableRandom random = new SplittableRandom(8);
+    StringBuilder catalog = new StringBuilder();
+    for (int i = 0; i < ITEMS; i++) {
+      List<String> vector = new ArrayList<>();
+      for (int d = 0; d < DIM; d++) {
+        vector.add(String.format(Locale.ROOT, "%.4f", random.nextDouble() - 0.5));
+      }
+      catalog.append(String.format(Locale.ROOT, "{\"item_id\":\"i%d\",\"title\":\"Item %d\",\"embedding\":[%s]}%n",
+          i, i, String.join(",", vector)));
+    }
+    Path dataDir = dir.resolve("data");
+    try (ModelStore store = ModelStore.open(dataDir)) {
+      store.saveWeights("v2", QNetwork.initialised(DIM, 32, 64, 32, 7));
+      store.record(new ModelVersionInfo("v2", ModelVersionInfo.State.LIVE, Instant.now(), "a stored re-ranker"));
+      store.setTrainingPaused(true); // it stays live
+    }
+    server =
+        RecsysServer.start(
+            ServerConfig.defaults(dataDir)
+                .withPort(0)
+                .withExploration(Exploration.GREEDY)
+                .withCatalogFile(Files.writeString(dir.resolve("catalog.jsonl"), catalog)));
+    client = RecsysClient.builder("localhost:" + server.port()).build();
+  }
+
+  @AfterAll
+  static void stop() {
+    client.close();
+    server.stop();
+  }
+
+  @Test
+  void aLargeKIsServedWholeNextToASmallOne() {
+    assertThat(client.status().getModelVersion()).isEqualTo("v2");
+
+    List<RecommendResponse> responses =
+        client.recommendBatch(List.of(request("small", 3, List.of()), request("large", 500, List.of()))).getResponsesList();
+
+    assertThat(responses.get(0).getItemsCount()).isEqualTo(3);
+    assertThat(responses.get(1).getItemsCount()).isEqualTo(500);
+    assertThat(responses.get(1).getModelVersion()).isEqualTo("v2");
+  }
+
+  @Test
+  void aListIsTheSameAloneAndNextToAHeavilyExcludingNeighbour() {
+    // The neighbour leaves itself 50 of 800 items, fewer than the 100 candidates a list is drawn from.
+    List<String> excluded = new ArrayList<>();
+    for (int i = 0; i < 750; i++) {
+      excluded.add("i" + i);
+    }
+
+    RecommendResponse alone = client.recommendBatch(List.of(request("reader", 60, List.of()))).getResponses(0);
+    List<RecommendResponse> together =
+        client.recommendBatch(List.of(request("reader", 60, List.of()), request("picky", 60, excluded))).getResponsesList();
+
+    assertThat(together.get(0).getItemsList()).extracting(RecommendedItem::getItemId)
+        .containsExactlyElementsOf(alone.getItemsList().stream().map(RecommendedItem::getItemId).toList());
+    for (int i = 0; i < alone.getItemsCount(); i++) {
+      assertThat(together.get(0).getItems(i).getScore()).isCloseTo(alone.getItems(i).getScore(), within(1e-5f));
+    }
+    assertThat(together.get(1).getItemsCount()).isEqualTo(50);
+  }
+
+  private static RecommendRequest request(String user, int k, List<String> excluded) {
+    return RecommendRequest.newBuilder().setUserId(user).setK(k).addAllExcludeItemIds(excluded).build();
+  }
+}
