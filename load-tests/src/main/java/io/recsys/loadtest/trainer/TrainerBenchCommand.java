@@ -6,7 +6,9 @@ import io.recsys.server.catalog.CatalogSnapshot;
 import io.recsys.server.feedback.ReplayBuffer;
 import io.recsys.server.feedback.StateCodec;
 import io.recsys.server.feedback.Transition;
+import io.recsys.server.feedback.RewardFunction;
 import io.recsys.server.learning.DqnTrainer;
+import io.recsys.server.learning.QRange;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -49,7 +51,8 @@ public final class TrainerBenchCommand implements Callable<Integer> {
       replay.add(new Transition(StateCodec.encode(state), candidates.get(0), 0, random.nextInt(2), StateCodec.encode(state), candidates, 0.5f, "v1", i));
     }
     DqnTrainer.Settings settings = DqnTrainer.Settings.defaults();
-    DqnTrainer trainer = new DqnTrainer(settings, replay, () -> catalog, dim, 3);
+    DqnTrainer trainer =
+        new DqnTrainer(settings, QRange.reachable(RewardFunction.defaults(), settings.gamma()), replay, () -> catalog, dim, 3);
     long warmupEnd = System.nanoTime() + 5_000_000_000L;
     while (System.nanoTime() < warmupEnd) {
       trainer.step();

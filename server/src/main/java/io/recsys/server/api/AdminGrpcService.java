@@ -72,6 +72,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
               .setFeedbackEventsDurable(feedback.durableFeedbackEvents())
               .setReplayBufferSize(replayBuffer.size())
               .setTrainerSteps(learning == null ? 0 : learning.trainerSteps())
+              .setTrainerDivergences(learning == null ? 0 : learning.trainerDivergences())
               .setTrainingPaused(learning == null || learning.isPaused())
               .setCatalogSize(snapshot.size())
               .setCatalogVersion(snapshot.version())

@@ -93,6 +93,24 @@ public final class RewardFunction {
     return noFeedbackReward;
   }
 
+  /** The smallest reward an event can earn (a dwell earns from 0 to its full reward). */
+  public float lowest() {
+    float lowest = Math.min(0, noFeedbackReward);
+    for (float reward : rewards.values()) {
+      lowest = Math.min(lowest, reward);
+    }
+    return lowest;
+  }
+
+  /** The largest reward an event can earn. */
+  public float highest() {
+    float highest = Math.max(0, noFeedbackReward);
+    for (float reward : rewards.values()) {
+      highest = Math.max(highest, reward);
+    }
+    return highest;
+  }
+
   /** The feedback types a client may send. */
   public static FeedbackType[] reactionTypes() {
     return new FeedbackType[] {

@@ -7,6 +7,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Double DQN on the replay buffer: the online network picks the best next action among the
@@ -14,8 +16,16 @@ import java.util.function.Supplier;
  * {@code reward + gamma * that} under the Huber loss with Adam; the target network follows by a
  * soft update. One instance per training thread; {@link #step()} is one minibatch, in which each
  * distinct state and item is projected once per network.
+ *
+ * <p>Guarded against divergence, which bootstrapping with function approximation can fall into
+ * (the targets are the network's own outputs, so an overshoot can feed itself): targets are
+ * clamped into the {@link QRange} the rewards can reach, and a step whose loss is not finite or
+ * whose Q values leave that range by far rolls both networks back to the last healthy weights,
+ * with fresh optimiser state and half the learning rate.
  */
 public final class DqnTrainer {
+  private static final Logger log = LoggerFactory.getLogger(DqnTrainer.class);
+
   /**
    * @param nextActions candidates sampled for the max over next actions (all of them is costly)
    * @param targetUpdateRate soft-update share tau of the online weights per step
@@ -50,9 +60,19 @@ public final class DqnTrainer {
   private final Settings settings;
   private final ReplayBuffer replay;
   private final Supplier<CatalogSnapshot> catalog;
+  /** Healthy steps between checkpoints of the weights a divergence rolls back to. */
+  private static final int CHECKPOINT_EVERY = 200;
+  /** A rollback halves the learning rate, at most this many times. */
+  private static final int MAX_HALVINGS = 6;
+
+  private final QRange range;
   private final QNetwork online;
   private final QNetwork target;
-  private final Adam adam;
+  private final QNetwork lastHealthy;
+  private Adam adam;
+  private double learningRate;
+  private int healthySteps;
+  private volatile long divergences; // read by status calls
   private final HuberLoss loss;
   private final SplittableRandom random;
   private final QBatch onlineBatch;
@@ -64,13 +84,18 @@ public final class DqnTrainer {
   private double lastLoss = Double.NaN;
   private long transitionsSeen;
 
-  public DqnTrainer(Settings settings, ReplayBuffer replay, Supplier<CatalogSnapshot> catalog, int dimension, long seed) {
+  /** @param range the values Q can reach under the server's rewards and {@code settings.gamma()} */
+  public DqnTrainer(
+      Settings settings, QRange range, ReplayBuffer replay, Supplier<CatalogSnapshot> catalog, int dimension, long seed) {
     this.settings = settings;
+    this.range = range;
     this.replay = replay;
     this.catalog = catalog;
     this.online = QNetwork.initialised(dimension, settings.projection(), settings.hidden1(), settings.hidden2(), seed);
     this.target = online.copy();
-    this.adam = new Adam(online.weights().length, settings.learningRate());
+    this.lastHealthy = online.copy();
+    this.learningRate = settings.learningRate();
+    this.adam = new Adam(online.weights().length, learningRate);
     this.loss = new HuberLoss(settings.huberDelta());
     this.random = new SplittableRandom(seed + 1);
     // Per transition the online network reads s, a, s' and the sampled candidates, the target s' and one candidate.
@@ -98,20 +123,30 @@ public final class DqnTrainer {
     Arrays.fill(targetSlots, -1);
     double lossSum = 0;
     int used = 0;
+    boolean plausible = true;
     for (Transition t : batch) {
       int row = snapshot.rowOf(t.itemId());
       if (row < 0) {
         continue; // the item left the catalog
       }
-      double y = t.reward() + settings.gamma() * nextValue(snapshot, t);
+      double y = range.clamp(t.reward() + settings.gamma() * nextValue(snapshot, t));
       int pair = onlineBatch.pair(online(vectors.state(t.state())), online(vectors.item(snapshot, row)));
-      double error = onlineBatch.q(pair) - y;
+      double q = onlineBatch.q(pair);
+      plausible &= !range.implausible(q);
+      double error = q - y;
       lossSum += loss.value(error);
       onlineBatch.backward(pair, loss.derivative(error));
       used++;
     }
     if (used == 0) {
       return false;
+    }
+    if (!plausible || !Double.isFinite(lossSum)) {
+      rollBack(lossSum / used);
+      return true;
+    }
+    if (++healthySteps % CHECKPOINT_EVERY == 0) {
+      lastHealthy.copyFrom(online);
     }
     onlineBatch.moveAverageGradientInto(gradient, used);
     adam.step(online.weights(), gradient);
@@ -163,6 +198,23 @@ public final class DqnTrainer {
     return targetSlots[index];
   }
 
+  /** Back to the last healthy weights, with fresh optimiser moments and half the step size. */
+  private void rollBack(double loss) {
+    divergences = divergences + 1; // only this thread writes it
+    online.copyFrom(lastHealthy);
+    target.copyFrom(lastHealthy);
+    if (divergences <= MAX_HALVINGS) {
+      learningRate /= 2;
+    }
+    adam = new Adam(online.weights().length, learningRate);
+    healthySteps = 0;
+    lastLoss = Double.NaN;
+    log.warn(
+        "Q-network diverged (minibatch loss {}, Q values outside {} by far); rolled back to the last healthy weights,"
+            + " learning rate now {} ({} divergences so far)",
+        loss, range, learningRate, divergences);
+  }
+
   private void softUpdateTarget() {
     double tau = settings.targetUpdateRate();
     double[] from = online.weights();
@@ -176,6 +228,7 @@ public final class DqnTrainer {
   public void startFrom(QNetwork network) {
     online.copyFrom(network);
     target.copyFrom(network);
+    lastHealthy.copyFrom(network);
   }
 
   /** A copy of the online network, to become a candidate version. */
@@ -189,5 +242,18 @@ public final class DqnTrainer {
 
   public long transitionsSeen() {
     return transitionsSeen;
+  }
+
+  /** Steps that found the network diverged and rolled it back. */
+  public long divergences() {
+    return divergences;
+  }
+
+  public double learningRate() {
+    return learningRate;
+  }
+
+  public QRange range() {
+    return range;
   }
 }

@@ -68,6 +68,7 @@ public final class LearningLoop implements AutoCloseable {
   private volatile boolean closed;
   private int nextVersion = 2;
   private long stepsAtLastCandidate;
+  private long addedAtLastCandidate;
 
   public LearningLoop(
       Settings settings,
@@ -76,6 +77,7 @@ public final class LearningLoop implements AutoCloseable {
       ModelRegistry models,
       SafetyGate gate,
       ModelStore store,
+      QRange range,
       int dimension) {
     this.settings = settings;
     this.replay = replay;
@@ -84,7 +86,7 @@ public final class LearningLoop implements AutoCloseable {
     this.gate = gate;
     this.store = store;
     this.dimension = dimension;
-    this.trainer = new DqnTrainer(settings.trainer(), replay, catalog, dimension, 17);
+    this.trainer = new DqnTrainer(settings.trainer(), range, replay, catalog, dimension, 17);
     restoreLastPublished();
     if (store.trainingPaused()) {
       paused.set(true);
@@ -106,14 +108,22 @@ public final class LearningLoop implements AutoCloseable {
         if (paused.get() || replay.size() < settings.minReplay()) {
           continue;
         }
+        // An idle server learns nothing new: once the steps owed since the last candidate are
+        // done, training waits for new transitions, and no candidate comes from the same data.
+        long added = replay.totalAdded();
+        boolean fresh = added > addedAtLastCandidate;
+        if (!fresh && steps.get() - stepsAtLastCandidate >= settings.candidateEverySteps()) {
+          continue;
+        }
         long start = System.nanoTime();
         for (int i = 0; i < settings.stepsPerRound() && !closed && !paused.get(); i++) {
           if (trainer.step()) {
             steps.incrementAndGet();
           }
         }
-        if (steps.get() - stepsAtLastCandidate >= settings.candidateEverySteps()) {
+        if (fresh && steps.get() - stepsAtLastCandidate >= settings.candidateEverySteps()) {
           stepsAtLastCandidate = steps.get();
+          addedAtLastCandidate = added;
           considerCandidate();
         }
         long busy = System.nanoTime() - start;
@@ -133,6 +143,16 @@ public final class LearningLoop implements AutoCloseable {
    */
   private void restoreLastPublished() {
     List<ModelVersionInfo> history = store.versions();
+    if (history.stream().noneMatch(info -> number(info.version()) == 1)) {
+      // The baseline's time is when this data dir first served, not each restart's: recorded
+      // once, it stays the oldest entry of ListModelVersions.
+      try {
+        store.record(models.baseline());
+        history = store.versions();
+      } catch (java.io.IOException e) {
+        log.warn("Could not record the baseline version in the model history: {}", e.toString());
+      }
+    }
     models.restoreHistory(history);
     for (ModelVersionInfo info : history) {
       nextVersion = Math.max(nextVersion, number(info.version()) + 1);
@@ -263,6 +283,10 @@ public final class LearningLoop implements AutoCloseable {
 
   public long trainerSteps() {
     return steps.get();
+  }
+
+  public long trainerDivergences() {
+    return trainer.divergences();
   }
 
   /** Pauses or resumes training, durably: a restart keeps the choice. */

@@ -19,6 +19,11 @@ import java.util.Map;
  * intervals) and compares it with what the live policy earned there. A candidate worse than live
  * by more than {@code margin} on either estimate is rejected, with the reason.
  *
+ * <p>Two refusals come before any estimate: a candidate whose Q values leave the {@link QRange}
+ * the rewards can reach by far has diverged, whatever the estimators say; and a window whose
+ * logged rewards are all the same (say only no-reaction rewards) cannot tell any policy from
+ * another, so it gives no verdict and nothing is published.
+ *
  * <p>The decision evaluated is the first position: the logging policy drew it from the retrieval
  * candidates with a known propensity, and the candidate policy (epsilon-greedy on its Q values
  * over the same candidates) gives each candidate an exact probability.
@@ -30,17 +35,20 @@ public final class SafetyGate {
   private final double margin;
   private final double epsilon;
   private final int minDecisions;
+  private final QRange range;
   private final OffPolicyEvaluation evaluation;
 
   /**
    * @param margin how much worse than live (in reward) a candidate may look and still pass
    * @param epsilon exploration the candidate will serve with
    * @param minDecisions fewer logged first-position decisions than this: no verdict, no publish
+   * @param range the Q values the rewards can reach
    */
-  public SafetyGate(double margin, double epsilon, int minDecisions, OffPolicyEvaluation evaluation) {
+  public SafetyGate(double margin, double epsilon, int minDecisions, QRange range, OffPolicyEvaluation evaluation) {
     this.margin = margin;
     this.epsilon = epsilon;
     this.minDecisions = minDecisions;
+    this.range = range;
     this.evaluation = evaluation;
   }
 
@@ -63,6 +71,14 @@ public final class SafetyGate {
       rewardSum += t.reward();
     }
     double liveValue = rewardSum / decisions.size();
+    float firstReward = decisions.get(0).reward();
+    if (decisions.stream().allMatch(t -> t.reward() == firstReward)) {
+      return new Verdict(
+          false,
+          String.format(java.util.Locale.ROOT,
+              "no verdict: all %d logged rewards are %.3f, which cannot tell one policy from another", decisions.size(), firstReward),
+          liveValue, null, null, decisions.size());
+    }
     List<EvaluationSample> samples = new ArrayList<>(decisions.size());
     int dim = catalog.dimension();
     for (Transition t : decisions) {
@@ -83,6 +99,15 @@ public final class SafetyGate {
         System.arraycopy(catalog.embeddingMatrix(), rows.get(c) * dim, vectors, c * dim, dim);
       }
       float[] q = candidate.qValues(state, vectors, 1, candidates.size());
+      for (float value : q) {
+        if (range.implausible(value)) {
+          return new Verdict(
+              false,
+              String.format(java.util.Locale.ROOT,
+                  "diverged: a Q value of %.4g, where the rewards can only reach %s", value, range),
+              liveValue, null, null, decisions.size());
+        }
+      }
       int best = 0;
       for (int c = 1; c < q.length; c++) {
         if (q[c] > q[best]) {

@@ -34,7 +34,7 @@ public final class ModelRegistry implements AutoCloseable {
         new ModelVersionInfo(
             BASELINE_VERSION,
             ModelVersionInfo.State.LIVE,
-            Instant.now(),
+            Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS), // as the model history stores it
             "content baseline: MiniLM item embeddings, popularity prior x " + popularityWeight);
     live.set(new ServingModel(buildFor(catalog), null, baseline));
     history.add(baseline);

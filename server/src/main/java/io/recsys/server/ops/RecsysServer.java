@@ -19,6 +19,7 @@ import io.recsys.server.feedback.SegmentedFeedbackLog;
 import io.recsys.server.evaluation.OffPolicyEvaluation;
 import io.recsys.server.learning.LearningLoop;
 import io.recsys.server.learning.ModelStore;
+import io.recsys.server.learning.QRange;
 import io.recsys.server.learning.SafetyGate;
 import io.recsys.server.model.CatalogUpdater;
 import io.recsys.server.policy.EpsilonGreedy;
@@ -147,11 +148,13 @@ public final class RecsysServer {
 
       LearningLoop learning = null;
       if (feedbackConfig.processor().learning()) {
-        SafetyGate gate = new SafetyGate(0.02, explorationEpsilon(config.exploration()), 100, new OffPolicyEvaluation(200, 0.95, 1));
+        QRange range = QRange.reachable(feedbackConfig.processor().rewards(), config.learning().trainer().gamma());
+        SafetyGate gate =
+            new SafetyGate(0.02, explorationEpsilon(config.exploration()), 100, range, new OffPolicyEvaluation(200, 0.95, 1));
         learning =
             new LearningLoop(
                 config.learning(), replayBuffer, catalog::current, models, gate,
-                ModelStore.open(dataDir.path()), catalog.dimension());
+                ModelStore.open(dataDir.path()), range, catalog.dimension());
         learning.start();
         resources.push(learning);
         log.info("Trainer started: Double DQN, a candidate every {} steps, safety gate margin 0.02", config.learning().candidateEverySteps());

@@ -140,7 +140,7 @@ class ModelStoreTest {
     try (ModelRegistry registry = new ModelRegistry(RUNTIME, 0.1f, CATALOG);
         LearningLoop loop = new LearningLoop(
             LearningLoop.Settings.defaults(), new ReplayBuffer(10), () -> CATALOG, registry,
-            new SafetyGate(0.02, 0.05, 100, new OffPolicyEvaluation(100, 0.95, 1)), store, DIM)) {
+            new SafetyGate(0.02, 0.05, 100, new QRange(0, 10), new OffPolicyEvaluation(100, 0.95, 1)), store, new QRange(0, 10), DIM)) {
       store.close(); // the history can no longer be written
 
       assertThatThrownBy(() -> loop.pin("v2")).isInstanceOf(IOException.class);
@@ -177,10 +177,23 @@ class ModelStoreTest {
     }
   }
 
+  @Test
+  void theBaselineKeepsTheTimeItFirstServedAcrossRestarts() throws Exception {
+    Instant first;
+    try (ModelRegistry registry = new ModelRegistry(RUNTIME, 0.1f, CATALOG); LearningLoop loop = loop(registry)) {
+      first = registry.baseline().createdAt();
+    }
+    Thread.sleep(20);
+    try (ModelRegistry registry = new ModelRegistry(RUNTIME, 0.1f, CATALOG); LearningLoop loop = loop(registry)) {
+      assertThat(registry.versions()).extracting(ModelVersionInfo::version).containsExactly("v1");
+      assertThat(registry.versions().get(0).createdAt()).isEqualTo(first);
+    }
+  }
+
   private LearningLoop loop(ModelRegistry registry) throws IOException {
     return new LearningLoop(
         LearningLoop.Settings.defaults(), new ReplayBuffer(10), () -> CATALOG, registry,
-        new SafetyGate(0.02, 0.05, 100, new OffPolicyEvaluation(100, 0.95, 1)), ModelStore.open(dataDir), DIM);
+        new SafetyGate(0.02, 0.05, 100, new QRange(0, 10), new OffPolicyEvaluation(100, 0.95, 1)), ModelStore.open(dataDir), new QRange(0, 10), DIM);
   }
 
   private static ModelVersionInfo info(String version, ModelVersionInfo.State state) {

@@ -72,7 +72,7 @@ class SafetyGateTest {
   }
 
   private static SafetyGate gate() {
-    return new SafetyGate(0.02, 0.05, 100, new OffPolicyEvaluation(200, 0.95, 1));
+    return new SafetyGate(0.02, 0.05, 100, new QRange(0, 10), new OffPolicyEvaluation(200, 0.95, 1));
   }
 
   @Test
@@ -128,6 +128,37 @@ class SafetyGateTest {
 
       assertThat(verdict.publish()).isFalse();
       assertThat(verdict.reason()).contains("only 50 logged decisions, need 100");
+    }
+  }
+
+  @Test
+  void aDivergedCandidateIsRefusedWhateverTheEstimatorsSay() {
+    QNetwork diverged = trained.copy();
+    double[] w = diverged.weights();
+    for (int i = diverged.w3(); i < w.length; i++) {
+      w[i] *= 1e7; // the same ranking as the good candidate, at values no reward can reach
+    }
+    try (QNetworkModel candidate = QNetworkModel.create(RUNTIME, "diverged", diverged)) {
+      SafetyGate.Verdict verdict = gate().judge(candidate, log, CATALOG);
+
+      assertThat(verdict.publish()).isFalse();
+      assertThat(verdict.reason()).contains("diverged").contains("[0.00, 10.0]");
+    }
+  }
+
+  @Test
+  void aWindowWhoseRewardsAreAllTheSameGivesNoVerdict() {
+    // Only no-reaction rewards: every policy looks alike (SNIPS = DR = live = 0.5).
+    List<Transition> silent = new ArrayList<>();
+    for (Transition t : log) {
+      silent.add(new Transition(t.state(), t.itemId(), t.position(), 0.5f, t.nextState(), t.candidates(),
+          t.propensity(), t.modelVersion(), t.timeMicros()));
+    }
+    try (QNetworkModel candidate = QNetworkModel.create(RUNTIME, "better", trained)) {
+      SafetyGate.Verdict verdict = gate().judge(candidate, silent, CATALOG);
+
+      assertThat(verdict.publish()).isFalse();
+      assertThat(verdict.reason()).startsWith("no verdict").contains("all 1500 logged rewards are 0.500");
     }
   }
 }
