@@ -173,6 +173,32 @@ class HostileClientTest {
   }
 
   @Test
+  void aStreamThatTurnsToGarbageEndsAloneOnEveryStreamingRpcAndAppliesNothing() throws Exception {
+    long catalogVersion = client.status().getCatalogVersion();
+    Map<MethodDescriptor<?, ?>, byte[]> validFirst =
+        Map.of(
+            FeedbackServiceGrpc.getStreamFeedbackMethod(), streamRequest(click("turns-to-garbage")),
+            CatalogServiceGrpc.getUpsertItemsMethod(),
+                UpsertItemsRequest.newBuilder()
+                    .setItem(Item.newBuilder().setItemId("half-garbage").setTitle("Never").addAllEmbedding(List.of(1f, 0f, 0f, 0f, 0f, 0f, 0f, 0f)))
+                    .build().toByteArray(),
+            ServerReflectionGrpc.getServerReflectionInfoMethod(), ServerReflectionRequest.newBuilder().setListServices("").build().toByteArray());
+    RawCalls.Call bystander = RawCalls.open(channel(), ServerReflectionGrpc.getServerReflectionInfoMethod(), CallOptions.DEFAULT);
+
+    for (Map.Entry<MethodDescriptor<?, ?>, byte[]> entry : validFirst.entrySet()) {
+      Status status = RawCalls.call(channel(), entry.getKey(), entry.getValue(), GARBAGE);
+      assertThat(status.getCode()).as(entry.getKey().getFullMethodName()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+    }
+
+    bystander.send(ServerReflectionRequest.newBuilder().setListServices("").build().toByteArray());
+    assertThat(bystander.nextResponse()).as("a stream open on the same connection still answers").isNotNull();
+    bystander.halfClose();
+    assertThat(bystander.awaitStatus().getCode()).isEqualTo(Status.Code.OK);
+    assertThat(client.status().getCatalogVersion()).isEqualTo(catalogVersion);
+    assertThatThrownBy(() -> client.getItem("half-garbage")).isInstanceOf(StatusRuntimeException.class);
+  }
+
+  @Test
   void anUnknownFeedbackTypeNumberIsRejectedAndTheStreamStaysOpen() throws Exception {
     for (int unknown : new int[] {7, 99, -1, Integer.MAX_VALUE}) {
       FeedbackEvent event = click("unknown-type-" + unknown).toBuilder().setTypeValue(unknown).build();
@@ -193,6 +219,15 @@ class HostileClientTest {
       assertThat(second.getStatus()).isEqualTo(FeedbackStatus.FEEDBACK_STATUS_ACCEPTED);
       assertThat(stream.awaitStatus().getCode()).isEqualTo(Status.Code.OK);
     }
+    // In a batch of events, the unknown one is rejected alone.
+    FeedbackEvent unknown = click("batch-unknown").toBuilder().setTypeValue(42).build();
+    RawCalls.Call batch = RawCalls.open(channel(), FeedbackServiceGrpc.getStreamFeedbackMethod(), CallOptions.DEFAULT);
+    batch.send(StreamFeedbackRequest.newBuilder().addEvents(unknown).addEvents(click("batch-known")).build().toByteArray());
+    List<FeedbackAck> acks = StreamFeedbackResponse.parseFrom(batch.nextResponse()).getAcksList();
+    batch.halfClose();
+    assertThat(acks).extracting(FeedbackAck::getStatus)
+        .containsExactly(FeedbackStatus.FEEDBACK_STATUS_REJECTED, FeedbackStatus.FEEDBACK_STATUS_ACCEPTED);
+    assertThat(batch.awaitStatus().getCode()).isEqualTo(Status.Code.OK);
   }
 
   @Test
