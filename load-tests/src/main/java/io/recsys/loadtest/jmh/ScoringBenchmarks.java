@@ -80,7 +80,7 @@ public class ScoringBenchmarks {
     @Setup(Level.Trial)
     public void setUp() {
       int dim = 384;
-      model = QNetworkModel.create(new OnnxRuntime(OnnxRuntime.Device.CPU, Runtime.getRuntime().availableProcessors()), "bench", QNetwork.initialised(dim, 32, 64, 32, 1));
+      model = QNetworkModel.create(new OnnxRuntime(OnnxRuntime.Device.CPU, Runtime.getRuntime().availableProcessors()), "bench", QNetwork.initialised(dim, 32, 64, 32, 1).toWeights());
       SplittableRandom random = new SplittableRandom(2);
       states = new float[batch * dim];
       candidates = new float[batch * 100 * dim];

@@ -6,7 +6,6 @@ import io.recsys.server.catalog.Catalog;
 import io.recsys.server.catalog.CatalogSnapshot;
 import io.recsys.server.feedback.FeedbackProcessor;
 import io.recsys.server.feedback.ReplayBuffer;
-import io.recsys.server.learning.LearningLoop;
 import io.grpc.Status;
 import io.recsys.v1.PinModelVersionRequest;
 import io.recsys.v1.PinModelVersionResponse;
@@ -33,7 +32,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   private final UserStateStore users;
   private final FeedbackProcessor feedback;
   private final ReplayBuffer replayBuffer;
-  private final LearningLoop learning;
+  private final TrainingControl training;
   private final Instant startedAt;
 
   private final DoubleSupplier meanBatchSize;
@@ -45,7 +44,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
       UserStateStore users,
       FeedbackProcessor feedback,
       ReplayBuffer replayBuffer,
-      LearningLoop learning,
+      TrainingControl training,
       DoubleSupplier meanBatchSize,
       LongSupplier malformedRequests,
       Instant startedAt) {
@@ -56,7 +55,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
     this.users = users;
     this.feedback = feedback;
     this.replayBuffer = replayBuffer;
-    this.learning = learning;
+    this.training = training;
     this.startedAt = startedAt;
   }
 
@@ -71,9 +70,9 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
               .setModelVersion(models.liveVersion())
               .setFeedbackEventsDurable(feedback.durableFeedbackEvents())
               .setReplayBufferSize(replayBuffer.size())
-              .setTrainerSteps(learning == null ? 0 : learning.trainerSteps())
-              .setTrainerDivergences(learning == null ? 0 : learning.trainerDivergences())
-              .setTrainingPaused(learning == null || learning.isPaused())
+              .setTrainerSteps(training.trainerSteps())
+              .setTrainerDivergences(training.trainerDivergences())
+              .setTrainingPaused(training.isPaused())
               .setCatalogSize(snapshot.size())
               .setCatalogVersion(snapshot.version())
               .setCachedUsers(users.size())
@@ -114,18 +113,13 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
           if (request.getVersion().isEmpty()) {
             throw GrpcCalls.invalid("version is empty");
           }
-          if (learning == null) {
-            throw Status.FAILED_PRECONDITION
-                .withDescription("the server runs with --learning off: it serves the baseline only")
-                .asRuntimeException();
-          }
           try {
             return PinModelVersionResponse.newBuilder()
-                .setModelVersion(learning.pin(request.getVersion()).version())
+                .setModelVersion(training.pin(request.getVersion()).version())
                 .build();
           } catch (java.util.NoSuchElementException e) {
             throw Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException();
-          } catch (IllegalStateException e) {
+          } catch (IllegalStateException | UnsupportedOperationException e) {
             throw Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
           } catch (java.io.IOException e) {
             throw Status.INTERNAL.withDescription("could not record the pin: " + e.getMessage()).asRuntimeException();
@@ -140,19 +134,16 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
         "SetTrainingPaused",
         observer,
         () -> {
-          if (learning == null) {
-            throw Status.FAILED_PRECONDITION
-                .withDescription("the server runs with --learning off: there is no trainer to pause or resume")
-                .asRuntimeException();
-          }
           try {
-            learning.setPaused(request.getPaused());
+            training.setPaused(request.getPaused());
+          } catch (UnsupportedOperationException e) {
+            throw Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
           } catch (java.io.IOException e) {
             throw Status.INTERNAL.withDescription("could not record the pause durably: " + e.getMessage()).withCause(e).asRuntimeException();
           }
           return SetTrainingPausedResponse.newBuilder()
-              .setPaused(learning.isPaused())
-              .setTrainerSteps(learning.trainerSteps())
+              .setPaused(training.isPaused())
+              .setTrainerSteps(training.trainerSteps())
               .build();
         });
   }

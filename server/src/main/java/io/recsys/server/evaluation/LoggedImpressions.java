@@ -1,10 +1,10 @@
 package io.recsys.server.evaluation;
 
+import io.recsys.server.feedback.ReactionType;
 import io.recsys.server.feedback.RewardFunction;
 import io.recsys.server.feedback.log.FeedbackRecord;
 import io.recsys.server.feedback.log.ImpressionRecord;
 import io.recsys.server.feedback.log.LogRecord;
-import io.recsys.v1.FeedbackType;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -34,8 +34,8 @@ public final class LoggedImpressions {
       case IMPRESSION -> impressions.put(record.getImpression().getEventId(), record.getImpression());
       case FEEDBACK -> {
         FeedbackRecord feedback = record.getFeedback();
-        FeedbackType type = FeedbackType.forNumber(feedback.getType());
-        if (type != null && type != FeedbackType.FEEDBACK_TYPE_UNSPECIFIED) {
+        ReactionType type = ReactionType.fromNumber(feedback.getType());
+        if (type != null) {
           double reward = rewards.rewardOf(type, feedback.getDwellSeconds());
           earned.merge(feedback.getEventId() + '\u0000' + feedback.getItemId(), reward, Math::max);
         }

@@ -11,7 +11,6 @@ import io.recsys.server.policy.ScoredItem;
 import io.recsys.server.user.UserState;
 import io.recsys.server.user.UserStateStore;
 import io.recsys.server.user.UserStateUpdater;
-import io.recsys.v1.FeedbackType;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -187,7 +186,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
       return rejected("item_id '" + reaction.itemId() + "' was not in impression '" + reaction.eventId() + "'");
     }
     long now = nowMicros();
-    int key = Impression.reactionKey(position, reaction.type().getNumber());
+    int key = Impression.reactionKey(position, reaction.type().number());
     CompletableFuture<Void> durable;
     synchronized (impression) {
       if (impression.closed || now > impression.timeMicros + windowMicros) {
@@ -237,8 +236,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
         || reaction.itemId().length() > MAX_ID_LENGTH) {
       return "ids are at most " + MAX_ID_LENGTH + " characters";
     }
-    FeedbackType type = reaction.type();
-    if (type == FeedbackType.FEEDBACK_TYPE_UNSPECIFIED || type == FeedbackType.UNRECOGNIZED) {
+    if (reaction.type() == null) {
       return "type is missing or unknown";
     }
     if (!(reaction.dwellSeconds() >= 0) || Double.isInfinite(reaction.dwellSeconds())) {
@@ -255,7 +253,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
                 .setEventId(reaction.eventId())
                 .setUserId(reaction.userId())
                 .setItemId(reaction.itemId())
-                .setType(reaction.type().getNumber())
+                .setType(reaction.type().number())
                 .setDwellSeconds(reaction.dwellSeconds())
                 .setClientTimeMicros(reaction.clientTimeMicros()))
         .build();
@@ -290,14 +288,13 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     float[] item = snapshot.embedding(row);
     UserStateUpdater updater = settings.updater();
     if (!settings.learning()) {
-      return reaction.type() == FeedbackType.FEEDBACK_TYPE_DISLIKE ? updater.remember(state, reaction.itemId()) : state;
+      return reaction.type() == ReactionType.DISLIKE ? updater.remember(state, reaction.itemId()) : state;
     }
     return switch (reaction.type()) {
-      case FEEDBACK_TYPE_CLICK, FEEDBACK_TYPE_LIKE, FEEDBACK_TYPE_PURCHASE -> updater.attract(state, item, 1f);
-      case FEEDBACK_TYPE_DWELL -> updater.attract(state, item, settings.rewards().dwellFraction(reaction.dwellSeconds()));
-      case FEEDBACK_TYPE_SKIP -> updater.repel(state, item, 0.3f);
-      case FEEDBACK_TYPE_DISLIKE -> updater.block(state, reaction.itemId(), item);
-      default -> state;
+      case CLICK, LIKE, PURCHASE -> updater.attract(state, item, 1f);
+      case DWELL -> updater.attract(state, item, settings.rewards().dwellFraction(reaction.dwellSeconds()));
+      case SKIP -> updater.repel(state, item, 0.3f);
+      case DISLIKE -> updater.block(state, reaction.itemId(), item);
     };
   }
 
@@ -393,7 +390,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     Reaction reaction =
         new Reaction(
             record.getEventId(), record.getUserId(), record.getItemId(),
-            FeedbackType.forNumber(record.getType()), record.getDwellSeconds(), record.getClientTimeMicros());
+            ReactionType.fromNumber(record.getType()), record.getDwellSeconds(), record.getClientTimeMicros());
     Impression impression = open.get(record.getEventId());
     int position = impression == null ? -1 : impression.positionOf(record.getItemId());
     if (position < 0) {

@@ -1,7 +1,9 @@
 package io.recsys.server.feedback;
 
-import io.recsys.v1.FeedbackType;
-
-/** One feedback event as the client sent it, not yet validated. */
+/**
+ * One feedback event as the client sent it, not yet validated.
+ *
+ * @param type null when the client sent none, or a type this server does not know (rejected)
+ */
 public record Reaction(
-    String eventId, String userId, String itemId, FeedbackType type, double dwellSeconds, long clientTimeMicros) {}
+    String eventId, String userId, String itemId, ReactionType type, double dwellSeconds, long clientTimeMicros) {}

@@ -1,6 +1,5 @@
 package io.recsys.server.feedback;
 
-import io.recsys.v1.FeedbackType;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
@@ -11,16 +10,16 @@ import java.util.Map;
  * 0.5. Dwell earns its reward in proportion to the time spent, full at {@code dwellFullSeconds}.
  */
 public final class RewardFunction {
-  private final Map<FeedbackType, Float> rewards;
+  private final Map<ReactionType, Float> rewards;
   private final float noFeedbackReward;
   private final double dwellFullSeconds;
 
-  public RewardFunction(Map<FeedbackType, Float> rewards, float noFeedbackReward, double dwellFullSeconds) {
-    this.rewards = new EnumMap<>(FeedbackType.class);
+  public RewardFunction(Map<ReactionType, Float> rewards, float noFeedbackReward, double dwellFullSeconds) {
+    this.rewards = new EnumMap<>(ReactionType.class);
     this.rewards.putAll(rewards);
-    for (FeedbackType type : reactionTypes()) {
+    for (ReactionType type : reactionTypes()) {
       if (!this.rewards.containsKey(type)) {
-        throw new IllegalArgumentException("no reward for " + name(type));
+        throw new IllegalArgumentException("no reward for " + type.label());
       }
     }
     this.rewards.values().forEach(RewardFunction::checkFinite);
@@ -33,19 +32,19 @@ public final class RewardFunction {
   }
 
   public static RewardFunction defaults() {
-    Map<FeedbackType, Float> rewards = new EnumMap<>(FeedbackType.class);
-    rewards.put(FeedbackType.FEEDBACK_TYPE_CLICK, 1f);
-    rewards.put(FeedbackType.FEEDBACK_TYPE_LIKE, 1f);
-    rewards.put(FeedbackType.FEEDBACK_TYPE_PURCHASE, 1f);
-    rewards.put(FeedbackType.FEEDBACK_TYPE_DISLIKE, 0f);
-    rewards.put(FeedbackType.FEEDBACK_TYPE_SKIP, 0f);
-    rewards.put(FeedbackType.FEEDBACK_TYPE_DWELL, 1f);
+    Map<ReactionType, Float> rewards = new EnumMap<>(ReactionType.class);
+    rewards.put(ReactionType.CLICK, 1f);
+    rewards.put(ReactionType.LIKE, 1f);
+    rewards.put(ReactionType.PURCHASE, 1f);
+    rewards.put(ReactionType.DISLIKE, 0f);
+    rewards.put(ReactionType.SKIP, 0f);
+    rewards.put(ReactionType.DWELL, 1f);
     return new RewardFunction(rewards, 0.5f, 30);
   }
 
   /** The defaults with overrides such as {@code "click=1,skip=0.2"} (type names without prefix). */
   public RewardFunction withOverrides(String spec) {
-    Map<FeedbackType, Float> next = new EnumMap<>(rewards);
+    Map<ReactionType, Float> next = new EnumMap<>(rewards);
     for (String entry : spec.split(",")) {
       if (entry.isBlank()) {
         continue;
@@ -54,9 +53,9 @@ public final class RewardFunction {
       if (parts.length != 2) {
         throw new IllegalArgumentException("--rewards entries look like click=1, got '" + entry + "'");
       }
-      FeedbackType type;
+      ReactionType type;
       try {
-        type = FeedbackType.valueOf("FEEDBACK_TYPE_" + parts[0].strip().toUpperCase(Locale.ROOT));
+        type = ReactionType.valueOf(parts[0].strip().toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("--rewards: unknown feedback type '" + parts[0].strip() + "'");
       }
@@ -73,12 +72,12 @@ public final class RewardFunction {
     return new RewardFunction(rewards, reward, dwellFullSeconds);
   }
 
-  public float rewardOf(FeedbackType type, double dwellSeconds) {
+  public float rewardOf(ReactionType type, double dwellSeconds) {
     Float reward = rewards.get(type);
     if (reward == null) {
       throw new IllegalArgumentException("no reward for " + type);
     }
-    if (type == FeedbackType.FEEDBACK_TYPE_DWELL) {
+    if (type == ReactionType.DWELL) {
       return reward * dwellFraction(dwellSeconds);
     }
     return reward;
@@ -112,19 +111,8 @@ public final class RewardFunction {
   }
 
   /** The feedback types a client may send. */
-  public static FeedbackType[] reactionTypes() {
-    return new FeedbackType[] {
-      FeedbackType.FEEDBACK_TYPE_CLICK,
-      FeedbackType.FEEDBACK_TYPE_LIKE,
-      FeedbackType.FEEDBACK_TYPE_PURCHASE,
-      FeedbackType.FEEDBACK_TYPE_DISLIKE,
-      FeedbackType.FEEDBACK_TYPE_SKIP,
-      FeedbackType.FEEDBACK_TYPE_DWELL
-    };
-  }
-
-  private static String name(FeedbackType type) {
-    return type.name().substring("FEEDBACK_TYPE_".length()).toLowerCase(Locale.ROOT);
+  public static ReactionType[] reactionTypes() {
+    return ReactionType.values();
   }
 
   private static void checkFinite(float reward) {

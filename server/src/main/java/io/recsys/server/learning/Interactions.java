@@ -1,8 +1,8 @@
 package io.recsys.server.learning;
 
+import io.recsys.server.feedback.ReactionType;
 import io.recsys.server.feedback.SegmentedFeedbackLog;
 import io.recsys.server.feedback.log.FeedbackRecord;
-import io.recsys.v1.FeedbackType;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -68,12 +68,11 @@ public final class Interactions {
         return;
       }
       FeedbackRecord feedback = record.getFeedback();
-      FeedbackType type = FeedbackType.forNumber(feedback.getType());
-      int label = switch (type == null ? FeedbackType.UNRECOGNIZED : type) {
-        case FEEDBACK_TYPE_CLICK, FEEDBACK_TYPE_LIKE, FEEDBACK_TYPE_PURCHASE -> 1;
-        case FEEDBACK_TYPE_DWELL -> feedback.getDwellSeconds() >= 15 ? 1 : -1;
-        case FEEDBACK_TYPE_DISLIKE, FEEDBACK_TYPE_SKIP -> 0;
-        default -> -1;
+      ReactionType type = ReactionType.fromNumber(feedback.getType());
+      int label = type == null ? -1 : switch (type) {
+        case CLICK, LIKE, PURCHASE -> 1;
+        case DWELL -> feedback.getDwellSeconds() >= 15 ? 1 : -1;
+        case DISLIKE, SKIP -> 0;
       };
       if (label >= 0) {
         interactions.add(new Interaction(feedback.getUserId(), feedback.getItemId(), label, record.getServerTimeMicros()));

@@ -169,7 +169,7 @@ public final class LearningLoop implements AutoCloseable {
     try {
       QNetwork network = loadWeights(last.version());
       trainer.startFrom(network); // first: it refuses weights of other layer sizes
-      models.publish(QNetworkModel.create(models.runtime(), last.version(), network), last);
+      models.publish(QNetworkModel.create(models.runtime(), last.version(), network.toWeights()), last);
       log.info("Restored model {} from the data dir", last.version());
     } catch (java.io.IOException | RuntimeException e) {
       log.error("Refusing to load model {}: {}; the content baseline serves instead", last.version(), e.getMessage());
@@ -201,7 +201,7 @@ public final class LearningLoop implements AutoCloseable {
     }
     String version = "v" + nextVersion++;
     QNetwork network = trainer.snapshot();
-    QNetworkModel candidate = QNetworkModel.create(models.runtime(), version, network);
+    QNetworkModel candidate = QNetworkModel.create(models.runtime(), version, network.toWeights());
     SafetyGate.Verdict verdict = gate.judge(candidate, replay.recent(settings.gateWindow()), catalog.get());
     String description =
         String.format(java.util.Locale.ROOT, "Double DQN after %d steps (loss %.4f); gate: %s", steps.get(), trainer.lastLoss(), verdict.reason());
@@ -255,7 +255,7 @@ public final class LearningLoop implements AutoCloseable {
         log.error("Refusing to load model {}: {}; model {} keeps serving", version, e.getMessage(), previous.version());
         throw new IllegalStateException("model " + version + " cannot be loaded: " + e.getMessage(), e);
       }
-      ranker = QNetworkModel.create(models.runtime(), version, network);
+      ranker = QNetworkModel.create(models.runtime(), version, network.toWeights());
     }
     boolean wasPaused = paused.getAndSet(true);
     try {

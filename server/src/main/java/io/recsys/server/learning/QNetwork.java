@@ -1,5 +1,6 @@
 package io.recsys.server.learning;
 
+import io.recsys.server.model.QNetworkWeights;
 import java.util.SplittableRandom;
 
 /**
@@ -34,7 +35,12 @@ public final class QNetwork {
   }
 
   public static int parameterCount(int dimension, int projection, int hidden1, int hidden2) {
-    return projection * dimension + hidden1 * 3 * projection + hidden1 + hidden2 * hidden1 + hidden2 + hidden2 + 1;
+    return QNetworkWeights.parameterCount(dimension, projection, hidden1, hidden2);
+  }
+
+  /** A copy of the weights as the plain value serving exports. */
+  public QNetworkWeights toWeights() {
+    return new QNetworkWeights(dimension, projection, hidden1, hidden2, weights);
   }
 
   /** Scaled-Gaussian projection, He-initialised ReLU layers, zero biases. */

@@ -8,7 +8,6 @@ import static io.recsys.server.model.OnnxGraphs.int64Value;
 import static io.recsys.server.model.OnnxGraphs.intAttribute;
 import static io.recsys.server.model.OnnxGraphs.node;
 
-import io.recsys.server.learning.QNetwork;
 import io.recsys.server.model.onnx.OnnxProto.GraphProto;
 import io.recsys.server.model.onnx.OnnxProto.NodeProto;
 
@@ -34,12 +33,12 @@ public final class QNetworkGraph {
 
   private QNetworkGraph() {}
 
-  public static byte[] export(QNetwork network) {
+  public static byte[] export(QNetworkWeights network) {
     int d = network.dimension();
     int p = network.projection();
     int h1 = network.hidden1();
     int h2 = network.hidden2();
-    double[] w = network.weights();
+    double[] w = network.values();
     // The Java layout is rows per output unit (P [p][d], W1 [h1][3p], ...); MatMul wants
     // [inputs, outputs]: transpose.
     float[] projection = transpose(w, 0, p, d);

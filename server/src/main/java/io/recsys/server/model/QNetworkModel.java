@@ -3,7 +3,6 @@ package io.recsys.server.model;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import io.recsys.server.learning.QNetwork;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
 import java.util.Map;
@@ -24,7 +23,7 @@ public final class QNetworkModel implements AutoCloseable {
     this.runtime = runtime;
   }
 
-  public static QNetworkModel create(OnnxRuntime runtime, String version, QNetwork network) {
+  public static QNetworkModel create(OnnxRuntime runtime, String version, QNetworkWeights network) {
     OrtSession.SessionOptions options = null;
     try {
       options = runtime.newSessionOptions();

@@ -10,6 +10,7 @@ import io.recsys.server.api.MalformedRequestGuard;
 import io.recsys.server.api.CatalogGrpcService;
 import io.recsys.server.api.FeedbackGrpcService;
 import io.recsys.server.api.RecommenderGrpcService;
+import io.recsys.server.api.TrainingControl;
 import io.recsys.server.catalog.Catalog;
 import io.recsys.server.catalog.CatalogFiles;
 import io.recsys.server.catalog.CatalogItem;
@@ -180,7 +181,8 @@ public final class RecsysServer {
               .addService(
                   guard.guard(
                       new AdminGrpcService(
-                              models, catalog, users, feedback, replayBuffer, learning,
+                              models, catalog, users, feedback, replayBuffer,
+                              learning == null ? TrainingControl.off() : new LearningLoopControl(learning),
                               recommenderService::meanBatchSize, guard::malformedRequests, startedAt)
                           .bindService()))
               .addService(guard.guard(health.getHealthService().bindService()))

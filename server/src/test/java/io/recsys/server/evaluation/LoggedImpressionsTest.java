@@ -11,7 +11,7 @@ import io.recsys.server.feedback.SegmentedFeedbackLog;
 import io.recsys.server.feedback.log.FeedbackRecord;
 import io.recsys.server.feedback.log.ImpressionRecord;
 import io.recsys.server.feedback.log.LogRecord;
-import io.recsys.v1.FeedbackType;
+import io.recsys.server.feedback.ReactionType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,11 +25,11 @@ class LoggedImpressionsTest {
   private static final List<LogRecord> LOG =
       List.of(
           impression("e1", "a", "b", "c"),
-          feedback("e1", "a", FeedbackType.FEEDBACK_TYPE_CLICK),
-          feedback("e1", "a", FeedbackType.FEEDBACK_TYPE_PURCHASE),
-          feedback("e1", "c", FeedbackType.FEEDBACK_TYPE_SKIP),
+          feedback("e1", "a", ReactionType.CLICK),
+          feedback("e1", "a", ReactionType.PURCHASE),
+          feedback("e1", "c", ReactionType.SKIP),
           impression("e2", "b", "a"),
-          feedback("e2", "a", FeedbackType.FEEDBACK_TYPE_DWELL));
+          feedback("e2", "a", ReactionType.DWELL));
 
   @Test
   void everyShownItemBecomesADecisionWithTheRewardItEarned() {
@@ -91,9 +91,9 @@ class LoggedImpressionsTest {
     return LogRecord.newBuilder().setImpression(impression).build();
   }
 
-  private static LogRecord feedback(String event, String item, FeedbackType type) {
+  private static LogRecord feedback(String event, String item, ReactionType type) {
     return LogRecord.newBuilder()
-        .setFeedback(FeedbackRecord.newBuilder().setEventId(event).setUserId("u").setItemId(item).setType(type.getNumber()).setDwellSeconds(15))
+        .setFeedback(FeedbackRecord.newBuilder().setEventId(event).setUserId("u").setItemId(item).setType(type.number()).setDwellSeconds(15))
         .build();
   }
 }

@@ -7,7 +7,6 @@ import io.recsys.server.catalog.CatalogTestData;
 import io.recsys.server.policy.Recommendation;
 import io.recsys.server.policy.ScoredItem;
 import io.recsys.server.user.UserStateStore;
-import io.recsys.v1.FeedbackType;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -72,7 +71,7 @@ class FeedbackProcessorTest {
   void anAcceptedReactionMovesTheUserAndBecomesATransition() throws Exception {
     Recommendation list = serve("alice", "item-1", "item-2", "item-3");
 
-    FeedbackResult result = react(list, "alice", "item-2", FeedbackType.FEEDBACK_TYPE_CLICK);
+    FeedbackResult result = react(list, "alice", "item-2", ReactionType.CLICK);
 
     assertThat(result.status()).isEqualTo(FeedbackResult.Status.ACCEPTED);
     assertThat(loop.processor.durableFeedbackEvents()).isEqualTo(1);
@@ -91,15 +90,15 @@ class FeedbackProcessorTest {
   void invalidReactionsAreRejectedWithAReasonAndChangeNothing() throws Exception {
     Recommendation list = serve("alice", "item-1", "item-2");
 
-    assertThat(react("no-such-event", "alice", "item-1", FeedbackType.FEEDBACK_TYPE_CLICK).reason())
+    assertThat(react("no-such-event", "alice", "item-1", ReactionType.CLICK).reason())
         .contains("unknown event_id 'no-such-event'");
-    assertThat(react(list, "mallory", "item-1", FeedbackType.FEEDBACK_TYPE_CLICK).reason())
+    assertThat(react(list, "mallory", "item-1", ReactionType.CLICK).reason())
         .contains("user_id 'mallory' is not the user");
-    assertThat(react(list, "alice", "item-9", FeedbackType.FEEDBACK_TYPE_CLICK).reason())
+    assertThat(react(list, "alice", "item-9", ReactionType.CLICK).reason())
         .contains("item_id 'item-9' was not in impression");
-    assertThat(react(list, "alice", "item-1", FeedbackType.FEEDBACK_TYPE_UNSPECIFIED).reason())
+    assertThat(react(list, "alice", "item-1", null).reason())
         .contains("type is missing or unknown");
-    assertThat(react(list, "", "item-1", FeedbackType.FEEDBACK_TYPE_CLICK).reason()).contains("user_id is empty");
+    assertThat(react(list, "", "item-1", ReactionType.CLICK).reason()).contains("user_id is empty");
 
     assertThat(loop.processor.durableFeedbackEvents()).isZero();
     assertThat(loop.replay.size()).isZero();
@@ -118,7 +117,7 @@ class FeedbackProcessorTest {
         .filteredOn(t -> !t.itemId().equals("item-3"))
         .extracting(Transition::reward)
         .containsExactly(0.5f, 0.5f);
-    assertThat(react(oldest, "carol", "item-1", FeedbackType.FEEDBACK_TYPE_CLICK).status())
+    assertThat(react(oldest, "carol", "item-1", ReactionType.CLICK).status())
         .isEqualTo(FeedbackResult.Status.REJECTED);
     assertThat(loop.processor.closedEarly()).isEqualTo(1);
   }
@@ -127,9 +126,9 @@ class FeedbackProcessorTest {
   void aRepeatedReactionCountsOnce() throws Exception {
     Recommendation list = serve("bob", "item-1", "item-2");
 
-    assertThat(react(list, "bob", "item-1", FeedbackType.FEEDBACK_TYPE_LIKE).status()).isEqualTo(FeedbackResult.Status.ACCEPTED);
-    assertThat(react(list, "bob", "item-1", FeedbackType.FEEDBACK_TYPE_LIKE).status()).isEqualTo(FeedbackResult.Status.DUPLICATE);
-    assertThat(react(list, "bob", "item-1", FeedbackType.FEEDBACK_TYPE_PURCHASE).status())
+    assertThat(react(list, "bob", "item-1", ReactionType.LIKE).status()).isEqualTo(FeedbackResult.Status.ACCEPTED);
+    assertThat(react(list, "bob", "item-1", ReactionType.LIKE).status()).isEqualTo(FeedbackResult.Status.DUPLICATE);
+    assertThat(react(list, "bob", "item-1", ReactionType.PURCHASE).status())
         .as("another type on the same item is another event")
         .isEqualTo(FeedbackResult.Status.ACCEPTED);
 
@@ -140,7 +139,7 @@ class FeedbackProcessorTest {
   @Test
   void silentItemsEarnTheNoFeedbackRewardExactlyOnceWhenTheWindowCloses() throws Exception {
     Recommendation list = serve("carol", "item-1", "item-2", "item-3");
-    react(list, "carol", "item-3", FeedbackType.FEEDBACK_TYPE_SKIP);
+    react(list, "carol", "item-3", ReactionType.SKIP);
 
     clock.advance(WINDOW.minusSeconds(1));
     loop.processor.expireJoinWindows();
@@ -164,7 +163,7 @@ class FeedbackProcessorTest {
     Recommendation list = serve("dave", "item-1", "item-2");
     clock.advance(WINDOW.plusSeconds(1));
 
-    FeedbackResult late = react(list, "dave", "item-1", FeedbackType.FEEDBACK_TYPE_CLICK);
+    FeedbackResult late = react(list, "dave", "item-1", ReactionType.CLICK);
 
     assertThat(late.status()).isEqualTo(FeedbackResult.Status.REJECTED);
     assertThat(late.reason()).contains("join window");
@@ -178,8 +177,8 @@ class FeedbackProcessorTest {
     loop = new Loop(false);
     Recommendation list = serve("gina", "item-1", "item-2");
 
-    assertThat(react(list, "gina", "item-1", FeedbackType.FEEDBACK_TYPE_CLICK).status()).isEqualTo(FeedbackResult.Status.ACCEPTED);
-    react(list, "gina", "item-2", FeedbackType.FEEDBACK_TYPE_DISLIKE);
+    assertThat(react(list, "gina", "item-1", ReactionType.CLICK).status()).isEqualTo(FeedbackResult.Status.ACCEPTED);
+    react(list, "gina", "item-2", ReactionType.DISLIKE);
 
     assertThat(loop.processor.durableFeedbackEvents()).isEqualTo(2);
     assertThat(loop.replay.size()).isEqualTo(2);
@@ -191,7 +190,7 @@ class FeedbackProcessorTest {
   void aDislikedItemIsRememberedForTheUser() throws Exception {
     Recommendation list = serve("erin", "item-4", "item-5");
 
-    react(list, "erin", "item-5", FeedbackType.FEEDBACK_TYPE_DISLIKE);
+    react(list, "erin", "item-5", ReactionType.DISLIKE);
 
     assertThat(loop.users.dislikedBy("erin")).containsExactly("item-5");
   }
@@ -199,12 +198,12 @@ class FeedbackProcessorTest {
   @Test
   void aRestartRebuildsCountersStatesTheBufferAndTheIdempotencyRecord() throws Exception {
     Recommendation first = serve("frank", "item-1", "item-2", "item-3");
-    react(first, "frank", "item-1", FeedbackType.FEEDBACK_TYPE_CLICK);
-    react(first, "frank", "item-2", FeedbackType.FEEDBACK_TYPE_DISLIKE);
+    react(first, "frank", "item-1", ReactionType.CLICK);
+    react(first, "frank", "item-2", ReactionType.DISLIKE);
     clock.advance(WINDOW.plusSeconds(5));
     loop.processor.expireJoinWindows(); // item-3 gets 0.5
     Recommendation second = serve("frank", "item-7", "item-8");
-    react(second, "frank", "item-8", FeedbackType.FEEDBACK_TYPE_DWELL);
+    react(second, "frank", "item-8", ReactionType.DWELL);
     List<Transition> before = loop.replay.snapshot();
     float[] stateBefore = loop.users.stateOf("frank").vector();
     loop.close();
@@ -218,7 +217,7 @@ class FeedbackProcessorTest {
         .containsExactlyElementsOf(before.stream().map(Transition::reward).toList());
     assertThat(cosine(loop.users.stateOf("frank").vector(), stateBefore)).isGreaterThan(0.999);
     assertThat(loop.users.dislikedBy("frank")).containsExactly("item-2");
-    assertThat(react(second, "frank", "item-8", FeedbackType.FEEDBACK_TYPE_DWELL).status())
+    assertThat(react(second, "frank", "item-8", ReactionType.DWELL).status())
         .isEqualTo(FeedbackResult.Status.DUPLICATE);
     assertThat(loop.processor.openImpressions()).isEqualTo(1);
   }
@@ -234,11 +233,11 @@ class FeedbackProcessorTest {
     return recommendation;
   }
 
-  private FeedbackResult react(Recommendation list, String user, String item, FeedbackType type) throws Exception {
+  private FeedbackResult react(Recommendation list, String user, String item, ReactionType type) throws Exception {
     return react(list.eventId(), user, item, type);
   }
 
-  private FeedbackResult react(String eventId, String user, String item, FeedbackType type) throws Exception {
+  private FeedbackResult react(String eventId, String user, String item, ReactionType type) throws Exception {
     return loop.processor.submit(new Reaction(eventId, user, item, type, 12, 0)).get();
   }
 

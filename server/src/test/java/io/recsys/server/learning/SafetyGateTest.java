@@ -77,7 +77,7 @@ class SafetyGateTest {
 
   @Test
   void aGenuinelyBetterCandidateIsPublished() {
-    try (QNetworkModel candidate = QNetworkModel.create(RUNTIME, "better", trained)) {
+    try (QNetworkModel candidate = QNetworkModel.create(RUNTIME, "better", trained.toWeights())) {
       SafetyGate.Verdict verdict = gate().judge(candidate, log, CATALOG);
 
       assertThat(verdict.publish()).as(verdict.reason()).isTrue();
@@ -94,7 +94,7 @@ class SafetyGateTest {
     for (int i = broken.w3(); i < w.length; i++) {
       w[i] = -w[i]; // negated output layer: Q becomes -Q, the worst items rank first
     }
-    try (QNetworkModel candidate = QNetworkModel.create(RUNTIME, "broken", broken)) {
+    try (QNetworkModel candidate = QNetworkModel.create(RUNTIME, "broken", broken.toWeights())) {
       SafetyGate.Verdict verdict = gate().judge(candidate, log, CATALOG);
 
       assertThat(verdict.publish()).isFalse();
@@ -112,7 +112,7 @@ class SafetyGateTest {
       withGhosts.add(new Transition(t.state(), t.itemId(), t.position(), t.reward(), t.nextState(), candidates,
           t.propensity(), t.modelVersion(), t.timeMicros()));
     }
-    try (QNetworkModel candidate = QNetworkModel.create(RUNTIME, "better", trained)) {
+    try (QNetworkModel candidate = QNetworkModel.create(RUNTIME, "better", trained.toWeights())) {
       SafetyGate.Verdict clean = gate().judge(candidate, log, CATALOG);
       SafetyGate.Verdict ghosts = gate().judge(candidate, withGhosts, CATALOG);
 
@@ -123,7 +123,7 @@ class SafetyGateTest {
 
   @Test
   void tooFewDecisionsGiveNoVerdict() {
-    try (QNetworkModel candidate = QNetworkModel.create(RUNTIME, "early", trained)) {
+    try (QNetworkModel candidate = QNetworkModel.create(RUNTIME, "early", trained.toWeights())) {
       SafetyGate.Verdict verdict = gate().judge(candidate, log.subList(0, 50), CATALOG);
 
       assertThat(verdict.publish()).isFalse();
@@ -138,7 +138,7 @@ class SafetyGateTest {
     for (int i = diverged.w3(); i < w.length; i++) {
       w[i] *= 1e7; // the same ranking as the good candidate, at values no reward can reach
     }
-    try (QNetworkModel candidate = QNetworkModel.create(RUNTIME, "diverged", diverged)) {
+    try (QNetworkModel candidate = QNetworkModel.create(RUNTIME, "diverged", diverged.toWeights())) {
       SafetyGate.Verdict verdict = gate().judge(candidate, log, CATALOG);
 
       assertThat(verdict.publish()).isFalse();
@@ -154,7 +154,7 @@ class SafetyGateTest {
       silent.add(new Transition(t.state(), t.itemId(), t.position(), 0.5f, t.nextState(), t.candidates(),
           t.propensity(), t.modelVersion(), t.timeMicros()));
     }
-    try (QNetworkModel candidate = QNetworkModel.create(RUNTIME, "better", trained)) {
+    try (QNetworkModel candidate = QNetworkModel.create(RUNTIME, "better", trained.toWeights())) {
       SafetyGate.Verdict verdict = gate().judge(candidate, silent, CATALOG);
 
       assertThat(verdict.publish()).isFalse();

@@ -94,7 +94,7 @@ class ModelRegistryTest {
           replaced.add(lease.model().ranker());
         }
       }
-      QNetworkModel next = QNetworkModel.create(runtime, "v" + swap, io.recsys.server.learning.QNetwork.initialised(DIM, 4, 8, 4, swap));
+      QNetworkModel next = QNetworkModel.create(runtime, "v" + swap, io.recsys.server.learning.QNetwork.initialised(DIM, 4, 8, 4, swap).toWeights());
       registry.publish(next, new ModelVersionInfo("v" + swap, ModelVersionInfo.State.LIVE, java.time.Instant.now(), "swap " + swap));
       Thread.sleep(2);
     }

@@ -20,7 +20,7 @@ class QNetworkGraphTest {
     float[] candidates = gaussian(random, users * perUser * dim);
 
     float[] q;
-    try (QNetworkModel model = QNetworkModel.create(new OnnxRuntime(OnnxRuntime.Device.CPU, 1), "q-test", network)) {
+    try (QNetworkModel model = QNetworkModel.create(new OnnxRuntime(OnnxRuntime.Device.CPU, 1), "q-test", network.toWeights())) {
       q = model.qValues(states, candidates, users, perUser);
     }
 

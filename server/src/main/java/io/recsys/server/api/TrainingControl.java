@@ -1,0 +1,64 @@
+package io.recsys.server.api;
+
+import io.recsys.server.model.ModelVersionInfo;
+import java.io.IOException;
+
+/**
+ * What the admin API asks of the background trainer. Owned here, where it is used; the server's
+ * wiring adapts the learning loop to it (serving code never sees the trainer itself), or hands
+ * {@link #off()} when the server runs without learning.
+ */
+public interface TrainingControl {
+  long trainerSteps();
+
+  long trainerDivergences();
+
+  boolean isPaused();
+
+  /**
+   * Serves {@code version} again and pauses training.
+   *
+   * @throws java.util.NoSuchElementException if no such version was ever recorded
+   * @throws IllegalStateException if it cannot serve (rejected, unloadable weights)
+   * @throws UnsupportedOperationException if there is no trainer
+   * @throws IOException if the pin cannot be recorded durably (nothing changes)
+   */
+  ModelVersionInfo pin(String version) throws IOException;
+
+  /**
+   * @throws UnsupportedOperationException if there is no trainer
+   * @throws IOException if the choice cannot be recorded durably
+   */
+  void setPaused(boolean paused) throws IOException;
+
+  /** No trainer (learning off): nothing trains, so it counts as paused, and it cannot be steered. */
+  static TrainingControl off() {
+    return new TrainingControl() {
+      @Override
+      public long trainerSteps() {
+        return 0;
+      }
+
+      @Override
+      public long trainerDivergences() {
+        return 0;
+      }
+
+      @Override
+      public boolean isPaused() {
+        return true;
+      }
+
+      @Override
+      public ModelVersionInfo pin(String version) {
+        throw new UnsupportedOperationException("the server runs with --learning off: it serves the baseline only");
+      }
+
+      @Override
+      public void setPaused(boolean paused) {
+        throw new UnsupportedOperationException(
+            "the server runs with --learning off: there is no trainer to pause or resume");
+      }
+    };
+  }
+}
