@@ -2,7 +2,6 @@ package io.recsys.server.api;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import io.grpc.ForwardingServerCall;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -13,7 +12,6 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -101,48 +99,12 @@ public final class MalformedRequestGuard {
   }
 
   /**
-   * Parses as the original marshaller does, but answers {@code null} for bytes that are not a
-   * request. grpc-java hands the parsed value to the call's listener on the same thread right
-   * after parsing, so the reason travels in a thread-local to {@link GuardedCall}.
-   */
-  private static final class LenientMarshaller<T> implements MethodDescriptor.Marshaller<T> {
-    private static final ThreadLocal<String> lastFailure = new ThreadLocal<>();
-    private final MethodDescriptor.Marshaller<T> original;
-
-    LenientMarshaller(MethodDescriptor.Marshaller<T> original) {
-      this.original = original;
-    }
-
-    @Override
-    public InputStream stream(T value) {
-      return original.stream(value);
-    }
-
-    @Override
-    public T parse(InputStream stream) {
-      try {
-        return original.parse(stream);
-      } catch (RuntimeException e) {
-        Throwable cause = e.getCause() != null ? e.getCause() : e;
-        lastFailure.set(String.valueOf(cause.getMessage()));
-        return null;
-      }
-    }
-
-    static String takeFailure() {
-      String reason = lastFailure.get();
-      lastFailure.remove();
-      return reason == null ? "not a valid message" : reason;
-    }
-  }
-
-  /**
    * One guarded call: the handler's listener behind a listener that answers unparseable requests
    * and failed callbacks, and the transport's call behind a serialised wrapper that the handler
    * and the guard both write through.
    */
   private final class GuardedCall<Q, A> extends ServerCall.Listener<Q> {
-    private final SerialisedCall<Q, A> call;
+    private final SerialisedServerCall<Q, A> call;
     private final ServerCall.Listener<Q> handler;
     private final boolean oneRequest;
     // Only touched on the call's serialised callback thread.
@@ -150,7 +112,7 @@ public final class MalformedRequestGuard {
     private int requests;
 
     GuardedCall(ServerCall<Q, A> transportCall, Metadata headers, ServerCallHandler<Q, A> next) {
-      this.call = new SerialisedCall<>(transportCall);
+      this.call = new SerialisedServerCall<>(transportCall);
       this.oneRequest = transportCall.getMethodDescriptor().getType().clientSendsOneMessage();
       this.handler = next.startCall(call, headers);
     }
@@ -240,88 +202,6 @@ public final class MalformedRequestGuard {
       } catch (RuntimeException e) {
         log.error("{}: cancellation handler failed", call.getMethodDescriptor().getFullMethodName(), e);
       }
-    }
-  }
-
-  /**
-   * A {@link ServerCall} whose methods never run at once (grpc-java's own is not thread-safe, and
-   * the handler writes from its threads while the guard may close from the transport's), and
-   * which drops the handler's writes once the guard has closed it.
-   */
-  private static final class SerialisedCall<Q, A> extends ForwardingServerCall.SimpleForwardingServerCall<Q, A> {
-    private boolean closed;
-    private volatile boolean closedByGuard;
-
-    SerialisedCall(ServerCall<Q, A> delegate) {
-      super(delegate);
-    }
-
-    boolean closedByGuard() {
-      return closedByGuard;
-    }
-
-    /** True if this closed the call; false if it was closed already. */
-    synchronized boolean closeByGuard(Status status) {
-      if (closed) {
-        return false;
-      }
-      closed = true;
-      closedByGuard = true;
-      super.close(status, new Metadata());
-      return true;
-    }
-
-    @Override
-    public synchronized void request(int count) {
-      if (!closed) {
-        super.request(count);
-      }
-    }
-
-    @Override
-    public synchronized void sendHeaders(Metadata headers) {
-      if (!closed) {
-        super.sendHeaders(headers);
-      }
-    }
-
-    @Override
-    public synchronized void sendMessage(A message) {
-      if (!closed) {
-        super.sendMessage(message);
-      }
-    }
-
-    @Override
-    public synchronized void close(Status status, Metadata trailers) {
-      if (!closed) {
-        closed = true;
-        super.close(status, trailers);
-      }
-    }
-
-    @Override
-    public synchronized boolean isReady() {
-      return !closed && super.isReady();
-    }
-
-    @Override
-    public synchronized void setMessageCompression(boolean enabled) {
-      if (!closed) {
-        super.setMessageCompression(enabled);
-      }
-    }
-
-    @Override
-    public synchronized void setCompression(String compressor) {
-      if (!closed) {
-        super.setCompression(compressor);
-      }
-    }
-
-    @Override
-    public boolean isCancelled() {
-      return closedByGuard || super.isCancelled();
     }
   }
 }
