@@ -3,7 +3,7 @@ package io.recsys.server.api;
 import com.google.protobuf.Timestamp;
 import io.recsys.server.feedback.FeedbackResult;
 import io.recsys.server.feedback.Reaction;
-import io.recsys.server.feedback.ReactionType;
+import io.recsys.server.user.ReactionType;
 import io.recsys.v1.FeedbackAck;
 import io.recsys.v1.FeedbackEvent;
 import io.recsys.v1.FeedbackStatus;

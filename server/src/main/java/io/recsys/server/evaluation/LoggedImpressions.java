@@ -1,8 +1,8 @@
 package io.recsys.server.evaluation;
 
-import io.recsys.server.feedback.ReactionType;
+import io.recsys.server.feedback.LogRecords;
+import io.recsys.server.feedback.Reaction;
 import io.recsys.server.feedback.RewardFunction;
-import io.recsys.server.feedback.log.FeedbackRecord;
 import io.recsys.server.feedback.log.ImpressionRecord;
 import io.recsys.server.feedback.log.LogRecord;
 import java.util.ArrayList;
@@ -33,11 +33,10 @@ public final class LoggedImpressions {
     switch (record.getKindCase()) {
       case IMPRESSION -> impressions.put(record.getImpression().getEventId(), record.getImpression());
       case FEEDBACK -> {
-        FeedbackRecord feedback = record.getFeedback();
-        ReactionType type = ReactionType.fromNumber(feedback.getType());
-        if (type != null) {
-          double reward = rewards.rewardOf(type, feedback.getDwellSeconds());
-          earned.merge(feedback.getEventId() + '\u0000' + feedback.getItemId(), reward, Math::max);
+        Reaction reaction = LogRecords.reactionOf(record.getFeedback());
+        if (reaction.type() != null) {
+          double reward = rewards.rewardOf(reaction.type(), reaction.dwellSeconds());
+          earned.merge(reaction.eventId() + '\u0000' + reaction.itemId(), reward, Math::max);
         }
       }
       default -> {}

@@ -7,20 +7,14 @@ import io.recsys.server.feedback.log.LogRecord;
 import io.recsys.server.feedback.log.QuantizedVector;
 import io.recsys.server.policy.ImpressionListener;
 import io.recsys.server.policy.Recommendation;
-import io.recsys.server.policy.ScoredItem;
+import io.recsys.server.user.ReactionRule;
 import io.recsys.server.user.UserState;
 import io.recsys.server.user.UserStateStore;
-import io.recsys.server.user.UserStateUpdater;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -40,43 +34,20 @@ import org.slf4j.LoggerFactory;
  */
 public final class FeedbackProcessor implements ImpressionListener, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(FeedbackProcessor.class);
-  private static final int MAX_ID_LENGTH = 256;
-
-  /**
-   * @param joinWindow how long after serving a list its reactions are joined to it
-   * @param maxOpenImpressions bound of remembered lists; past it the oldest close early
-   * @param learning whether reactions move user states; off, the server is a static scorer that
-   *     still stores every reaction (and keeps disliked items out)
-   */
-  public record Settings(
-      Duration joinWindow,
-      int maxOpenImpressions,
-      RewardFunction rewards,
-      UserStateUpdater updater,
-      boolean learning) {
-    public Settings {
-      if (joinWindow.isNegative() || joinWindow.isZero()) {
-        throw new IllegalArgumentException("--join-window must be positive, got " + joinWindow);
-      }
-    }
-
-    public static Settings defaults() {
-      return new Settings(Duration.ofMinutes(5), 200_000, RewardFunction.defaults(), UserStateUpdater.defaults(), true);
-    }
-  }
 
   private final Supplier<CatalogSnapshot> catalog;
   private final UserStateStore users;
   private final ReplayBuffer replayBuffer;
   private final Clock clock;
-  private final Settings settings;
+  private final FeedbackSettings settings;
   private final long windowMicros;
   private final ImpressionIndex open;
   private final AtomicLong durableFeedback = new AtomicLong();
   private final AtomicLong noFeedbackRewards = new AtomicLong();
   private final AtomicLong lostImpressionLogs = new AtomicLong();
   private final AtomicLong closedEarly = new AtomicLong();
-  private final ThreadPoolExecutor effects;
+  private final OrderedEffects effects;
+  private final ReactionRule rule;
   private volatile FeedbackLog feedbackLog;
 
   public FeedbackProcessor(
@@ -84,7 +55,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
       UserStateStore users,
       ReplayBuffer replayBuffer,
       Clock clock,
-      Settings settings) {
+      FeedbackSettings settings) {
     this.catalog = catalog;
     this.users = users;
     this.replayBuffer = replayBuffer;
@@ -92,28 +63,8 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     this.settings = settings;
     this.windowMicros = settings.joinWindow().toNanos() / 1_000;
     this.open = new ImpressionIndex(settings.maxOpenImpressions());
-    this.effects =
-        new ThreadPoolExecutor(
-            1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(65_536),
-            runnable -> {
-              Thread thread = new Thread(runnable, "feedback-effects");
-              thread.setDaemon(true);
-              return thread;
-            },
-            FeedbackProcessor::waitForRoom);
-  }
-
-  /** Backpressure instead of rejection: the submitting thread (the log writer) waits. */
-  private static void waitForRoom(Runnable task, ThreadPoolExecutor executor) {
-    if (executor.isShutdown()) {
-      throw new RejectedExecutionException("the feedback processor is closed");
-    }
-    try {
-      executor.getQueue().put(task);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new RejectedExecutionException("interrupted while waiting for the effects queue", e);
-    }
+    this.effects = new OrderedEffects(65_536);
+    this.rule = new ReactionRule(settings.updater(), settings.learning());
   }
 
   /** Starts taking lists and reactions; call after the log's records were {@link #replay}ed. */
@@ -126,31 +77,10 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   @Override
   public void served(Recommendation recommendation, float[] states, int offset, int dimension) {
     long now = nowMicros();
-    QuantizedVector state = StateCodec.encode(states, offset, dimension);
-    List<String> items = new ArrayList<>(recommendation.items().size());
-    float[] propensities = new float[recommendation.items().size()];
-    for (ScoredItem item : recommendation.items()) {
-      propensities[items.size()] = item.propensity();
-      items.add(item.itemId());
-    }
-    Impression impression =
-        new Impression(
-            recommendation.eventId(), recommendation.userId(), items, recommendation.candidates(), propensities,
-            recommendation.modelVersion(), now, state);
+    Impression impression = Impression.served(recommendation, StateCodec.encode(states, offset, dimension), now);
     open.add(impression).forEach(evicted -> closeEarly(evicted, now));
-    ImpressionRecord.Builder record =
-        ImpressionRecord.newBuilder()
-            .setEventId(impression.eventId)
-            .setUserId(impression.userId)
-            .addAllItemIds(items)
-            .addAllCandidateIds(impression.candidates)
-            .setModelVersion(impression.modelVersion)
-            .setUserState(state);
-    for (float propensity : propensities) {
-      record.addPropensities(propensity);
-    }
     feedbackLog
-        .append(LogRecord.newBuilder().setServerTimeMicros(now).setImpression(record).build())
+        .append(LogRecords.of(impression))
         .whenComplete(
             (ok, error) -> {
               if (error != null && lostImpressionLogs.getAndIncrement() % 10_000 == 0) {
@@ -167,7 +97,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
    * original is durable); it fails with {@link LogUnavailableException} if the log cannot take it.
    */
   public CompletableFuture<FeedbackResult> submit(Reaction reaction) {
-    String problem = validate(reaction);
+    String problem = ReactionChecks.problemWith(reaction);
     if (problem != null) {
       return CompletableFuture.completedFuture(FeedbackResult.rejected(problem));
     }
@@ -196,7 +126,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
       if (earlier != null) {
         return earlier.thenApply(ok -> FeedbackResult.DUPLICATE);
       }
-      durable = feedbackLog.append(feedbackRecord(reaction, now));
+      durable = feedbackLog.append(LogRecords.of(reaction, now));
       impression.accepted.put(key, durable);
       impression.reacted[position] = true;
     }
@@ -221,44 +151,6 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     return CompletableFuture.completedFuture(FeedbackResult.rejected(reason));
   }
 
-  private static String validate(Reaction reaction) {
-    if (reaction.eventId().isEmpty()) {
-      return "event_id is empty";
-    }
-    if (reaction.userId().isEmpty()) {
-      return "user_id is empty";
-    }
-    if (reaction.itemId().isEmpty()) {
-      return "item_id is empty";
-    }
-    if (reaction.eventId().length() > MAX_ID_LENGTH
-        || reaction.userId().length() > MAX_ID_LENGTH
-        || reaction.itemId().length() > MAX_ID_LENGTH) {
-      return "ids are at most " + MAX_ID_LENGTH + " characters";
-    }
-    if (reaction.type() == null) {
-      return "type is missing or unknown";
-    }
-    if (!(reaction.dwellSeconds() >= 0) || Double.isInfinite(reaction.dwellSeconds())) {
-      return "dwell_seconds must be a finite number >= 0";
-    }
-    return null;
-  }
-
-  private static LogRecord feedbackRecord(Reaction reaction, long now) {
-    return LogRecord.newBuilder()
-        .setServerTimeMicros(now)
-        .setFeedback(
-            FeedbackRecord.newBuilder()
-                .setEventId(reaction.eventId())
-                .setUserId(reaction.userId())
-                .setItemId(reaction.itemId())
-                .setType(reaction.type().number())
-                .setDwellSeconds(reaction.dwellSeconds())
-                .setClientTimeMicros(reaction.clientTimeMicros()))
-        .build();
-  }
-
   /** The effects of a durable reaction: counter, user state, transition (if joined). */
   private void apply(Impression impression, int position, Reaction reaction, long timeMicros) {
     durableFeedback.incrementAndGet();
@@ -266,17 +158,8 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     if (impression == null) {
       return;
     }
-    replayBuffer.add(
-        new Transition(
-            impression.state,
-            reaction.itemId(),
-            position,
-            settings.rewards().rewardOf(reaction.type(), reaction.dwellSeconds()),
-            StateCodec.encode(next.vectorView()),
-            impression.candidates,
-            impression.propensities[position],
-            impression.modelVersion,
-            timeMicros));
+    float reward = settings.rewards().rewardOf(reaction.type(), reaction.dwellSeconds());
+    replayBuffer.add(impression.transition(position, reward, StateCodec.encode(next.vectorView()), timeMicros));
   }
 
   private UserState react(UserState state, Reaction reaction) {
@@ -285,17 +168,8 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     if (row < 0) {
       return state;
     }
-    float[] item = snapshot.embedding(row);
-    UserStateUpdater updater = settings.updater();
-    if (!settings.learning()) {
-      return reaction.type() == ReactionType.DISLIKE ? updater.remember(state, reaction.itemId()) : state;
-    }
-    return switch (reaction.type()) {
-      case CLICK, LIKE, PURCHASE -> updater.attract(state, item, 1f);
-      case DWELL -> updater.attract(state, item, settings.rewards().dwellFraction(reaction.dwellSeconds()));
-      case SKIP -> updater.repel(state, item, 0.3f);
-      case DISLIKE -> updater.block(state, reaction.itemId(), item);
-    };
+    return rule.apply(
+        state, reaction.type(), reaction.itemId(), snapshot.embedding(row), settings.rewards().dwellFraction(reaction.dwellSeconds()));
   }
 
   // ---- Join windows
@@ -306,7 +180,6 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     open.removeServedBefore(now - windowMicros).forEach(impression -> close(impression, now));
   }
 
-  /** Gives every shown item without an in-window reaction the no-feedback reward, once. */
   /**
    * Closes an impression pushed out by the bound before its window ended: its silent items get
    * the no-feedback reward now, and a later reaction to it is rejected. Said in the log, since it
@@ -321,35 +194,15 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     close(impression, timeMicros);
   }
 
+  /** Gives every shown item without an in-window reaction the no-feedback reward, once. */
   private void close(Impression impression, long timeMicros) {
-    List<Integer> silent = new ArrayList<>();
-    synchronized (impression) {
-      if (impression.closed) {
-        return;
-      }
-      impression.closed = true;
-      for (int position = 0; position < impression.reacted.length; position++) {
-        if (!impression.reacted[position]) {
-          silent.add(position);
-        }
-      }
-    }
+    List<Integer> silent = impression.closeAndListSilent();
     if (silent.isEmpty()) {
       return;
     }
     QuantizedVector next = StateCodec.encode(users.stateOf(impression.userId).vectorView());
     for (int position : silent) {
-      replayBuffer.add(
-          new Transition(
-              impression.state,
-              impression.items.get(position),
-              position,
-              settings.rewards().noFeedbackReward(),
-              next,
-              impression.candidates,
-              impression.propensities[position],
-              impression.modelVersion,
-              timeMicros));
+      replayBuffer.add(impression.transition(position, settings.rewards().noFeedbackReward(), next, timeMicros));
       noFeedbackRewards.incrementAndGet();
     }
   }
@@ -372,14 +225,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   }
 
   private void replayImpression(ImpressionRecord record, long time) {
-    float[] propensities = new float[record.getPropensitiesCount()];
-    for (int i = 0; i < propensities.length; i++) {
-      propensities[i] = record.getPropensities(i);
-    }
-    Impression impression =
-        new Impression(
-            record.getEventId(), record.getUserId(), record.getItemIdsList(), record.getCandidateIdsList(), propensities,
-            record.getModelVersion(), time, record.getUserState());
+    Impression impression = LogRecords.impressionOf(record, time);
     open.add(impression).forEach(evicted -> closeEarly(evicted, time));
     // The state logged with the list is the truth at that moment: resynchronise to it.
     float[] vector = StateCodec.decode(record.getUserState(), users.dimension());
@@ -387,10 +233,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   }
 
   private void replayFeedback(FeedbackRecord record, long time) {
-    Reaction reaction =
-        new Reaction(
-            record.getEventId(), record.getUserId(), record.getItemId(),
-            ReactionType.fromNumber(record.getType()), record.getDwellSeconds(), record.getClientTimeMicros());
+    Reaction reaction = LogRecords.reactionOf(record);
     Impression impression = open.get(record.getEventId());
     int position = impression == null ? -1 : impression.positionOf(record.getItemId());
     if (position < 0) {
@@ -408,14 +251,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   /** Lets queued effects finish; call after the log is closed (so nothing new arrives). */
   @Override
   public void close() {
-    effects.shutdown();
-    try {
-      if (!effects.awaitTermination(30, TimeUnit.SECONDS)) {
-        log.warn("Feedback effects did not finish within 30 s");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    effects.close();
   }
 
   // ---- Status

@@ -1,6 +1,9 @@
 package io.recsys.server.feedback;
 
 import io.recsys.server.feedback.log.QuantizedVector;
+import io.recsys.server.policy.Recommendation;
+import io.recsys.server.policy.ScoredItem;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,8 +49,42 @@ final class Impression {
     this.reacted = new boolean[items.size()];
   }
 
+  /** The list just served, as an open impression. */
+  static Impression served(Recommendation recommendation, QuantizedVector state, long timeMicros) {
+    List<String> items = new ArrayList<>(recommendation.items().size());
+    float[] propensities = new float[recommendation.items().size()];
+    for (ScoredItem item : recommendation.items()) {
+      propensities[items.size()] = item.propensity();
+      items.add(item.itemId());
+    }
+    return new Impression(
+        recommendation.eventId(), recommendation.userId(), items, recommendation.candidates(), propensities,
+        recommendation.modelVersion(), timeMicros, state);
+  }
+
+  /** Closes the impression (once) and lists the positions no reaction came for; empty if it was closed. */
+  synchronized List<Integer> closeAndListSilent() {
+    if (closed) {
+      return List.of();
+    }
+    closed = true;
+    List<Integer> silent = new ArrayList<>();
+    for (int position = 0; position < reacted.length; position++) {
+      if (!reacted[position]) {
+        silent.add(position);
+      }
+    }
+    return silent;
+  }
+
   int positionOf(String itemId) {
     return items.indexOf(itemId);
+  }
+
+  /** The learning example of the item at {@code position}: the one place transitions are built. */
+  Transition transition(int position, float reward, QuantizedVector nextState, long atMicros) {
+    return new Transition(
+        state, items.get(position), position, reward, nextState, candidates, propensities[position], modelVersion, atMicros);
   }
 
   static int reactionKey(int position, int type) {

@@ -1,5 +1,7 @@
 package io.recsys.server.feedback;
 
+import io.recsys.server.user.ReactionType;
+
 /**
  * One feedback event as the client sent it, not yet validated.
  *

@@ -1,5 +1,6 @@
 package io.recsys.server.feedback;
 
+import io.recsys.server.user.ReactionType;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;

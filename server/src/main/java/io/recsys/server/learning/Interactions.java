@@ -1,8 +1,8 @@
 package io.recsys.server.learning;
 
-import io.recsys.server.feedback.ReactionType;
+import io.recsys.server.feedback.LogRecords;
+import io.recsys.server.feedback.Reaction;
 import io.recsys.server.feedback.SegmentedFeedbackLog;
-import io.recsys.server.feedback.log.FeedbackRecord;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -67,15 +67,14 @@ public final class Interactions {
       if (!record.hasFeedback()) {
         return;
       }
-      FeedbackRecord feedback = record.getFeedback();
-      ReactionType type = ReactionType.fromNumber(feedback.getType());
-      int label = type == null ? -1 : switch (type) {
+      Reaction reaction = LogRecords.reactionOf(record.getFeedback());
+      int label = reaction.type() == null ? -1 : switch (reaction.type()) {
         case CLICK, LIKE, PURCHASE -> 1;
-        case DWELL -> feedback.getDwellSeconds() >= 15 ? 1 : -1;
+        case DWELL -> reaction.dwellSeconds() >= 15 ? 1 : -1;
         case DISLIKE, SKIP -> 0;
       };
       if (label >= 0) {
-        interactions.add(new Interaction(feedback.getUserId(), feedback.getItemId(), label, record.getServerTimeMicros()));
+        interactions.add(new Interaction(reaction.userId(), reaction.itemId(), label, record.getServerTimeMicros()));
       }
     });
     return interactions;

@@ -1,6 +1,6 @@
 package io.recsys.server.ops;
 
-import io.recsys.server.feedback.FeedbackProcessor;
+import io.recsys.server.feedback.FeedbackSettings;
 import io.recsys.server.feedback.FsyncPolicy;
 import io.recsys.server.feedback.SegmentedFeedbackLog;
 
@@ -13,7 +13,7 @@ import io.recsys.server.feedback.SegmentedFeedbackLog;
  * @param replayCapacity transitions held for the trainer
  */
 public record FeedbackConfig(
-    FeedbackProcessor.Settings processor, SegmentedFeedbackLog.Options log, int streamWindow, int replayCapacity) {
+    FeedbackSettings processor, SegmentedFeedbackLog.Options log, int streamWindow, int replayCapacity) {
   public FeedbackConfig {
     if (streamWindow < 1) {
       throw new IllegalArgumentException("--feedback-stream-window must be >= 1, got " + streamWindow);
@@ -25,14 +25,14 @@ public record FeedbackConfig(
 
   public static FeedbackConfig defaults() {
     return new FeedbackConfig(
-        FeedbackProcessor.Settings.defaults(), SegmentedFeedbackLog.Options.defaults(), 1_024, 100_000);
+        FeedbackSettings.defaults(), SegmentedFeedbackLog.Options.defaults(), 1_024, 100_000);
   }
 
   /** The same settings with learning (user states moved by reactions) on or off. */
   public FeedbackConfig withLearning(boolean learning) {
-    FeedbackProcessor.Settings p = processor;
+    FeedbackSettings p = processor;
     return new FeedbackConfig(
-        new FeedbackProcessor.Settings(p.joinWindow(), p.maxOpenImpressions(), p.rewards(), p.updater(), learning),
+        new FeedbackSettings(p.joinWindow(), p.maxOpenImpressions(), p.rewards(), p.updater(), learning),
         log, streamWindow, replayCapacity);
   }
 

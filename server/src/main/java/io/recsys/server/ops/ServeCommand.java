@@ -1,6 +1,6 @@
 package io.recsys.server.ops;
 
-import io.recsys.server.feedback.FeedbackProcessor;
+import io.recsys.server.feedback.FeedbackSettings;
 import io.recsys.server.feedback.FsyncPolicy;
 import io.recsys.server.feedback.RewardFunction;
 import io.recsys.server.learning.LearningLoop;
@@ -132,10 +132,10 @@ public final class ServeCommand implements Callable<Integer> {
 
   private FeedbackConfig feedbackConfig() {
     FeedbackConfig defaults = FeedbackConfig.defaults();
-    FeedbackProcessor.Settings processor = defaults.processor();
+    FeedbackSettings processor = defaults.processor();
     UserStateUpdater updater = processor.updater();
-    FeedbackProcessor.Settings settings =
-        new FeedbackProcessor.Settings(
+    FeedbackSettings settings =
+        new FeedbackSettings(
             Duration.ofSeconds(joinWindowSeconds),
             maxOpenImpressions,
             RewardFunction.defaults().withOverrides(rewards).withNoFeedbackReward(noFeedbackReward),

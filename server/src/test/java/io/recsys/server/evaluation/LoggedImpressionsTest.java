@@ -11,7 +11,7 @@ import io.recsys.server.feedback.SegmentedFeedbackLog;
 import io.recsys.server.feedback.log.FeedbackRecord;
 import io.recsys.server.feedback.log.ImpressionRecord;
 import io.recsys.server.feedback.log.LogRecord;
-import io.recsys.server.feedback.ReactionType;
+import io.recsys.server.user.ReactionType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,5 +1,6 @@
 package io.recsys.server.feedback;
 
+import io.recsys.server.user.ReactionType;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.recsys.server.catalog.CatalogSnapshot;
@@ -42,11 +43,11 @@ class FeedbackProcessorTest {
     }
 
     Loop(boolean learning) throws Exception {
-      FeedbackProcessor.Settings defaults = FeedbackProcessor.Settings.defaults();
+      FeedbackSettings defaults = FeedbackSettings.defaults();
       processor =
           new FeedbackProcessor(
               () -> CATALOG, users, replay, clock,
-              new FeedbackProcessor.Settings(WINDOW, 1_000, defaults.rewards(), defaults.updater(), learning));
+              new FeedbackSettings(WINDOW, 1_000, defaults.rewards(), defaults.updater(), learning));
       log = SegmentedFeedbackLog.open(logDir, SegmentedFeedbackLog.Options.defaults(), processor::replay);
       processor.attach(log);
     }

@@ -1,5 +1,6 @@
 package io.recsys.server.feedback;
 
+import io.recsys.server.user.ReactionType;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package io.recsys.server.feedback;
+package io.recsys.server.user;
 
 import java.util.Locale;
 
