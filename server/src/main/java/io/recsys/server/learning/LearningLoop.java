@@ -5,7 +5,6 @@ import io.recsys.server.feedback.ReplayBuffer;
 import io.recsys.server.model.ModelRegistry;
 import io.recsys.server.model.ModelVersionInfo;
 import io.recsys.server.model.QNetworkModel;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -21,40 +20,12 @@ import org.slf4j.LoggerFactory;
  * and hot-swapped in or recorded as rejected. Bounded CPU share (sleeps in proportion to its work);
  * never touches a serving thread; pausable.
  *
- * @see Settings#defaults() for the cadence that makes learning visible within a minute
+ * @see LearningSettings#defaults() for the cadence that makes learning visible within a minute
  */
 public final class LearningLoop implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LearningLoop.class);
 
-  /**
-   * @param roundInterval pause between rounds
-   * @param stepsPerRound minibatch steps per round
-   * @param minReplay transitions the buffer must hold before training starts
-   * @param cpuShare share of one core the loop may use (it sleeps the rest)
-   * @param candidateEverySteps steps between candidate versions
-   * @param gateWindow newest transitions the gate evaluates on
-   */
-  public record Settings(
-      Duration roundInterval,
-      int stepsPerRound,
-      int minReplay,
-      double cpuShare,
-      int candidateEverySteps,
-      int gateWindow,
-      DqnTrainer.Settings trainer) {
-    public Settings {
-      if (!(cpuShare > 0 && cpuShare <= 1)) {
-        throw new IllegalArgumentException("trainer CPU share must be in (0, 1], got " + cpuShare);
-      }
-    }
-
-    /** A round every 200 ms, a candidate every 300 steps: about one per 10-20 s of steady feedback. */
-    public static Settings defaults() {
-      return new Settings(Duration.ofMillis(200), 20, 200, 0.5, 300, 5_000, DqnTrainer.Settings.defaults());
-    }
-  }
-
-  private final Settings settings;
+  private final LearningSettings settings;
   private final DqnTrainer trainer;
   private final ReplayBuffer replay;
   private final Supplier<CatalogSnapshot> catalog;
@@ -71,7 +42,7 @@ public final class LearningLoop implements AutoCloseable {
   private long addedAtLastCandidate;
 
   public LearningLoop(
-      Settings settings,
+      LearningSettings settings,
       ReplayBuffer replay,
       Supplier<CatalogSnapshot> catalog,
       ModelRegistry models,

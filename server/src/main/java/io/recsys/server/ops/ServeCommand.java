@@ -3,7 +3,7 @@ package io.recsys.server.ops;
 import io.recsys.server.feedback.FeedbackSettings;
 import io.recsys.server.feedback.FsyncPolicy;
 import io.recsys.server.feedback.RewardFunction;
-import io.recsys.server.learning.LearningLoop;
+import io.recsys.server.learning.LearningSettings;
 import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.policy.Exploration;
 import io.recsys.server.user.UserStateUpdater;
@@ -110,7 +110,7 @@ public final class ServeCommand implements Callable<Integer> {
             feedbackConfig(),
             Exploration.parse(exploration),
             candidates,
-            LearningLoop.Settings.defaults(),
+            LearningSettings.defaults(),
             maxConcurrentScoring,
             maxBatchSize,
             Duration.ofNanos(maxQueueDelayMicros * 1_000));

@@ -1,6 +1,6 @@
 package io.recsys.server.ops;
 
-import io.recsys.server.learning.LearningLoop;
+import io.recsys.server.learning.LearningSettings;
 import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.policy.EpsilonGreedy;
 import io.recsys.server.policy.Exploration;
@@ -45,7 +45,7 @@ public record ServerConfig(
     FeedbackConfig feedback,
     Exploration exploration,
     int candidates,
-    LearningLoop.Settings learning,
+    LearningSettings learning,
     int maxConcurrentScoring,
     int maxBatchSize,
     Duration maxQueueDelay) {
@@ -96,7 +96,7 @@ public record ServerConfig(
         FeedbackConfig.defaults(),
         new EpsilonGreedy(0.05),
         100,
-        LearningLoop.Settings.defaults(),
+        LearningSettings.defaults(),
         64,
         64,
         // Greedy batching: a free batcher takes whatever is queued at once; calls that arrive while
@@ -143,7 +143,7 @@ public record ServerConfig(
     return with(b -> b.maxConcurrentScoring = calls);
   }
 
-  public ServerConfig withLearning(LearningLoop.Settings newLearning) {
+  public ServerConfig withLearning(LearningSettings newLearning) {
     return with(b -> b.learning = newLearning);
   }
 
@@ -173,7 +173,7 @@ public record ServerConfig(
     FeedbackConfig feedback;
     Exploration exploration;
     int candidates;
-    LearningLoop.Settings learning;
+    LearningSettings learning;
     int maxConcurrentScoring;
     int maxBatchSize;
     Duration maxQueueDelay;

@@ -18,8 +18,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -39,16 +37,7 @@ class BatchIndependenceTest {
 
   @BeforeAll
   static void start() throws Exception {
-    SplittableRandom random = new SplittableRandom(8);
-    StringBuilder catalog = new StringBuilder();
-    for (int i = 0; i < ITEMS; i++) {
-      List<String> vector = new ArrayList<>();
-      for (int d = 0; d < DIM; d++) {
-        vector.add(String.format(Locale.ROOT, "%.4f", random.nextDouble() - 0.5));
-      }
-      catalog.append(String.format(Locale.ROOT, "{\"item_id\":\"i%d\",\"title\":\"Item %d\",\"embedding\":[%s]}%n",
-          i, i, String.join(",", vector)));
-    }
+    String catalog = RandomVectorCatalog.jsonl(8, ITEMS, DIM, "i");
     Path dataDir = dir.resolve("data");
     try (ModelStore store = ModelStore.open(dataDir)) {
       store.saveWeights("v2", QNetwork.initialised(DIM, 32, 64, 32, 7));

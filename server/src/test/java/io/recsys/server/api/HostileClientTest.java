@@ -39,9 +39,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,16 +61,7 @@ class HostileClientTest {
 
   @BeforeAll
   static void start() throws Exception {
-    SplittableRandom random = new SplittableRandom(3);
-    StringBuilder catalog = new StringBuilder();
-    for (int i = 0; i < 200; i++) {
-      List<String> vector = new ArrayList<>();
-      for (int d = 0; d < DIM; d++) {
-        vector.add(String.format(Locale.ROOT, "%.4f", random.nextDouble() - 0.5));
-      }
-      catalog.append(String.format(Locale.ROOT, "{\"item_id\":\"h%d\",\"title\":\"Item %d\",\"embedding\":[%s]}%n",
-          i, i, String.join(",", vector)));
-    }
+    String catalog = RandomVectorCatalog.jsonl(3, 200, DIM, "h");
     server =
         RecsysServer.start(
             ServerConfig.defaults(dir.resolve("data"))

@@ -33,8 +33,8 @@ class IdleLearningTest {
     Random random = new Random(7);
     addTransitions(replay, random, 300);
     // A candidate every 20 steps, 10 steps a round, a round every 10 ms: dozens a second if unchecked.
-    LearningLoop.Settings fast =
-        new LearningLoop.Settings(Duration.ofMillis(10), 10, 50, 1.0, 20, 5_000, DqnTrainer.Settings.defaults());
+    LearningSettings fast =
+        new LearningSettings(Duration.ofMillis(10), 10, 50, 1.0, 20, 5_000, DqnTrainer.Settings.defaults());
     try (ModelRegistry registry = new ModelRegistry(RUNTIME, 0.1f, CATALOG);
         LearningLoop loop =
             new LearningLoop(

@@ -48,8 +48,8 @@ class LearningLoopIntegrationTest {
           .append(',').append(i % 2 == 1 ? 1000 - i : 1).append('\n');
     }
     Path catalog = Files.writeString(dir.resolve("books.csv"), csv);
-    LearningLoop.Settings fast =
-        new LearningLoop.Settings(Duration.ofMillis(20), 10, 50, 1.0, 40, 5_000, DqnTrainer.Settings.defaults());
+    LearningSettings fast =
+        new LearningSettings(Duration.ofMillis(20), 10, 50, 1.0, 40, 5_000, DqnTrainer.Settings.defaults());
     ServerConfig config =
         ServerConfig.defaults(dir.resolve("data")).withPort(0).withCatalogFile(catalog).withLearning(fast);
     RecsysServer server = RecsysServer.start(config);

@@ -139,7 +139,7 @@ class ModelStoreTest {
     ModelStore store = ModelStore.open(dataDir);
     try (ModelRegistry registry = new ModelRegistry(RUNTIME, 0.1f, CATALOG);
         LearningLoop loop = new LearningLoop(
-            LearningLoop.Settings.defaults(), new ReplayBuffer(10), () -> CATALOG, registry,
+            LearningSettings.defaults(), new ReplayBuffer(10), () -> CATALOG, registry,
             new SafetyGate(0.02, 0.05, 100, new QRange(0, 10), new OffPolicyEvaluation(100, 0.95, 1)), store, new QRange(0, 10), DIM)) {
       store.close(); // the history can no longer be written
 
@@ -192,7 +192,7 @@ class ModelStoreTest {
 
   private LearningLoop loop(ModelRegistry registry) throws IOException {
     return new LearningLoop(
-        LearningLoop.Settings.defaults(), new ReplayBuffer(10), () -> CATALOG, registry,
+        LearningSettings.defaults(), new ReplayBuffer(10), () -> CATALOG, registry,
         new SafetyGate(0.02, 0.05, 100, new QRange(0, 10), new OffPolicyEvaluation(100, 0.95, 1)), ModelStore.open(dataDir), new QRange(0, 10), DIM);
   }
 
