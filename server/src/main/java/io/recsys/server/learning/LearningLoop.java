@@ -116,9 +116,15 @@ public final class LearningLoop implements AutoCloseable {
     List<ModelVersionInfo> history = store.versions();
     if (history.stream().noneMatch(info -> number(info.version()) == 1)) {
       // The baseline's time is when this data dir first served, not each restart's: recorded
-      // once, it stays the oldest entry of ListModelVersions.
+      // once, it stays the oldest entry of ListModelVersions. A data dir from before this record
+      // existed gets the time of its oldest version (the baseline served before any of them).
+      ModelVersionInfo baseline = models.baseline();
+      Instant firstServed =
+          history.stream().map(ModelVersionInfo::createdAt).min(Instant::compareTo)
+              .filter(oldest -> oldest.isBefore(baseline.createdAt()))
+              .orElse(baseline.createdAt());
       try {
-        store.record(models.baseline());
+        store.record(new ModelVersionInfo(baseline.version(), baseline.state(), firstServed, baseline.description()));
         history = store.versions();
       } catch (java.io.IOException e) {
         log.warn("Could not record the baseline version in the model history: {}", e.toString());

@@ -104,7 +104,7 @@ public final class ModelRegistry implements AutoCloseable {
       }
       live.set(new ServingModel(current.retrieval(), ranker, version));
       current.release();
-      replaceInHistory(current.version().withState(ModelVersionInfo.State.RETIRED));
+      replaceInHistory(recorded(current.version()).withState(ModelVersionInfo.State.RETIRED));
       if (!replaceInHistory(version.withState(ModelVersionInfo.State.LIVE))) {
         history.add(version.withState(ModelVersionInfo.State.LIVE));
       }
@@ -118,13 +118,25 @@ public final class ModelRegistry implements AutoCloseable {
     return model == null ? "" : model.version().version();
   }
 
-  /** The live version's description. */
+  /** The live version's description, as the history holds it (restored from an earlier run, say). */
   public ModelVersionInfo liveVersionInfo() {
     ServingModel model = live.get();
     if (model == null) {
       throw new IllegalStateException("the model registry is closed");
     }
-    return model.version();
+    synchronized (swaps) {
+      return recorded(model.version());
+    }
+  }
+
+  /** The history's entry for {@code version}'s name (its first-recorded time), else {@code version}. Caller holds swaps. */
+  private ModelVersionInfo recorded(ModelVersionInfo version) {
+    for (ModelVersionInfo entry : history) {
+      if (entry.version().equals(version.version())) {
+        return entry;
+      }
+    }
+    return version;
   }
 
   /** Records a version the safety gate refused; it never served. */
