@@ -80,25 +80,17 @@ public final class SafetyGate {
           liveValue, null, null, decisions.size());
     }
     List<EvaluationSample> samples = new ArrayList<>(decisions.size());
-    int dim = catalog.dimension();
     for (Transition t : decisions) {
       // A candidate the catalog no longer holds (a base catalog edited between restarts) could not
       // be served now, so the candidate policy chooses among the others.
       List<String> candidates = new ArrayList<>(t.candidates().size());
-      List<Integer> rows = new ArrayList<>(t.candidates().size());
       for (String id : t.candidates()) {
-        int row = catalog.rowOf(id);
-        if (row >= 0) {
+        if (catalog.rowOf(id) >= 0) {
           candidates.add(id);
-          rows.add(row);
         }
       }
-      float[] state = StateCodec.decode(t.state(), dim);
-      float[] vectors = new float[candidates.size() * dim];
-      for (int c = 0; c < candidates.size(); c++) {
-        System.arraycopy(catalog.embeddingMatrix(), rows.get(c) * dim, vectors, c * dim, dim);
-      }
-      float[] q = candidate.qValues(state, vectors, 1, candidates.size());
+      int[] rows = candidates.stream().mapToInt(catalog::rowOf).toArray();
+      float[] q = candidate.qValues(catalog, StateCodec.decode(t.state(), catalog.dimension()), List.of(rows)).get(0);
       for (float value : q) {
         if (range.implausible(value)) {
           return new Verdict(

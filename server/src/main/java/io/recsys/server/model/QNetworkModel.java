@@ -3,8 +3,12 @@ package io.recsys.server.model;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import io.recsys.server.catalog.CatalogSnapshot;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 
 /** A Q-network version as an ONNX Runtime session: Q values of N candidates for B users per call. */
@@ -65,6 +69,38 @@ public final class QNetworkModel implements AutoCloseable {
     } catch (OrtException e) {
       throw new IllegalStateException("Q-network inference failed on " + version, e);
     }
+  }
+
+  /**
+   * Q of each user's candidates, given as catalog rows, in one call: {@code states} is {@code
+   * [users, d]}. Users with fewer candidates than the most any user has are padded with zero
+   * vectors whose values are dropped, so each user's values are those it would get alone (Q is
+   * per pair). The result holds one array per user, as long as its candidate rows.
+   */
+  public List<float[]> qValues(CatalogSnapshot catalog, float[] states, List<int[]> candidateRows) {
+    int users = candidateRows.size();
+    int perUser = 0;
+    for (int[] rows : candidateRows) {
+      perUser = Math.max(perUser, rows.length);
+    }
+    List<float[]> values = new ArrayList<>(users);
+    if (perUser == 0) {
+      candidateRows.forEach(rows -> values.add(new float[0]));
+      return values;
+    }
+    float[] matrix = catalog.embeddingMatrix();
+    float[] candidates = new float[users * perUser * dimension];
+    for (int u = 0; u < users; u++) {
+      int[] rows = candidateRows.get(u);
+      for (int c = 0; c < rows.length; c++) {
+        System.arraycopy(matrix, rows[c] * dimension, candidates, (u * perUser + c) * dimension, dimension);
+      }
+    }
+    float[] q = qValues(states, candidates, users, perUser);
+    for (int u = 0; u < users; u++) {
+      values.add(Arrays.copyOfRange(q, u * perUser, u * perUser + candidateRows.get(u).length));
+    }
+    return values;
   }
 
   boolean retain() {

@@ -2,7 +2,6 @@ package io.recsys.server.policy;
 
 import io.recsys.server.catalog.CatalogSnapshot;
 import io.recsys.server.model.ModelRegistry;
-import io.recsys.server.model.QNetworkModel;
 import io.recsys.server.model.RetrievalModel;
 import io.recsys.server.model.ServingModel;
 import io.recsys.server.model.TopK;
@@ -105,7 +104,8 @@ public final class Recommender {
         scores.add(Arrays.copyOf(rowScores, kept));
       }
       if (model.ranker() != null) {
-        rerank(model.ranker(), catalog, states, dim, candidateRows, scores);
+        // Q values replace the retrieval scores; every user keeps all its candidates.
+        scores = model.ranker().qValues(catalog, states, candidateRows);
       }
       String version = model.version().version();
       List<Candidates> results = new ArrayList<>(users);
@@ -165,35 +165,6 @@ public final class Recommender {
       shown[picks[position]] = true;
     }
     return explored;
-  }
-
-  /**
-   * Replaces retrieval scores with Q values: one call for the batch. Users with fewer candidates
-   * than the most any user has are padded with zero vectors, whose values are dropped: so every
-   * user keeps all its candidates whoever shares the batch (Q values are per pair).
-   */
-  private static void rerank(
-      QNetworkModel ranker, CatalogSnapshot catalog, float[] states, int dim, List<int[]> candidateRows, List<float[]> scores) {
-    int users = candidateRows.size();
-    int n = 0;
-    for (int[] rows : candidateRows) {
-      n = Math.max(n, rows.length);
-    }
-    if (n == 0) {
-      return;
-    }
-    float[] matrix = catalog.embeddingMatrix();
-    float[] candidateVectors = new float[users * n * dim];
-    for (int q = 0; q < users; q++) {
-      int[] rows = candidateRows.get(q);
-      for (int c = 0; c < rows.length; c++) {
-        System.arraycopy(matrix, rows[c] * dim, candidateVectors, (q * n + c) * dim, dim);
-      }
-    }
-    float[] q = ranker.qValues(states, candidateVectors, users, n);
-    for (int u = 0; u < users; u++) {
-      scores.set(u, Arrays.copyOfRange(q, u * n, u * n + candidateRows.get(u).length));
-    }
   }
 
   private static void addRows(CatalogSnapshot catalog, Set<String> itemIds, Set<Integer> rows) {
