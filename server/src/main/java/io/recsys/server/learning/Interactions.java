@@ -56,11 +56,12 @@ public final class Interactions {
   /**
    * The server's feedback log: click, like, purchase and dwell of at least 15 s are positives;
    * dislike and skip negatives. Reads without locking, beside a running server.
+   *
+   * @param log a data dir's {@code feedback-log} folder
    */
-  public static List<Interaction> fromFeedbackLog(Path dataDir) throws IOException {
-    Path log = dataDir.resolve("feedback-log");
+  public static List<Interaction> fromFeedbackLog(Path log) throws IOException {
     if (!Files.isDirectory(log)) {
-      throw new IllegalArgumentException("no feedback log in " + dataDir.toAbsolutePath());
+      throw new IllegalArgumentException("no feedback log in " + log.getParent().toAbsolutePath());
     }
     List<Interaction> interactions = new ArrayList<>();
     SegmentedFeedbackLog.readAll(log, record -> {

@@ -12,10 +12,14 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * The server's data dir, locked for the life of the process so two servers never write the same
- * logs (a second server on the same dir fails at start with a clear message).
+ * logs (a second server on the same dir fails at start with a clear message). Its layout:
+ * {@code feedback-log/} (segments of the durable feedback log), {@code models/} (weights and the
+ * version history, {@code learning.ModelStore}), {@code embeddings.bin} and {@code
+ * catalog-upserts.log} ({@code catalog.Catalog}), {@code vector-space}, {@code .lock}.
  */
 public final class DataDirectory implements AutoCloseable {
   private static final String VECTOR_SPACE_FILE = "vector-space";
+  private static final String FEEDBACK_LOG = "feedback-log";
   private final Path path;
   private final FileChannel lockChannel;
   private final FileLock lock;
@@ -46,6 +50,15 @@ public final class DataDirectory implements AutoCloseable {
 
   public Path path() {
     return path;
+  }
+
+  public Path feedbackLog() {
+    return feedbackLogOf(path);
+  }
+
+  /** The feedback log of a data dir this process does not serve (ope, train read it). */
+  public static Path feedbackLogOf(Path dataDir) {
+    return dataDir.resolve(FEEDBACK_LOG);
   }
 
   /**

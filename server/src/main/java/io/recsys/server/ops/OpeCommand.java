@@ -55,7 +55,7 @@ public final class OpeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     LogPolicies.Target target = LogPolicies.Target.parse(policy);
-    Path logDir = dataDir.resolve("feedback-log");
+    Path logDir = DataDirectory.feedbackLogOf(dataDir);
     if (!Files.isDirectory(logDir)) {
       throw new IllegalArgumentException("no feedback log in " + dataDir.toAbsolutePath() + " (expected " + logDir + ")");
     }

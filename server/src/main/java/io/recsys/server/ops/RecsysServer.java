@@ -127,7 +127,7 @@ public final class RecsysServer {
       resources.push(feedback); // closed after the log: lets the last effects finish
       long replayStart = System.nanoTime();
       SegmentedFeedbackLog feedbackLog =
-          SegmentedFeedbackLog.open(dataDir.path().resolve("feedback-log"), feedbackConfig.log(), feedback::replay);
+          SegmentedFeedbackLog.open(dataDir.feedbackLog(), feedbackConfig.log(), feedback::replay);
       resources.push(feedbackLog);
       feedback.attach(feedbackLog);
       log.info(

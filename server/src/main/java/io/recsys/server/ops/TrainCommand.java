@@ -74,7 +74,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     List<Interaction> interactions =
-        source.csv != null ? Interactions.readCsv(source.csv) : Interactions.fromFeedbackLog(source.dataDir);
+        source.csv != null ? Interactions.readCsv(source.csv) : Interactions.fromFeedbackLog(DataDirectory.feedbackLogOf(source.dataDir));
     if (interactions.isEmpty()) {
       throw new IllegalArgumentException("the interaction log is empty");
     }
