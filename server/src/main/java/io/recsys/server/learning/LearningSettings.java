@@ -12,6 +12,7 @@ import java.time.Duration;
  * @param cpuShare share of one core the loop may use (it sleeps the rest)
  * @param candidateEverySteps steps between candidate versions
  * @param gateWindow newest transitions the gate evaluates on
+ * @param gate how strict the safety gate is
  */
 public record LearningSettings(
     Duration roundInterval,
@@ -20,11 +21,19 @@ public record LearningSettings(
     double cpuShare,
     int candidateEverySteps,
     int gateWindow,
-    DqnTrainer.Settings trainer) {
+    DqnTrainer.Settings trainer,
+    GateSettings gate) {
   public LearningSettings {
     if (!(cpuShare > 0 && cpuShare <= 1)) {
       throw new IllegalArgumentException("trainer CPU share must be in (0, 1], got " + cpuShare);
     }
+  }
+
+  /** With the default gate. */
+  public LearningSettings(
+      Duration roundInterval, int stepsPerRound, int minReplay, double cpuShare, int candidateEverySteps, int gateWindow,
+      DqnTrainer.Settings trainer) {
+    this(roundInterval, stepsPerRound, minReplay, cpuShare, candidateEverySteps, gateWindow, trainer, GateSettings.defaults());
   }
 
   /** A round every 200 ms, a candidate every 300 steps: about one per 10-20 s of steady feedback. */

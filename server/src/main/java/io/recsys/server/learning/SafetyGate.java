@@ -39,6 +39,15 @@ public final class SafetyGate {
   private final OffPolicyEvaluation evaluation;
 
   /**
+   * @param epsilon exploration the candidate will serve with
+   * @param range the Q values the rewards can reach
+   */
+  public SafetyGate(GateSettings settings, double epsilon, QRange range) {
+    this(settings.margin(), epsilon, settings.minDecisions(), range,
+        new OffPolicyEvaluation(settings.bootstrapResamples(), settings.confidence(), 1));
+  }
+
+  /**
    * @param margin how much worse than live (in reward) a candidate may look and still pass
    * @param epsilon exploration the candidate will serve with
    * @param minDecisions fewer logged first-position decisions than this: no verdict, no publish

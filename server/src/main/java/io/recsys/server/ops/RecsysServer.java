@@ -17,7 +17,6 @@ import io.recsys.server.catalog.CatalogItem;
 import io.recsys.server.feedback.FeedbackProcessor;
 import io.recsys.server.feedback.ReplayBuffer;
 import io.recsys.server.feedback.SegmentedFeedbackLog;
-import io.recsys.server.evaluation.OffPolicyEvaluation;
 import io.recsys.server.learning.LearningLoop;
 import io.recsys.server.learning.ModelStore;
 import io.recsys.server.learning.QRange;
@@ -150,15 +149,16 @@ public final class RecsysServer {
       LearningLoop learning = null;
       if (feedbackConfig.processor().learning()) {
         QRange range = QRange.reachable(feedbackConfig.processor().rewards(), config.learning().trainer().gamma());
-        SafetyGate gate =
-            new SafetyGate(0.02, explorationEpsilon(config.exploration()), 100, range, new OffPolicyEvaluation(200, 0.95, 1));
+        SafetyGate gate = new SafetyGate(config.learning().gate(), explorationEpsilon(config.exploration()), range);
         learning =
             new LearningLoop(
                 config.learning(), replayBuffer, catalog::current, models, gate,
                 ModelStore.open(dataDir.path()), range, catalog.dimension());
         learning.start();
         resources.push(learning);
-        log.info("Trainer started: Double DQN, a candidate every {} steps, safety gate margin 0.02", config.learning().candidateEverySteps());
+        log.info(
+            "Trainer started: Double DQN, a candidate every {} steps, safety gate margin {}",
+            config.learning().candidateEverySteps(), config.learning().gate().margin());
       }
 
       Recommender recommender =
