@@ -75,7 +75,7 @@ public final class MalformedRequestGuard {
             .setRequestMarshaller(new LenientMarshaller<>(descriptor.getRequestMarshaller()))
             .build();
     ServerCallHandler<Q, A> handler = method.getServerCallHandler();
-    return ServerMethodDefinition.create(lenient, (call, headers) -> new GuardedCall<>(call, headers, handler).listener());
+    return ServerMethodDefinition.create(lenient, (call, headers) -> new GuardedCall<>(call, headers, handler));
   }
 
   private void countAndLog(ServerCall<?, ?> call, String reason) {
@@ -115,10 +115,6 @@ public final class MalformedRequestGuard {
       this.call = new SerialisedServerCall<>(transportCall);
       this.oneRequest = transportCall.getMethodDescriptor().getType().clientSendsOneMessage();
       this.handler = next.startCall(call, headers);
-    }
-
-    ServerCall.Listener<Q> listener() {
-      return this;
     }
 
     @Override

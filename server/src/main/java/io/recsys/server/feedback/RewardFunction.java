@@ -18,7 +18,7 @@ public final class RewardFunction {
   public RewardFunction(Map<ReactionType, Float> rewards, float noFeedbackReward, double dwellFullSeconds) {
     this.rewards = new EnumMap<>(ReactionType.class);
     this.rewards.putAll(rewards);
-    for (ReactionType type : reactionTypes()) {
+    for (ReactionType type : ReactionType.values()) {
       if (!this.rewards.containsKey(type)) {
         throw new IllegalArgumentException("no reward for " + type.label());
       }
@@ -109,11 +109,6 @@ public final class RewardFunction {
       highest = Math.max(highest, reward);
     }
     return highest;
-  }
-
-  /** The feedback types a client may send. */
-  public static ReactionType[] reactionTypes() {
-    return ReactionType.values();
   }
 
   private static void checkFinite(float reward) {

@@ -253,7 +253,4 @@ public final class DqnTrainer {
     return learningRate;
   }
 
-  public QRange range() {
-    return range;
-  }
 }

@@ -9,6 +9,7 @@ import io.recsys.server.feedback.Transition;
 import io.recsys.server.model.QNetworkModel;
 import io.recsys.server.feedback.StateCodec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -93,12 +94,15 @@ public final class SafetyGate {
       // A candidate the catalog no longer holds (a base catalog edited between restarts) could not
       // be served now, so the candidate policy chooses among the others.
       List<String> candidates = new ArrayList<>(t.candidates().size());
+      int[] rows = new int[t.candidates().size()];
       for (String id : t.candidates()) {
-        if (catalog.rowOf(id) >= 0) {
+        int row = catalog.rowOf(id);
+        if (row >= 0) {
+          rows[candidates.size()] = row;
           candidates.add(id);
         }
       }
-      int[] rows = candidates.stream().mapToInt(catalog::rowOf).toArray();
+      rows = Arrays.copyOf(rows, candidates.size());
       float[] q = candidate.qValues(catalog, StateCodec.decode(t.state(), catalog.dimension()), List.of(rows)).get(0);
       for (float value : q) {
         if (range.implausible(value)) {

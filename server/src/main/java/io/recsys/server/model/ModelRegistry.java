@@ -131,12 +131,8 @@ public final class ModelRegistry implements AutoCloseable {
 
   /** The history's entry for {@code version}'s name (its first-recorded time), else {@code version}. Caller holds swaps. */
   private ModelVersionInfo recorded(ModelVersionInfo version) {
-    for (ModelVersionInfo entry : history) {
-      if (entry.version().equals(version.version())) {
-        return entry;
-      }
-    }
-    return version;
+    int index = indexInHistory(version.version());
+    return index < 0 ? version : history.get(index);
   }
 
   /** Records a version the safety gate refused; it never served. */
@@ -166,13 +162,20 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   private boolean replaceInHistory(ModelVersionInfo version) {
+    int index = indexInHistory(version.version());
+    if (index >= 0) {
+      history.set(index, version);
+    }
+    return index >= 0;
+  }
+
+  private int indexInHistory(String version) {
     for (int i = 0; i < history.size(); i++) {
-      if (history.get(i).version().equals(version.version())) {
-        history.set(i, version);
-        return true;
+      if (history.get(i).version().equals(version)) {
+        return i;
       }
     }
-    return false;
+    return -1;
   }
 
   /** Every version this process knows, newest first. */
