@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.recsys.server.catalog.Catalog;
 import io.recsys.server.catalog.CatalogItem;
+import io.recsys.server.catalog.JsonlItems;
 import io.recsys.server.model.CatalogUpdater;
 import io.recsys.v1.CatalogServiceGrpc;
 import io.recsys.v1.GetItemRequest;
@@ -45,7 +46,7 @@ public final class CatalogGrpcService extends CatalogServiceGrpc.CatalogServiceI
                           Status.NOT_FOUND
                               .withDescription("no item with item_id '" + request.getItemId() + "'")
                               .asRuntimeException());
-          return GetItemResponse.newBuilder().setItem(item.toProto()).build();
+          return GetItemResponse.newBuilder().setItem(JsonlItems.record(item)).build();
         });
   }
 
@@ -71,7 +72,7 @@ public final class CatalogGrpcService extends CatalogServiceGrpc.CatalogServiceI
           return;
         }
         try {
-          CatalogItem item = CatalogItem.fromProto(request.getItem());
+          CatalogItem item = JsonlItems.read(request.getItem());
           catalog.requireServable(item);
           items.add(item);
         } catch (IllegalArgumentException e) {

@@ -1,11 +1,8 @@
 package io.recsys.server.catalog;
 
 import io.recsys.server.storage.RecordFile;
-import io.recsys.v1.Item;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
+import io.recsys.server.storage.DataDirectory;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -29,8 +26,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Catalog implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Catalog.class);
-  private static final String UPSERT_LOG = "catalog-upserts.log";
-  private static final String EMBEDDING_CACHE = "embeddings.bin";
   /** Items per language-model call batch while loading, also the progress bar's step. */
   private static final int EMBED_CHUNK = 256;
 
@@ -45,6 +40,31 @@ public final class Catalog implements AutoCloseable {
     this.dimension = dimension;
     this.upsertLog = upsertLog;
     this.current = current;
+  }
+
+  /** Loads the language model of a text catalog, only when the catalog turns out to need one. */
+  @FunctionalInterface
+  public interface LanguageModel {
+    ItemEmbedder load() throws IOException;
+  }
+
+  /**
+   * Opens the catalog a server start serves from its data dir: a vector catalog when the base items
+   * carry their own embeddings (no language model is loaded), else a text catalog embedded by
+   * {@code languageModel}. Binds the data dir to that vector space first, so state written in
+   * another space is refused before anything is read.
+   */
+  public static Catalog open(List<CatalogItem> baseItems, DataDirectory dataDir, LanguageModel languageModel)
+      throws IOException {
+    if (!baseItems.isEmpty() && baseItems.get(0).hasEmbedding()) {
+      int dimension = baseItems.get(0).embeddingDimension();
+      dataDir.requireVectorSpace("vector catalog of " + dimension + " dimensions");
+      return openVectors(baseItems, dataDir.path());
+    }
+    ItemEmbedder embedder = languageModel.load();
+    dataDir.requireVectorSpace(
+        "text catalog embedded by " + embedder.modelId() + " (" + embedder.dimension() + " dimensions)");
+    return open(baseItems, dataDir.path(), embedder);
   }
 
   /**
@@ -75,9 +95,9 @@ public final class Catalog implements AutoCloseable {
     long[] upsertBatches = {0};
     RecordFile upsertLog =
         RecordFile.open(
-            dataDir.resolve(UPSERT_LOG),
+            DataDirectory.catalogUpsertsOf(dataDir),
             record -> {
-              decodeBatch(record).forEach(item -> {
+              UpsertRecords.decode(record).forEach(item -> {
                 items.put(item.id(), item);
                 upserted.add(item);
               });
@@ -101,7 +121,7 @@ public final class Catalog implements AutoCloseable {
       }
       float[] embeddings =
           embedder != null
-              ? embedAll(ordered, dataDir.resolve(EMBEDDING_CACHE), embedder)
+              ? embedAll(ordered, DataDirectory.embeddingCacheOf(dataDir), embedder)
               : ownEmbeddings(ordered, dimension);
       catalog.current = new CatalogSnapshot(1 + upsertBatches[0], ordered, embeddings, dimension);
       return catalog;
@@ -235,33 +255,8 @@ public final class Catalog implements AutoCloseable {
     if (staged.base() != current) {
       throw new IllegalStateException("catalog changed since the change was staged");
     }
-    upsertLog.append(encodeBatch(staged.items()));
+    upsertLog.append(UpsertRecords.encode(staged.items()));
     current = staged.snapshot();
-  }
-
-  private static byte[] encodeBatch(List<CatalogItem> items) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try {
-      for (CatalogItem item : items) {
-        item.toProto().writeDelimitedTo(out);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
-  }
-
-  private static List<CatalogItem> decodeBatch(byte[] record) {
-    List<CatalogItem> items = new ArrayList<>();
-    ByteArrayInputStream in = new ByteArrayInputStream(record);
-    try {
-      for (Item item = Item.parseDelimitedFrom(in); item != null; item = Item.parseDelimitedFrom(in)) {
-        items.add(CatalogItem.fromProto(item));
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("corrupt catalog upsert record that passed its checksum", e);
-    }
-    return items;
   }
 
   @Override

@@ -125,7 +125,7 @@ public final class CatalogFiles {
       } catch (InvalidProtocolBufferException e) {
         throw new CatalogFormatException(source, line, "not a recsys.v1.Item: " + e.getMessage());
       }
-      items.add(unique.check(line, () -> CatalogItem.fromProto(item.build())));
+      items.add(unique.check(line, () -> JsonlItems.read(item.build())));
     }
     return items;
   }

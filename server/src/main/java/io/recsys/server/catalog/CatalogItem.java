@@ -1,6 +1,5 @@
 package io.recsys.server.catalog;
 
-import io.recsys.v1.Item;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
@@ -117,24 +116,6 @@ public record CatalogItem(String id, String title, String text, Map<String, Stri
     } catch (NumberFormatException e) {
       return OptionalDouble.empty();
     }
-  }
-
-  /** Reads an API item; throws {@link IllegalArgumentException} naming what is wrong. */
-  public static CatalogItem fromProto(Item item) {
-    float[] embedding = new float[item.getEmbeddingCount()];
-    for (int i = 0; i < embedding.length; i++) {
-      embedding[i] = item.getEmbedding(i);
-    }
-    return new CatalogItem(item.getItemId(), item.getTitle(), item.getText(), item.getAttributesMap(), embedding);
-  }
-
-  public Item toProto() {
-    Item.Builder item =
-        Item.newBuilder().setItemId(id).setTitle(title).setText(text).putAllAttributes(attributes);
-    for (float value : embedding) {
-      item.addEmbedding(value);
-    }
-    return item.build();
   }
 
   // Records compare arrays by reference; an item is a value, vector included.

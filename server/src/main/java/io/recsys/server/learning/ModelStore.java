@@ -7,6 +7,7 @@ import io.recsys.server.storage.ChecksummedFiles;
 import io.recsys.server.storage.RecordFile;
 import java.io.IOException;
 import java.nio.file.Files;
+import io.recsys.server.storage.DataDirectory;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ public final class ModelStore implements AutoCloseable {
   }
 
   public static ModelStore open(Path dataDir) throws IOException {
-    Path directory = dataDir.resolve("models");
+    Path directory = DataDirectory.modelsOf(dataDir);
     Files.createDirectories(directory);
     List<ModelVersionRecord> records = new ArrayList<>();
     RecordFile history =

@@ -1,5 +1,6 @@
 package io.recsys.server.ops;
 
+import io.recsys.server.storage.DataDirectory;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;

@@ -1,5 +1,6 @@
 package io.recsys.server.ops;
 
+import io.recsys.server.storage.DataDirectory;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -87,24 +88,19 @@ public final class RecsysServer {
           config.catalogFile().isPresent()
               ? CatalogFiles.read(config.catalogFile().get())
               : CatalogFiles.readEmbeddedDefault();
-      Catalog catalog;
-      if (!baseItems.isEmpty() && baseItems.get(0).hasEmbedding()) {
-        log.info(
-            "Catalog source: {} ({} items with their own {}-d vectors; no language model)",
-            config.catalogFile().orElseThrow(), baseItems.size(), baseItems.get(0).embeddingDimension());
-        dataDir.requireVectorSpace("vector catalog of " + baseItems.get(0).embeddingDimension() + " dimensions");
-        catalog = Catalog.openVectors(baseItems, dataDir.path());
-      } else {
-        MiniLmEmbedder embedder = MiniLmEmbedder.load(runtime);
-        resources.push(embedder);
-        log.info("Language model {} loaded ({}-d, on {})", embedder.modelId(), embedder.dimension(), runtime.deviceName());
-        log.info(
-            "Catalog source: {} ({} items)",
-            config.catalogFile().map(Object::toString).orElse("embedded goodbooks-10k"),
-            baseItems.size());
-        dataDir.requireVectorSpace("text catalog embedded by " + embedder.modelId() + " (" + embedder.dimension() + " dimensions)");
-        catalog = Catalog.open(baseItems, dataDir.path(), embedder);
-      }
+      log.info(
+          "Catalog source: {} ({} items)",
+          config.catalogFile().map(Object::toString).orElse("embedded goodbooks-10k"), baseItems.size());
+      Catalog catalog =
+          Catalog.open(
+              baseItems,
+              dataDir,
+              () -> {
+                MiniLmEmbedder embedder = MiniLmEmbedder.load(runtime);
+                resources.push(embedder);
+                log.info("Language model {} loaded ({}-d, on {})", embedder.modelId(), embedder.dimension(), runtime.deviceName());
+                return embedder;
+              });
       resources.push(catalog);
 
       ModelRegistry models = new ModelRegistry(runtime, config.popularityWeight(), catalog.current());

@@ -1,11 +1,13 @@
 package io.recsys.server.ops;
 
+import io.recsys.server.storage.DataDirectory;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.protobuf.util.JsonFormat;
 import io.recsys.server.catalog.Catalog;
 import io.recsys.server.catalog.CatalogFiles;
 import io.recsys.server.catalog.CatalogItem;
+import io.recsys.server.catalog.JsonlItems;
 import io.recsys.server.catalog.CatalogSnapshot;
 import io.recsys.server.learning.Interaction;
 import io.recsys.server.learning.Interactions;
@@ -146,7 +148,7 @@ public final class TrainCommand implements Callable<Integer> {
         for (int d = 0; d < dim; d++) {
           vector[d] = result.itemMatrix()[d * items + row];
         }
-        writer.write(printer.print(new CatalogItem(item.id(), item.title(), item.text(), item.attributes(), vector).toProto()));
+        writer.write(printer.print(JsonlItems.record(new CatalogItem(item.id(), item.title(), item.text(), item.attributes(), vector))));
         writer.newLine();
       }
     }

@@ -1,6 +1,5 @@
-package io.recsys.server.ops;
+package io.recsys.server.storage;
 
-import io.recsys.server.storage.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
@@ -12,14 +11,27 @@ import java.nio.file.StandardOpenOption;
 
 /**
  * The server's data dir, locked for the life of the process so two servers never write the same
- * logs (a second server on the same dir fails at start with a clear message). Its layout:
- * {@code feedback-log/} (segments of the durable feedback log), {@code models/} (weights and the
- * version history, {@code learning.ModelStore}), {@code embeddings.bin} and {@code
- * catalog-upserts.log} ({@code catalog.Catalog}), {@code vector-space}, {@code .lock}.
+ * logs (a second server on the same dir fails at start with a clear message). This class is the
+ * one place that names its layout:
+ *
+ * <ul>
+ *   <li>{@code feedback-log/}: segments of the durable feedback log ({@code feedback.SegmentedFeedbackLog});
+ *   <li>{@code models/}: Q-network weights and the version history ({@code learning.ModelStore});
+ *   <li>{@code catalog-upserts.log}: every committed upsert ({@code catalog.Catalog});
+ *   <li>{@code embeddings.bin}: the text catalog's cached item vectors ({@code catalog.EmbeddingCache});
+ *   <li>{@code vector-space}: which kind of catalog the state belongs to; {@code .lock}.
+ * </ul>
+ *
+ * <p>The static {@code ...Of(Path)} forms name the same files in a data dir this process does not
+ * hold (the {@code ope} and {@code train} commands read one; tests build parts in a plain dir).
  */
 public final class DataDirectory implements AutoCloseable {
   private static final String VECTOR_SPACE_FILE = "vector-space";
   private static final String FEEDBACK_LOG = "feedback-log";
+  private static final String MODELS = "models";
+  private static final String CATALOG_UPSERTS = "catalog-upserts.log";
+  private static final String EMBEDDING_CACHE = "embeddings.bin";
+  private static final String LOCK = ".lock";
   private final Path path;
   private final FileChannel lockChannel;
   private final FileLock lock;
@@ -33,7 +45,7 @@ public final class DataDirectory implements AutoCloseable {
   public static DataDirectory open(Path path) throws IOException {
     Files.createDirectories(path);
     FileChannel channel =
-        FileChannel.open(path.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel.open(path.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     FileLock lock;
     try {
       lock = channel.tryLock();
@@ -56,9 +68,32 @@ public final class DataDirectory implements AutoCloseable {
     return feedbackLogOf(path);
   }
 
-  /** The feedback log of a data dir this process does not serve (ope, train read it). */
+  public Path models() {
+    return modelsOf(path);
+  }
+
+  public Path catalogUpserts() {
+    return catalogUpsertsOf(path);
+  }
+
+  public Path embeddingCache() {
+    return embeddingCacheOf(path);
+  }
+
   public static Path feedbackLogOf(Path dataDir) {
     return dataDir.resolve(FEEDBACK_LOG);
+  }
+
+  public static Path modelsOf(Path dataDir) {
+    return dataDir.resolve(MODELS);
+  }
+
+  public static Path catalogUpsertsOf(Path dataDir) {
+    return dataDir.resolve(CATALOG_UPSERTS);
+  }
+
+  public static Path embeddingCacheOf(Path dataDir) {
+    return dataDir.resolve(EMBEDDING_CACHE);
   }
 
   /**
@@ -77,7 +112,7 @@ public final class DataDirectory implements AutoCloseable {
     if (!recorded.equals(space)) {
       throw new IllegalStateException(
           "data dir " + path.toAbsolutePath() + " holds state for a " + recorded + ", but this start serves a " + space
-              + "; give this catalog its own --data-dir");
+              + "; give this catalog its own data dir");
     }
   }
 

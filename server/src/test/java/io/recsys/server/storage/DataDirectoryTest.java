@@ -1,4 +1,4 @@
-package io.recsys.server.ops;
+package io.recsys.server.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
