@@ -29,6 +29,7 @@ import io.recsys.server.model.MiniLmEmbedder;
 import io.recsys.server.model.ModelRegistry;
 import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.policy.EventIds;
+import io.recsys.server.policy.RecommendPipeline;
 import io.recsys.server.policy.Recommender;
 import io.recsys.server.user.UserStateStore;
 import io.recsys.server.user.UserVectorFiles;
@@ -161,9 +162,9 @@ public final class RecsysServer {
           new Recommender(models, users, new EventIds(), feedback, config.exploration(), config.candidates());
       CatalogUpdater updater = new CatalogUpdater(catalog, models);
 
-      RecommenderGrpcService recommenderService =
-          new RecommenderGrpcService(recommender, config.maxBatchSize(), config.maxQueueDelay());
-      resources.push(recommenderService::close); // after the gRPC server drains, before the models close
+      RecommendPipeline pipeline = new RecommendPipeline(recommender, config.maxBatchSize(), config.maxQueueDelay());
+      resources.push(pipeline); // after the gRPC server drains, before the models close
+      RecommenderGrpcService recommenderService = new RecommenderGrpcService(pipeline);
 
       HealthStatusManager health = new HealthStatusManager();
       MalformedRequestGuard guard = new MalformedRequestGuard();
@@ -179,7 +180,7 @@ public final class RecsysServer {
                       new AdminGrpcService(
                               models, catalog, users, feedback, replayBuffer,
                               learning == null ? TrainingControl.off() : new LearningLoopControl(learning),
-                              recommenderService::meanBatchSize, guard::malformedRequests, startedAt)
+                              pipeline::meanBatchSize, guard::malformedRequests, startedAt)
                           .bindService()))
               .addService(guard.guard(health.getHealthService().bindService()))
               .addService(guard.guard(ProtoReflectionServiceV1.newInstance().bindService()))
