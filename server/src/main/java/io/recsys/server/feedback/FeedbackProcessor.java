@@ -40,12 +40,10 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   private final ReplayBuffer replayBuffer;
   private final Clock clock;
   private final FeedbackSettings settings;
-  private final long windowMicros;
-  private final ImpressionIndex open;
+  private final ImpressionJoin join;
   private final AtomicLong durableFeedback = new AtomicLong();
   private final AtomicLong noFeedbackRewards = new AtomicLong();
   private final AtomicLong lostImpressionLogs = new AtomicLong();
-  private final AtomicLong closedEarly = new AtomicLong();
   private final OrderedEffects effects;
   private final ReactionRule rule;
   private volatile FeedbackLog feedbackLog;
@@ -61,8 +59,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     this.replayBuffer = replayBuffer;
     this.clock = clock;
     this.settings = settings;
-    this.windowMicros = settings.joinWindow().toNanos() / 1_000;
-    this.open = new ImpressionIndex(settings.maxOpenImpressions());
+    this.join = new ImpressionJoin(settings.joinWindow(), settings.maxOpenImpressions(), this::settleSilent);
     this.effects = new OrderedEffects(65_536);
     this.rule = new ReactionRule(settings.updater(), settings.learning());
   }
@@ -78,7 +75,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   public void served(Recommendation recommendation, float[] states, int offset, int dimension) {
     long now = nowMicros();
     Impression impression = Impression.served(recommendation, StateCodec.encode(states, offset, dimension), now);
-    open.add(impression).forEach(evicted -> closeEarly(evicted, now));
+    join.open(impression, now);
     feedbackLog
         .append(LogRecords.of(impression))
         .whenComplete(
@@ -101,35 +98,23 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     if (problem != null) {
       return CompletableFuture.completedFuture(FeedbackResult.rejected(problem));
     }
-    Impression impression = open.get(reaction.eventId());
-    if (impression == null) {
-      return rejected(
-          "unknown event_id '" + reaction.eventId() + "': never served, or its join window ("
-              + settings.joinWindow().toSeconds() + " s) has closed");
+    ImpressionJoin.Match match = join.match(reaction);
+    if (match.problem() != null) {
+      return rejected(match.problem());
     }
-    if (!impression.userId.equals(reaction.userId())) {
-      return rejected(
-          "user_id '" + reaction.userId() + "' is not the user event '" + reaction.eventId() + "' was served to");
-    }
-    int position = impression.positionOf(reaction.itemId());
-    if (position < 0) {
-      return rejected("item_id '" + reaction.itemId() + "' was not in impression '" + reaction.eventId() + "'");
-    }
+    Impression impression = match.impression();
+    int position = match.position();
+    int type = reaction.type().number();
     long now = nowMicros();
-    int key = Impression.reactionKey(position, reaction.type().number());
-    CompletableFuture<Void> durable;
-    synchronized (impression) {
-      if (impression.closed || now > impression.timeMicros + windowMicros) {
-        return rejected("the join window of event '" + reaction.eventId() + "' has closed");
-      }
-      CompletableFuture<Void> earlier = impression.accepted.get(key);
-      if (earlier != null) {
-        return earlier.thenApply(ok -> FeedbackResult.DUPLICATE);
-      }
-      durable = feedbackLog.append(LogRecords.of(reaction, now));
-      impression.accepted.put(key, durable);
-      impression.reacted[position] = true;
+    ImpressionJoin.Claim claim =
+        join.claim(impression, position, type, now, () -> feedbackLog.append(LogRecords.of(reaction, now)));
+    if (claim instanceof ImpressionJoin.Claim.Repeat repeat) {
+      return repeat.original().thenApply(ok -> FeedbackResult.DUPLICATE);
     }
+    if (!(claim instanceof ImpressionJoin.Claim.Logged logged)) {
+      return rejected("the join window of event '" + reaction.eventId() + "' has closed");
+    }
+    CompletableFuture<Void> durable = logged.durable();
     return durable
         .thenApplyAsync(
             ok -> {
@@ -140,9 +125,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
         .whenComplete(
             (result, error) -> {
               if (error != null) {
-                synchronized (impression) {
-                  impression.accepted.remove(key, durable); // a retry may log it again
-                }
+                join.release(impression, position, type, durable);
               }
             });
   }
@@ -176,30 +159,11 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
 
   /** Closes every impression whose join window has passed; run about once a second. */
   public void expireJoinWindows() {
-    long now = nowMicros();
-    open.removeServedBefore(now - windowMicros).forEach(impression -> close(impression, now));
+    join.expire(nowMicros());
   }
 
-  /**
-   * Closes an impression pushed out by the bound before its window ended: its silent items get
-   * the no-feedback reward now, and a later reaction to it is rejected. Said in the log, since it
-   * means the bound is too small for this traffic.
-   */
-  private void closeEarly(Impression impression, long timeMicros) {
-    if (closedEarly.getAndIncrement() % 100_000 == 0) {
-      log.warn(
-          "Served lists closed before their join window ended ({} so far): more than --max-open-impressions ({})"
-              + " were open; raise it or shorten --join-window-seconds", closedEarly.get(), settings.maxOpenImpressions());
-    }
-    close(impression, timeMicros);
-  }
-
-  /** Gives every shown item without an in-window reaction the no-feedback reward, once. */
-  private void close(Impression impression, long timeMicros) {
-    List<Integer> silent = impression.closeAndListSilent();
-    if (silent.isEmpty()) {
-      return;
-    }
+  /** A list closed: every shown item without an in-window reaction gets the no-feedback reward. */
+  private void settleSilent(Impression impression, List<Integer> silent, long timeMicros) {
     QuantizedVector next = StateCodec.encode(users.stateOf(impression.userId).vectorView());
     for (int position : silent) {
       replayBuffer.add(impression.transition(position, settings.rewards().noFeedbackReward(), next, timeMicros));
@@ -216,7 +180,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
    */
   public void replay(LogRecord record) {
     long time = record.getServerTimeMicros();
-    open.removeServedBefore(time - windowMicros).forEach(impression -> close(impression, time));
+    join.expire(time);
     switch (record.getKindCase()) {
       case IMPRESSION -> replayImpression(record.getImpression(), time);
       case FEEDBACK -> replayFeedback(record.getFeedback(), time);
@@ -226,7 +190,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
 
   private void replayImpression(ImpressionRecord record, long time) {
     Impression impression = LogRecords.impressionOf(record, time);
-    open.add(impression).forEach(evicted -> closeEarly(evicted, time));
+    join.open(impression, time);
     // The state logged with the list is the truth at that moment: resynchronise to it.
     float[] vector = StateCodec.decode(record.getUserState(), users.dimension());
     users.update(record.getUserId(), state -> state.withVector(vector));
@@ -234,18 +198,13 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
 
   private void replayFeedback(FeedbackRecord record, long time) {
     Reaction reaction = LogRecords.reactionOf(record);
-    Impression impression = open.get(record.getEventId());
-    int position = impression == null ? -1 : impression.positionOf(record.getItemId());
-    if (position < 0) {
+    ImpressionJoin.Match match = join.match(reaction);
+    if (match.problem() != null) {
       apply(null, -1, reaction, time); // joined nothing we still hold: state and counter only
       return;
     }
-    synchronized (impression) {
-      impression.accepted.put(
-          Impression.reactionKey(position, record.getType()), CompletableFuture.completedFuture(null));
-      impression.reacted[position] = true;
-    }
-    apply(impression, position, reaction, time);
+    join.claimReplayed(match.impression(), match.position(), record.getType());
+    apply(match.impression(), match.position(), reaction, time);
   }
 
   /** Lets queued effects finish; call after the log is closed (so nothing new arrives). */
@@ -262,7 +221,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
 
   /** Served lists closed before their join window ended, pushed out by the bound. */
   public long closedEarly() {
-    return closedEarly.get();
+    return join.closedEarly();
   }
 
   public long noFeedbackRewards() {
@@ -270,7 +229,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   }
 
   public int openImpressions() {
-    return open.size();
+    return join.openImpressions();
   }
 
   private long nowMicros() {

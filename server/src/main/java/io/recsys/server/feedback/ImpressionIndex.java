@@ -18,7 +18,7 @@ final class ImpressionIndex {
 
   ImpressionIndex(int capacity) {
     if (capacity < 1) {
-      throw new IllegalArgumentException("--max-open-impressions must be >= 1, got " + capacity);
+      throw new IllegalArgumentException("max-open-impressions must be >= 1, got " + capacity);
     }
     this.capacity = capacity;
   }
@@ -65,6 +65,10 @@ final class ImpressionIndex {
       size.decrementAndGet();
     }
     return oldest;
+  }
+
+  int capacity() {
+    return capacity;
   }
 
   int size() {

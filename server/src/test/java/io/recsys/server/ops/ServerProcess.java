@@ -14,7 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** The real server as a child JVM ({@code Main serve ...}), with its log captured. */
-final class ServerProcess implements AutoCloseable {
+public final class ServerProcess implements AutoCloseable {
   private static final Pattern SERVING = Pattern.compile("Serving on port (\\d+)");
 
   private final Process process;
@@ -29,12 +29,12 @@ final class ServerProcess implements AutoCloseable {
     reader.start();
   }
 
-  static ServerProcess start(String... serveArguments) throws IOException {
+  public static ServerProcess start(String... serveArguments) throws IOException {
     return startWithHeap("1g", serveArguments);
   }
 
   /** @param maxHeap the child's -Xmx, e.g. "256m" */
-  static ServerProcess startWithHeap(String maxHeap, String... serveArguments) throws IOException {
+  public static ServerProcess startWithHeap(String maxHeap, String... serveArguments) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx" + maxHeap);
@@ -64,12 +64,12 @@ final class ServerProcess implements AutoCloseable {
   }
 
   /** Waits until the server serves and returns its port. */
-  int awaitServing() throws Exception {
+  public int awaitServing() throws Exception {
     return port.get(120, TimeUnit.SECONDS);
   }
 
   /** SIGTERM, then the exit code once the process is gone. */
-  int terminate() throws InterruptedException {
+  public int terminate() throws InterruptedException {
     // Not process.destroy(): it also closes our end of the pipe, and the shutdown log is lost.
     process.toHandle().destroy();
     if (!process.waitFor(60, TimeUnit.SECONDS)) {
@@ -81,14 +81,14 @@ final class ServerProcess implements AutoCloseable {
   }
 
   /** SIGKILL: no shutdown of any kind, like a crash. */
-  void kill() throws InterruptedException {
+  public void kill() throws InterruptedException {
     process.toHandle().destroyForcibly();
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
       throw new IllegalStateException("server survived SIGKILL");
     }
   }
 
-  int awaitExit() throws InterruptedException {
+  public int awaitExit() throws InterruptedException {
     if (!process.waitFor(120, TimeUnit.SECONDS)) {
       process.destroyForcibly();
       throw new IllegalStateException("server did not exit");
@@ -97,7 +97,7 @@ final class ServerProcess implements AutoCloseable {
     return process.exitValue();
   }
 
-  List<String> log() {
+  public List<String> log() {
     return List.copyOf(log);
   }
 

@@ -1,10 +1,11 @@
-package io.recsys.server.ops;
+package io.recsys.server.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.recsys.client.RecsysClient;
+import io.recsys.server.ops.ServerProcess;
 import io.recsys.v1.FeedbackEvent;
 import io.recsys.v1.FeedbackServiceGrpc;
 import io.recsys.v1.FeedbackType;
