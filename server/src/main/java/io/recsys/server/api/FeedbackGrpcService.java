@@ -19,7 +19,7 @@ public final class FeedbackGrpcService extends FeedbackServiceGrpc.FeedbackServi
   /** @param streamWindow events a stream may have in flight before the server stops reading */
   public FeedbackGrpcService(FeedbackProcessor processor, int streamWindow) {
     if (streamWindow < 1) {
-      throw new IllegalArgumentException("--feedback-stream-window must be >= 1, got " + streamWindow);
+      throw new IllegalArgumentException("feedback-stream-window must be >= 1, got " + streamWindow);
     }
     this.processor = processor;
     this.streamWindow = streamWindow;

@@ -51,13 +51,13 @@ public interface TrainingControl {
 
       @Override
       public ModelVersionInfo pin(String version) {
-        throw new UnsupportedOperationException("the server runs with --learning off: it serves the baseline only");
+        throw new UnsupportedOperationException("the server runs with learning off: it serves the baseline only");
       }
 
       @Override
       public void setPaused(boolean paused) {
         throw new UnsupportedOperationException(
-            "the server runs with --learning off: there is no trainer to pause or resume");
+            "the server runs with learning off: there is no trainer to pause or resume");
       }
     };
   }

@@ -23,7 +23,7 @@ public final class LogPolicies {
       try {
         return valueOf(name.toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("--policy must be logged or shuffled, got '" + name + "'");
+        throw new IllegalArgumentException("the target policy must be logged or shuffled, got '" + name + "'");
       }
     }
   }

@@ -19,7 +19,7 @@ public enum FsyncPolicy {
     try {
       return valueOf(name.toUpperCase(Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--fsync must be batch or interval, got '" + name + "'");
+      throw new IllegalArgumentException("fsync must be batch or interval, got '" + name + "'");
     }
   }
 }

@@ -4,6 +4,7 @@ import io.recsys.server.user.ReactionType;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Reward per reaction. Defaults from the design: positive reactions (click, like, purchase) 1,
@@ -52,21 +53,28 @@ public final class RewardFunction {
       }
       String[] parts = entry.split("=", 2);
       if (parts.length != 2) {
-        throw new IllegalArgumentException("--rewards entries look like click=1, got '" + entry + "'");
+        throw new IllegalArgumentException("reward entries look like click=1, got '" + entry + "'");
       }
       ReactionType type;
       try {
         type = ReactionType.valueOf(parts[0].strip().toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("--rewards: unknown feedback type '" + parts[0].strip() + "'");
+        throw new IllegalArgumentException("rewards: unknown feedback type '" + parts[0].strip() + "'");
       }
       try {
         next.put(type, Float.parseFloat(parts[1].strip()));
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("--rewards: '" + parts[1].strip() + "' is not a number");
+        throw new IllegalArgumentException("rewards: '" + parts[1].strip() + "' is not a number");
       }
     }
     return new RewardFunction(next, noFeedbackReward, dwellFullSeconds);
+  }
+
+  /** Every reaction's reward as {@link #withOverrides} reads it, e.g. {@code click=1.0,...,dwell=1.0}. */
+  public String spec() {
+    StringBuilder spec = new StringBuilder();
+    rewards.forEach((type, reward) -> spec.append(spec.length() == 0 ? "" : ",").append(type.label()).append('=').append(reward));
+    return spec.toString();
   }
 
   public RewardFunction withNoFeedbackReward(float reward) {
@@ -109,6 +117,24 @@ public final class RewardFunction {
       highest = Math.max(highest, reward);
     }
     return highest;
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof RewardFunction that
+        && rewards.equals(that.rewards)
+        && Float.compare(noFeedbackReward, that.noFeedbackReward) == 0
+        && Double.compare(dwellFullSeconds, that.dwellFullSeconds) == 0;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(rewards, noFeedbackReward, dwellFullSeconds);
+  }
+
+  @Override
+  public String toString() {
+    return spec() + ", no reaction " + noFeedbackReward;
   }
 
   private static void checkFinite(float reward) {

@@ -43,7 +43,7 @@ public final class DynamicBatcher<Q, R> implements AutoCloseable {
   public DynamicBatcher(
       String name, Function<List<Q>, List<R>> work, Predicate<Q> abandoned, int maxBatch, Duration maxDelay, int queueCapacity) {
     if (maxBatch < 1 || queueCapacity < 1 || maxDelay.isNegative()) {
-      throw new IllegalArgumentException("--max-batch-size must be >= 1 and --max-queue-delay-us >= 0");
+      throw new IllegalArgumentException("a batcher needs a batch size >= 1, a queue capacity >= 1 and a delay >= 0");
     }
     this.work = work;
     this.abandoned = abandoned;

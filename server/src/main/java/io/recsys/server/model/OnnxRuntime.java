@@ -24,7 +24,7 @@ public final class OnnxRuntime {
       try {
         return valueOf(name.toUpperCase(Locale.ROOT));
       } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("--device must be cpu, cuda or auto, got '" + name + "'");
+        throw new IllegalArgumentException("device must be cpu, cuda or auto, got '" + name + "'");
       }
     }
   }
@@ -61,7 +61,7 @@ public final class OnnxRuntime {
       return true;
     } catch (OrtException | RuntimeException | UnsatisfiedLinkError e) {
       if (device == Device.CUDA) {
-        throw new IllegalStateException("--device cuda: the CUDA provider did not load: " + e.getMessage(), e);
+        throw new IllegalStateException("device cuda: the CUDA provider did not load: " + e.getMessage(), e);
       }
       log.info("Device auto: CUDA provider unavailable ({}); scoring on CPU", firstLine(e));
       return false;

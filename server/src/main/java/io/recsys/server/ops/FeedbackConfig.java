@@ -16,10 +16,10 @@ public record FeedbackConfig(
     FeedbackSettings processor, SegmentedFeedbackLog.Options log, int streamWindow, int replayCapacity) {
   public FeedbackConfig {
     if (streamWindow < 1) {
-      throw new IllegalArgumentException("--feedback-stream-window must be >= 1, got " + streamWindow);
+      throw new IllegalArgumentException("feedback-stream-window must be >= 1, got " + streamWindow);
     }
     if (replayCapacity < 1) {
-      throw new IllegalArgumentException("--replay-capacity must be >= 1, got " + replayCapacity);
+      throw new IllegalArgumentException("replay-capacity must be >= 1, got " + replayCapacity);
     }
   }
 

@@ -1,20 +1,26 @@
 package io.recsys.server.ops;
 
+import io.recsys.server.feedback.FeedbackSettings;
+import io.recsys.server.feedback.FsyncPolicy;
+import io.recsys.server.feedback.RewardFunction;
 import io.recsys.server.learning.LearningSettings;
 import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.policy.EpsilonGreedy;
 import io.recsys.server.policy.Exploration;
+import io.recsys.server.user.UserStateUpdater;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
- * Everything the server is started with, validated once. Defaults serve the embedded catalog on
- * port 50051 with the data dir {@code ./data}.
+ * Everything the server is started with: one immutable value, made by a {@link Builder} that
+ * checks each setting as it is set and names the setting when it refuses one. The builder holds
+ * the only copy of the defaults (they serve the embedded catalog on port 50051 from {@code
+ * ./data}); {@code serve --help} shows them from here.
  *
  * @param port gRPC port; 0 picks a free one
- * @param dataDir where durable state lives (embedding cache, catalog upserts, later logs/models)
+ * @param dataDir where durable state lives (embedding cache, catalog upserts, logs, models)
  * @param catalogFile catalog to serve instead of the embedded goodbooks-10k
  * @param userVectorsFile users' starting state vectors (for example {@code train}'s), in the catalog's space
  * @param device where ONNX sessions run
@@ -51,134 +57,106 @@ public record ServerConfig(
     Duration maxQueueDelay) {
 
   public static final int DEFAULT_PORT = 50051;
+  public static final Path DEFAULT_DATA_DIR = Path.of("./data");
+  private static final Duration MAX_QUEUE_DELAY = Duration.ofMillis(100);
 
+  /** A value made without the builder is checked by the same rules. */
   public ServerConfig {
-    if (port < 0 || port > 65_535) {
-      throw new IllegalArgumentException("--port must be in [0, 65535], got " + port);
-    }
-    if (onnxThreads < 1) {
-      throw new IllegalArgumentException("--onnx-threads must be >= 1, got " + onnxThreads);
-    }
-    if (maxCachedUsers < 1) {
-      throw new IllegalArgumentException("--max-cached-users must be >= 1, got " + maxCachedUsers);
-    }
-    if (!(popularityWeight >= 0) || Float.isInfinite(popularityWeight)) {
-      throw new IllegalArgumentException(
-          "--popularity-weight must be a finite number >= 0, got " + popularityWeight);
-    }
-    if (maxBatchSize < 1 || maxBatchSize > 256) {
-      throw new IllegalArgumentException("--max-batch-size must be in [1, 256], got " + maxBatchSize);
-    }
-    if (maxQueueDelay.isNegative() || maxQueueDelay.toMillis() > 100) {
-      throw new IllegalArgumentException("--max-queue-delay-us must be in [0, 100000], got " + maxQueueDelay.toNanos() / 1_000);
-    }
-    if (candidates < 1 || candidates > 10_000) {
-      throw new IllegalArgumentException("--candidates must be in [1, 10000], got " + candidates);
-    }
-    if (drainTimeout.isNegative()) {
-      throw new IllegalArgumentException("--drain-timeout must not be negative, got " + drainTimeout);
-    }
+    SettingChecks.inRange("port", port, 0, 65_535);
+    SettingChecks.atLeast("onnx-threads", onnxThreads, 1);
+    SettingChecks.atLeast("max-cached-users", maxCachedUsers, 1);
+    SettingChecks.finiteAtLeastZero("popularity-weight", popularityWeight);
+    SettingChecks.notNegative("drain-timeout", drainTimeout);
+    SettingChecks.inRange("candidates", candidates, 1, 10_000);
+    SettingChecks.atLeast("max-concurrent-scoring", maxConcurrentScoring, 1);
+    SettingChecks.inRange("max-batch-size", maxBatchSize, 1, 256);
+    SettingChecks.inRange("max-queue-delay", maxQueueDelay, Duration.ZERO, MAX_QUEUE_DELAY);
+  }
+
+  public static Builder builder(Path dataDir) {
+    return new Builder(dataDir);
   }
 
   /** The defaults, serving the embedded catalog from {@code dataDir}. */
   public static ServerConfig defaults(Path dataDir) {
-    return new ServerConfig(
-        DEFAULT_PORT,
-        dataDir,
-        Optional.empty(),
-        Optional.empty(),
-        OnnxRuntime.Device.AUTO,
-        Math.max(1, Runtime.getRuntime().availableProcessors()),
-        false,
-        200_000,
-        0.1f,
-        Duration.ofSeconds(20),
-        FeedbackConfig.defaults(),
-        new EpsilonGreedy(0.05),
-        100,
-        LearningSettings.defaults(),
-        64,
-        64,
-        // Greedy batching: a free batcher takes whatever is queued at once; calls that arrive while
-        // a batch runs form the next one. Waiting for more only added latency on CPU (compare).
-        Duration.ZERO);
+    return builder(dataDir).build();
+  }
+
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
   public ServerConfig withPort(int newPort) {
-    return with(b -> b.port = newPort);
+    return toBuilder().port(newPort).build();
   }
 
   public ServerConfig withCatalogFile(Path file) {
-    return with(b -> b.catalogFile = Optional.of(file));
+    return toBuilder().catalogFile(file).build();
   }
 
   public ServerConfig withUserVectorsFile(Path file) {
-    return with(b -> b.userVectorsFile = Optional.of(file));
+    return toBuilder().userVectorsFile(file).build();
   }
 
   public ServerConfig withExploration(Exploration newExploration) {
-    return with(b -> b.exploration = newExploration);
+    return toBuilder().exploration(newExploration).build();
   }
 
   public ServerConfig withBatching(int newMaxBatchSize, Duration newMaxQueueDelay) {
-    return with(b -> {
-      b.maxBatchSize = newMaxBatchSize;
-      b.maxQueueDelay = newMaxQueueDelay;
-    });
+    return toBuilder().maxBatchSize(newMaxBatchSize).maxQueueDelay(newMaxQueueDelay).build();
   }
 
   public ServerConfig withOnnxSpinning(boolean spinning) {
-    return with(b -> b.onnxSpinning = spinning);
+    return toBuilder().onnxSpinning(spinning).build();
   }
 
   public ServerConfig withDevice(OnnxRuntime.Device newDevice) {
-    return with(b -> b.device = newDevice);
+    return toBuilder().device(newDevice).build();
   }
 
   public ServerConfig withCandidates(int newCandidates) {
-    return with(b -> b.candidates = newCandidates);
+    return toBuilder().candidates(newCandidates).build();
   }
 
   public ServerConfig withMaxConcurrentScoring(int calls) {
-    return with(b -> b.maxConcurrentScoring = calls);
+    return toBuilder().maxConcurrentScoring(calls).build();
   }
 
   public ServerConfig withLearning(LearningSettings newLearning) {
-    return with(b -> b.learning = newLearning);
+    return toBuilder().learning(newLearning).build();
   }
 
   public ServerConfig withFeedback(FeedbackConfig newFeedback) {
-    return with(b -> b.feedback = newFeedback);
+    return toBuilder().feedback(newFeedback).build();
   }
 
-  /** A copy with {@code change} applied, validated like any other instance. */
-  private ServerConfig with(Consumer<Copy> change) {
-    Copy copy = new Copy(this);
-    change.accept(copy);
-    return copy.build();
-  }
+  /** Builds a config setting by setting; each setter refuses a bad value at once. */
+  public static final class Builder {
+    private int port = DEFAULT_PORT;
+    private Path dataDir;
+    private Optional<Path> catalogFile = Optional.empty();
+    private Optional<Path> userVectorsFile = Optional.empty();
+    private OnnxRuntime.Device device = OnnxRuntime.Device.AUTO;
+    private int onnxThreads = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private boolean onnxSpinning;
+    private long maxCachedUsers = 200_000;
+    private float popularityWeight = 0.1f;
+    private Duration drainTimeout = Duration.ofSeconds(20);
+    private FeedbackConfig feedback = FeedbackConfig.defaults();
+    private Exploration exploration = new EpsilonGreedy(0.05);
+    private int candidates = 100;
+    private LearningSettings learning = LearningSettings.defaults();
+    private int maxConcurrentScoring = 64;
+    private int maxBatchSize = 64;
+    // Greedy batching: a free batcher takes whatever is queued at once; calls that arrive while a
+    // batch runs form the next one. Waiting for more only added latency on CPU (compare).
+    private Duration maxQueueDelay = Duration.ZERO;
 
-  /** The fields of a config, to change a few and build a new one: one place lists them all. */
-  private static final class Copy {
-    int port;
-    Path dataDir;
-    Optional<Path> catalogFile;
-    Optional<Path> userVectorsFile;
-    OnnxRuntime.Device device;
-    int onnxThreads;
-    boolean onnxSpinning;
-    long maxCachedUsers;
-    float popularityWeight;
-    Duration drainTimeout;
-    FeedbackConfig feedback;
-    Exploration exploration;
-    int candidates;
-    LearningSettings learning;
-    int maxConcurrentScoring;
-    int maxBatchSize;
-    Duration maxQueueDelay;
+    private Builder(Path dataDir) {
+      dataDir(dataDir);
+    }
 
-    Copy(ServerConfig c) {
+    private Builder(ServerConfig c) {
       port = c.port;
       dataDir = c.dataDir;
       catalogFile = c.catalogFile;
@@ -198,10 +176,151 @@ public record ServerConfig(
       maxQueueDelay = c.maxQueueDelay;
     }
 
-    ServerConfig build() {
+    public Builder port(int value) {
+      port = SettingChecks.inRange("port", value, 0, 65_535);
+      return this;
+    }
+
+    public Builder dataDir(Path value) {
+      dataDir = SettingChecks.present("data-dir", value);
+      return this;
+    }
+
+    /** Null: the embedded catalog. */
+    public Builder catalogFile(Path value) {
+      catalogFile = Optional.ofNullable(value);
+      return this;
+    }
+
+    /** Null: every user starts from the cold-start state. */
+    public Builder userVectorsFile(Path value) {
+      userVectorsFile = Optional.ofNullable(value);
+      return this;
+    }
+
+    public Builder device(OnnxRuntime.Device value) {
+      device = SettingChecks.present("device", value);
+      return this;
+    }
+
+    public Builder onnxThreads(int value) {
+      onnxThreads = SettingChecks.atLeast("onnx-threads", value, 1);
+      return this;
+    }
+
+    public Builder onnxSpinning(boolean value) {
+      onnxSpinning = value;
+      return this;
+    }
+
+    public Builder maxCachedUsers(long value) {
+      maxCachedUsers = SettingChecks.atLeast("max-cached-users", value, 1);
+      return this;
+    }
+
+    public Builder popularityWeight(float value) {
+      popularityWeight = SettingChecks.finiteAtLeastZero("popularity-weight", value);
+      return this;
+    }
+
+    public Builder drainTimeout(Duration value) {
+      drainTimeout = SettingChecks.notNegative("drain-timeout", value);
+      return this;
+    }
+
+    public Builder exploration(Exploration value) {
+      exploration = SettingChecks.present("exploration", value);
+      return this;
+    }
+
+    public Builder candidates(int value) {
+      candidates = SettingChecks.inRange("candidates", value, 1, 10_000);
+      return this;
+    }
+
+    public Builder maxConcurrentScoring(int value) {
+      maxConcurrentScoring = SettingChecks.atLeast("max-concurrent-scoring", value, 1);
+      return this;
+    }
+
+    public Builder maxBatchSize(int value) {
+      maxBatchSize = SettingChecks.inRange("max-batch-size", value, 1, 256);
+      return this;
+    }
+
+    public Builder maxQueueDelay(Duration value) {
+      maxQueueDelay = SettingChecks.inRange("max-queue-delay", value, Duration.ZERO, MAX_QUEUE_DELAY);
+      return this;
+    }
+
+    public Builder learning(LearningSettings value) {
+      learning = SettingChecks.present("learning", value);
+      return this;
+    }
+
+    public Builder feedback(FeedbackConfig value) {
+      feedback = SettingChecks.present("feedback", value);
+      return this;
+    }
+
+    // ---- The feedback loop's settings, one at a time
+
+    public Builder joinWindow(Duration value) {
+      SettingChecks.positive("join-window", value);
+      return processor(p -> new FeedbackSettings(value, p.maxOpenImpressions(), p.rewards(), p.updater(), p.learning()));
+    }
+
+    public Builder maxOpenImpressions(int value) {
+      SettingChecks.atLeast("max-open-impressions", value, 1);
+      return processor(p -> new FeedbackSettings(p.joinWindow(), value, p.rewards(), p.updater(), p.learning()));
+    }
+
+    public Builder rewards(RewardFunction value) {
+      SettingChecks.present("rewards", value);
+      return processor(p -> new FeedbackSettings(p.joinWindow(), p.maxOpenImpressions(), value, p.updater(), p.learning()));
+    }
+
+    /** Off: the server is a static scorer that stores every reaction but learns from none. */
+    public Builder learningOn(boolean value) {
+      feedback = feedback.withLearning(value);
+      return this;
+    }
+
+    /** Whether items a user disliked may come back into their lists. */
+    public Builder keepDisliked(boolean value) {
+      return processor(p -> {
+        UserStateUpdater u = p.updater();
+        UserStateUpdater updater = new UserStateUpdater(u.attractRate(), u.repelRate(), !value, u.maxDisliked());
+        return new FeedbackSettings(p.joinWindow(), p.maxOpenImpressions(), p.rewards(), updater, p.learning());
+      });
+    }
+
+    public Builder fsync(FsyncPolicy value) {
+      feedback = feedback.withFsync(SettingChecks.present("fsync", value));
+      return this;
+    }
+
+    public Builder feedbackStreamWindow(int value) {
+      SettingChecks.atLeast("feedback-stream-window", value, 1);
+      feedback = new FeedbackConfig(feedback.processor(), feedback.log(), value, feedback.replayCapacity());
+      return this;
+    }
+
+    public Builder replayCapacity(int value) {
+      SettingChecks.atLeast("replay-capacity", value, 1);
+      feedback = new FeedbackConfig(feedback.processor(), feedback.log(), feedback.streamWindow(), value);
+      return this;
+    }
+
+    private Builder processor(UnaryOperator<FeedbackSettings> change) {
+      feedback = new FeedbackConfig(change.apply(feedback.processor()), feedback.log(), feedback.streamWindow(), feedback.replayCapacity());
+      return this;
+    }
+
+    public ServerConfig build() {
       return new ServerConfig(
-          port, dataDir, catalogFile, userVectorsFile, device, onnxThreads, onnxSpinning, maxCachedUsers, popularityWeight, drainTimeout,
-          feedback, exploration, candidates, learning, maxConcurrentScoring, maxBatchSize, maxQueueDelay);
+          port, dataDir, catalogFile, userVectorsFile, device, onnxThreads, onnxSpinning, maxCachedUsers, popularityWeight,
+          drainTimeout, feedback, exploration, candidates, learning, maxConcurrentScoring, maxBatchSize, maxQueueDelay);
     }
   }
 }

@@ -16,6 +16,11 @@ public record EpsilonGreedy(double epsilon) implements Exploration {
   }
 
   @Override
+  public String spec() {
+    return epsilon == 0 ? "greedy" : "epsilon:" + epsilon;
+  }
+
+  @Override
   public Slate choose(float[] scores, int k, RandomGenerator random) {
     int n = scores.length;
     int length = Math.min(k, n);

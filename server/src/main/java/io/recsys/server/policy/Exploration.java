@@ -15,6 +15,9 @@ public interface Exploration {
   /** Draws {@code min(k, scores.length)} distinct candidates. */
   Slate choose(float[] scores, int k, RandomGenerator random);
 
+  /** The setting that {@link #parse} reads back as this exploration. */
+  String spec();
+
   /** Always the best remaining: propensity 1 everywhere. */
   Exploration GREEDY = new EpsilonGreedy(0);
 

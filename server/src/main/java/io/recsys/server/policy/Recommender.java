@@ -41,7 +41,7 @@ public final class Recommender {
       Exploration exploration,
       int candidates) {
     if (candidates < 1) {
-      throw new IllegalArgumentException("--candidates must be >= 1, got " + candidates);
+      throw new IllegalArgumentException("candidates must be >= 1, got " + candidates);
     }
     this.models = models;
     this.users = users;

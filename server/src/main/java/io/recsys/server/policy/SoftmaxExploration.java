@@ -14,6 +14,11 @@ public record SoftmaxExploration(double temperature) implements Exploration {
   }
 
   @Override
+  public String spec() {
+    return "softmax:" + temperature;
+  }
+
+  @Override
   public Slate choose(float[] scores, int k, RandomGenerator random) {
     int n = scores.length;
     int length = Math.min(k, n);

@@ -36,7 +36,7 @@ public enum ReactionType {
     return null;
   }
 
-  /** The lower-case name used in settings such as {@code --rewards click=1}. */
+  /** The lower-case name used in settings such as the rewards setting {@code click=1}. */
   public String label() {
     return name().toLowerCase(Locale.ROOT);
   }

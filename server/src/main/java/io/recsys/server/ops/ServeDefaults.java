@@ -1,0 +1,47 @@
+package io.recsys.server.ops;
+
+import io.recsys.server.feedback.FeedbackSettings;
+import java.util.Locale;
+import picocli.CommandLine.IDefaultValueProvider;
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * {@code serve}'s flag defaults, read from {@link ServerConfig}'s builder (the one place they are
+ * written), in the form each flag parses; {@code --help} shows them through {@code ${DEFAULT-VALUE}}.
+ */
+public final class ServeDefaults implements IDefaultValueProvider {
+  @Override
+  public String defaultValue(ArgSpec argument) {
+    if (!(argument instanceof OptionSpec option)) {
+      return null;
+    }
+    ServerConfig d = ServerConfig.defaults(ServerConfig.DEFAULT_DATA_DIR);
+    FeedbackSettings feedback = d.feedback().processor();
+    return switch (option.longestName()) {
+      case "--port" -> String.valueOf(d.port());
+      case "--data-dir" -> d.dataDir().toString();
+      case "--device" -> d.device().name().toLowerCase(Locale.ROOT);
+      case "--onnx-threads" -> String.valueOf(d.onnxThreads());
+      case "--onnx-spinning" -> String.valueOf(d.onnxSpinning());
+      case "--max-cached-users" -> String.valueOf(d.maxCachedUsers());
+      case "--popularity-weight" -> String.valueOf(d.popularityWeight());
+      case "--drain-timeout" -> String.valueOf(d.drainTimeout().toSeconds());
+      case "--join-window-seconds" -> String.valueOf(feedback.joinWindow().toSeconds());
+      case "--max-open-impressions" -> String.valueOf(feedback.maxOpenImpressions());
+      case "--rewards" -> feedback.rewards().spec();
+      case "--no-feedback-reward" -> String.valueOf(feedback.rewards().noFeedbackReward());
+      case "--fsync" -> d.feedback().log().fsync().name().toLowerCase(Locale.ROOT);
+      case "--feedback-stream-window" -> String.valueOf(d.feedback().streamWindow());
+      case "--replay-capacity" -> String.valueOf(d.feedback().replayCapacity());
+      case "--learning" -> feedback.learning() ? "on" : "off";
+      case "--keep-disliked" -> String.valueOf(!feedback.updater().excludeDisliked());
+      case "--exploration" -> d.exploration().spec();
+      case "--candidates" -> String.valueOf(d.candidates());
+      case "--max-concurrent-scoring" -> String.valueOf(d.maxConcurrentScoring());
+      case "--max-batch-size" -> String.valueOf(d.maxBatchSize());
+      case "--max-queue-delay-us" -> String.valueOf(d.maxQueueDelay().toNanos() / 1_000);
+      default -> null;
+    };
+  }
+}

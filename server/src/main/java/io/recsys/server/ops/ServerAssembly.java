@@ -1,0 +1,216 @@
+package io.recsys.server.ops;
+
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.recsys.server.api.AdminGrpcService;
+import io.recsys.server.api.ApiLimits;
+import io.recsys.server.api.CatalogGrpcService;
+import io.recsys.server.api.FeedbackGrpcService;
+import io.recsys.server.api.MalformedRequestGuard;
+import io.recsys.server.api.RecommenderGrpcService;
+import io.recsys.server.api.TrainingControl;
+import io.recsys.server.catalog.Catalog;
+import io.recsys.server.catalog.CatalogFiles;
+import io.recsys.server.catalog.CatalogItem;
+import io.recsys.server.feedback.FeedbackProcessor;
+import io.recsys.server.feedback.ReplayBuffer;
+import io.recsys.server.feedback.SegmentedFeedbackLog;
+import io.recsys.server.learning.LearningLoop;
+import io.recsys.server.learning.ModelStore;
+import io.recsys.server.learning.QRange;
+import io.recsys.server.learning.SafetyGate;
+import io.recsys.server.model.CatalogUpdater;
+import io.recsys.server.model.MiniLmEmbedder;
+import io.recsys.server.model.ModelRegistry;
+import io.recsys.server.model.OnnxRuntime;
+import io.recsys.server.policy.EpsilonGreedy;
+import io.recsys.server.policy.EventIds;
+import io.recsys.server.policy.Exploration;
+import io.recsys.server.policy.RecommendPipeline;
+import io.recsys.server.policy.Recommender;
+import io.recsys.server.storage.DataDirectory;
+import io.recsys.server.user.UserStateStore;
+import io.recsys.server.user.UserVectorFiles;
+import io.recsys.v1.AdminServiceGrpc;
+import io.recsys.v1.CatalogServiceGrpc;
+import io.recsys.v1.FeedbackServiceGrpc;
+import io.recsys.v1.RecommenderServiceGrpc;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root: builds the server's parts from a {@link ServerConfig} in data-flow order
+ * (data dir, catalog, models, users, feedback, learning, the Recommend pipeline, the gRPC
+ * services) and nothing else. Each part that holds a resource is pushed onto {@code resources}
+ * the moment it exists, so the caller releases, in reverse, whatever was built, also when a
+ * later step fails.
+ */
+final class ServerAssembly {
+  private static final Logger log = LoggerFactory.getLogger(ServerAssembly.class);
+
+  /** The started gRPC server, its health service, and what it serves, for the start-up log line. */
+  record Assembled(Server server, HealthStatusManager health, String modelVersion, long catalogVersion, int catalogSize) {}
+
+  private final ServerConfig config;
+  private final Deque<AutoCloseable> resources;
+  private final Instant startedAt = Instant.now();
+
+  private ServerAssembly(ServerConfig config, Deque<AutoCloseable> resources) {
+    this.config = config;
+    this.resources = resources;
+  }
+
+  /** Builds and starts everything; on failure, what was built is in {@code resources}. */
+  static Assembled assemble(ServerConfig config, Deque<AutoCloseable> resources) throws IOException {
+    return new ServerAssembly(config, resources).assemble();
+  }
+
+  private <T extends AutoCloseable> T own(T resource) {
+    resources.push(resource);
+    return resource;
+  }
+
+  private Assembled assemble() throws IOException {
+    DataDirectory dataDir = own(DataDirectory.open(config.dataDir()));
+    log.info("Data dir {}", dataDir.path().toAbsolutePath());
+    OnnxRuntime runtime = new OnnxRuntime(config.device(), config.onnxThreads(), config.onnxSpinning());
+    Catalog catalog = own(openCatalog(dataDir, runtime));
+    ModelRegistry models = own(new ModelRegistry(runtime, config.popularityWeight(), catalog.current()));
+    UserStateStore users = loadUsers(catalog.dimension());
+    ReplayBuffer replayBuffer = new ReplayBuffer(config.feedback().replayCapacity());
+    // Closed after the log (pushed before it): lets the last effects finish.
+    FeedbackProcessor feedback =
+        own(new FeedbackProcessor(catalog::current, users, replayBuffer, Clock.systemUTC(), config.feedback().processor()));
+    openFeedbackLog(dataDir, feedback, replayBuffer, users);
+    TrainingControl training = startLearning(dataDir, catalog, models, replayBuffer);
+    Recommender recommender =
+        new Recommender(models, users, new EventIds(), feedback, config.exploration(), config.candidates());
+    // Closed after the gRPC server drains, before the models close.
+    RecommendPipeline pipeline = own(new RecommendPipeline(recommender, config.maxBatchSize(), config.maxQueueDelay()));
+
+    HealthStatusManager health = new HealthStatusManager();
+    MalformedRequestGuard guard = new MalformedRequestGuard();
+    AdminGrpcService admin =
+        new AdminGrpcService(
+            models, catalog, users, feedback, replayBuffer, training, pipeline::meanBatchSize, guard::malformedRequests, startedAt);
+    Server server =
+        NettyServerBuilder.forAddress(new InetSocketAddress(config.port()))
+            .maxInboundMessageSize(ApiLimits.MAX_INBOUND_MESSAGE_BYTES)
+            .intercept(new ScoringBulkhead(config.maxConcurrentScoring()))
+            .addService(guard.guard(new RecommenderGrpcService(pipeline).bindService()))
+            .addService(guard.guard(new CatalogGrpcService(catalog, new CatalogUpdater(catalog, models)).bindService()))
+            .addService(guard.guard(new FeedbackGrpcService(feedback, config.feedback().streamWindow()).bindService()))
+            .addService(guard.guard(admin.bindService()))
+            .addService(guard.guard(health.getHealthService().bindService()))
+            .addService(guard.guard(ProtoReflectionServiceV1.newInstance().bindService()))
+            .build()
+            .start();
+    markServing(health);
+    return new Assembled(server, health, models.liveVersion(), catalog.current().version(), catalog.current().size());
+  }
+
+  /** The configured catalog file or the embedded default; the language model only if it needs one. */
+  private Catalog openCatalog(DataDirectory dataDir, OnnxRuntime runtime) throws IOException {
+    List<CatalogItem> baseItems =
+        config.catalogFile().isPresent() ? CatalogFiles.read(config.catalogFile().get()) : CatalogFiles.readEmbeddedDefault();
+    log.info(
+        "Catalog source: {} ({} items)",
+        config.catalogFile().map(Object::toString).orElse("embedded goodbooks-10k"), baseItems.size());
+    return Catalog.open(
+        baseItems,
+        dataDir,
+        () -> {
+          MiniLmEmbedder embedder = own(MiniLmEmbedder.load(runtime));
+          log.info("Language model {} loaded ({}-d, on {})", embedder.modelId(), embedder.dimension(), runtime.deviceName());
+          return embedder;
+        });
+  }
+
+  private UserStateStore loadUsers(int dimension) throws IOException {
+    UserStateStore users = new UserStateStore(config.maxCachedUsers(), dimension);
+    if (config.userVectorsFile().isPresent()) {
+      Path file = config.userVectorsFile().get();
+      long start = System.nanoTime();
+      int loaded = UserVectorFiles.load(file, users);
+      log.info("User states: {} users' vectors from {} in {} ms", loaded, file, (System.nanoTime() - start) / 1_000_000);
+      if (loaded > config.maxCachedUsers()) {
+        log.warn("{} users' vectors, but max-cached-users is {}: the least used ones will be evicted", loaded, config.maxCachedUsers());
+      }
+    }
+    return users;
+  }
+
+  /** Replays the log into the feedback loop, then attaches it; join windows close once a second. */
+  private void openFeedbackLog(DataDirectory dataDir, FeedbackProcessor feedback, ReplayBuffer replayBuffer, UserStateStore users)
+      throws IOException {
+    long replayStart = System.nanoTime();
+    SegmentedFeedbackLog feedbackLog = own(SegmentedFeedbackLog.open(dataDir.feedbackLog(), config.feedback().log(), feedback::replay));
+    feedback.attach(feedbackLog);
+    log.info(
+        "Feedback replayed in {} ms: {} durable events, {} transitions in the replay buffer, {} open impressions, {} users",
+        (System.nanoTime() - replayStart) / 1_000_000,
+        feedback.durableFeedbackEvents(),
+        replayBuffer.size(),
+        feedback.openImpressions(),
+        users.size());
+    ScheduledExecutorService joinWindows =
+        Executors.newSingleThreadScheduledExecutor(
+            runnable -> {
+              Thread thread = new Thread(runnable, "join-windows");
+              thread.setDaemon(true);
+              return thread;
+            });
+    joinWindows.scheduleWithFixedDelay(feedback::expireJoinWindows, 1, 1, TimeUnit.SECONDS);
+    resources.push(joinWindows::shutdownNow);
+  }
+
+  /** Starts the trainer when learning is on; the admin API reaches it through the returned control. */
+  private TrainingControl startLearning(DataDirectory dataDir, Catalog catalog, ModelRegistry models, ReplayBuffer replayBuffer)
+      throws IOException {
+    if (!config.feedback().processor().learning()) {
+      return TrainingControl.off();
+    }
+    QRange range = QRange.reachable(config.feedback().processor().rewards(), config.learning().trainer().gamma());
+    SafetyGate gate = new SafetyGate(config.learning().gate(), explorationEpsilon(config.exploration()), range);
+    LearningLoop learning =
+        new LearningLoop(
+            config.learning(), replayBuffer, catalog::current, models, gate, ModelStore.open(dataDir.path()), range,
+            catalog.dimension());
+    learning.start();
+    own(learning);
+    log.info(
+        "Trainer started: Double DQN, a candidate every {} steps, safety gate margin {}",
+        config.learning().candidateEverySteps(), config.learning().gate().margin());
+    return new LearningLoopControl(learning);
+  }
+
+  /** The epsilon the gate assumes a candidate will serve with (0 for other explorations). */
+  private static double explorationEpsilon(Exploration exploration) {
+    return exploration instanceof EpsilonGreedy greedy ? greedy.epsilon() : 0;
+  }
+
+  private static void markServing(HealthStatusManager health) {
+    for (String service :
+        List.of(
+            RecommenderServiceGrpc.SERVICE_NAME,
+            CatalogServiceGrpc.SERVICE_NAME,
+            FeedbackServiceGrpc.SERVICE_NAME,
+            AdminServiceGrpc.SERVICE_NAME,
+            HealthStatusManager.SERVICE_NAME_ALL_SERVICES)) {
+      health.setStatus(service, ServingStatus.SERVING);
+    }
+  }
+}

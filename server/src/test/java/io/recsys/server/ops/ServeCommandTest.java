@@ -1,0 +1,81 @@
+package io.recsys.server.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.recsys.server.feedback.FsyncPolicy;
+import io.recsys.server.policy.SoftmaxExploration;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code serve}'s flags become a {@link ServerConfig}: defaults from the config itself, checks naming the setting. */
+class ServeCommandTest {
+  private static ServerConfig parse(String... args) {
+    ServeCommand command = new ServeCommand();
+    new CommandLine(command).parseArgs(args);
+    return command.config();
+  }
+
+  @Test
+  void noFlagsGiveExactlyTheConfigDefaults() {
+    assertThat(parse()).isEqualTo(ServerConfig.defaults(ServerConfig.DEFAULT_DATA_DIR));
+  }
+
+  @Test
+  void eachFlagReachesItsSetting() {
+    ServerConfig config =
+        parse(
+            "--port", "0", "--data-dir", "/tmp/d", "--exploration", "softmax:0.5", "--max-batch-size", "8",
+            "--max-queue-delay-us", "250", "--join-window-seconds", "60", "--rewards", "skip=0.2",
+            "--no-feedback-reward", "0.4", "--fsync", "interval", "--learning", "off", "--keep-disliked");
+
+    assertThat(config.port()).isZero();
+    assertThat(config.dataDir()).isEqualTo(Path.of("/tmp/d"));
+    assertThat(config.exploration()).isEqualTo(new SoftmaxExploration(0.5));
+    assertThat(config.maxBatchSize()).isEqualTo(8);
+    assertThat(config.maxQueueDelay()).isEqualTo(Duration.ofNanos(250_000));
+    assertThat(config.feedback().processor().joinWindow()).isEqualTo(Duration.ofSeconds(60));
+    assertThat(config.feedback().processor().rewards().spec()).contains("skip=0.2").contains("click=1.0");
+    assertThat(config.feedback().processor().rewards().noFeedbackReward()).isEqualTo(0.4f);
+    assertThat(config.feedback().log().fsync()).isEqualTo(FsyncPolicy.INTERVAL);
+    assertThat(config.feedback().processor().learning()).isFalse();
+    assertThat(config.feedback().processor().updater().excludeDisliked()).isFalse();
+  }
+
+  @Test
+  void aBadValueIsRefusedNamingItsSetting() {
+    assertThatThrownBy(() -> parse("--max-batch-size", "0")).hasMessage("max-batch-size must be in [1, 256], got 0");
+    assertThatThrownBy(() -> parse("--max-queue-delay-us", "200000"))
+        .hasMessage("max-queue-delay must be in [0 s, 100 ms], got 200 ms");
+    assertThatThrownBy(() -> parse("--join-window-seconds", "0")).hasMessage("join-window must be positive, got 0 s");
+    assertThatThrownBy(() -> parse("--max-open-impressions", "0")).hasMessage("max-open-impressions must be >= 1, got 0");
+    assertThatThrownBy(() -> parse("--port", "70000")).hasMessage("port must be in [0, 65535], got 70000");
+    assertThatThrownBy(() -> parse("--fsync", "never")).hasMessageContaining("fsync must be batch or interval");
+  }
+
+  @Test
+  void theBuilderRefusesABadSettingWhenItIsSetNotLater() {
+    ServerConfig.Builder builder = ServerConfig.builder(Path.of("d"));
+
+    assertThatThrownBy(() -> builder.candidates(0)).hasMessage("candidates must be in [1, 10000], got 0");
+    assertThatThrownBy(() -> builder.popularityWeight(Float.NaN)).hasMessageContaining("popularity-weight must be a finite number");
+    assertThat(builder.build()).isEqualTo(ServerConfig.defaults(Path.of("d")));
+  }
+
+  @Test
+  void helpShowsADefaultForEveryFlagThatHasOne() {
+    StringWriter help = new StringWriter();
+    new CommandLine(new ServeCommand()).usage(new PrintWriter(help));
+
+    assertThat(help.toString())
+        .contains("(default: 50051)")
+        .contains("(default: epsilon:0.05)")
+        .contains("(default: batch)")
+        .doesNotContain("default: null")
+        .doesNotContain("${DEFAULT-VALUE}");
+  }
+}
