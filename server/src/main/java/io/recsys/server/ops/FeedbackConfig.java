@@ -2,10 +2,15 @@ package io.recsys.server.ops;
 
 import io.recsys.server.feedback.FeedbackSettings;
 import io.recsys.server.feedback.FsyncPolicy;
+import io.recsys.server.feedback.RewardFunction;
 import io.recsys.server.feedback.SegmentedFeedbackLog;
+import io.recsys.server.user.UserStateUpdater;
+import java.time.Duration;
+import java.util.function.UnaryOperator;
 
 /**
- * How feedback is taken, stored and turned into learning examples.
+ * How feedback is taken, stored and turned into learning examples. Each {@code with} method
+ * checks its setting and names it when it refuses a value.
  *
  * @param processor join window, open-impression bound, rewards, user-state update rule
  * @param log fsync policy, segment size, writer queue bound
@@ -15,12 +20,8 @@ import io.recsys.server.feedback.SegmentedFeedbackLog;
 public record FeedbackConfig(
     FeedbackSettings processor, SegmentedFeedbackLog.Options log, int streamWindow, int replayCapacity) {
   public FeedbackConfig {
-    if (streamWindow < 1) {
-      throw new IllegalArgumentException("feedback-stream-window must be >= 1, got " + streamWindow);
-    }
-    if (replayCapacity < 1) {
-      throw new IllegalArgumentException("replay-capacity must be >= 1, got " + replayCapacity);
-    }
+    SettingChecks.atLeast("feedback-stream-window", streamWindow, 1);
+    SettingChecks.atLeast("replay-capacity", replayCapacity, 1);
   }
 
   public static FeedbackConfig defaults() {
@@ -28,18 +29,52 @@ public record FeedbackConfig(
         FeedbackSettings.defaults(), SegmentedFeedbackLog.Options.defaults(), 1_024, 100_000);
   }
 
-  /** The same settings with learning (user states moved by reactions) on or off. */
+  /** Off: the server is a static scorer that stores every reaction but learns from none. */
   public FeedbackConfig withLearning(boolean learning) {
-    FeedbackSettings p = processor;
-    return new FeedbackConfig(
-        new FeedbackSettings(p.joinWindow(), p.maxOpenImpressions(), p.rewards(), p.updater(), learning),
-        log, streamWindow, replayCapacity);
+    return withProcessor(p -> new FeedbackSettings(p.joinWindow(), p.maxOpenImpressions(), p.rewards(), p.updater(), learning));
+  }
+
+  public FeedbackConfig withJoinWindow(Duration window) {
+    SettingChecks.positive("join-window", window);
+    return withProcessor(p -> new FeedbackSettings(window, p.maxOpenImpressions(), p.rewards(), p.updater(), p.learning()));
+  }
+
+  public FeedbackConfig withMaxOpenImpressions(int bound) {
+    SettingChecks.atLeast("max-open-impressions", bound, 1);
+    return withProcessor(p -> new FeedbackSettings(p.joinWindow(), bound, p.rewards(), p.updater(), p.learning()));
+  }
+
+  public FeedbackConfig withRewards(RewardFunction rewards) {
+    SettingChecks.present("rewards", rewards);
+    return withProcessor(p -> new FeedbackSettings(p.joinWindow(), p.maxOpenImpressions(), rewards, p.updater(), p.learning()));
+  }
+
+  /** Whether items a user disliked may come back into their lists. */
+  public FeedbackConfig withKeepDisliked(boolean keep) {
+    return withProcessor(p -> {
+      UserStateUpdater u = p.updater();
+      UserStateUpdater updater = new UserStateUpdater(u.attractRate(), u.repelRate(), !keep, u.maxDisliked());
+      return new FeedbackSettings(p.joinWindow(), p.maxOpenImpressions(), p.rewards(), updater, p.learning());
+    });
   }
 
   public FeedbackConfig withFsync(FsyncPolicy policy) {
     SegmentedFeedbackLog.Options o = log;
+    SettingChecks.present("fsync", policy);
     return new FeedbackConfig(
         processor, new SegmentedFeedbackLog.Options(policy, o.fsyncInterval(), o.segmentBytes(), o.queueCapacity()),
         streamWindow, replayCapacity);
+  }
+
+  public FeedbackConfig withStreamWindow(int events) {
+    return new FeedbackConfig(processor, log, events, replayCapacity);
+  }
+
+  public FeedbackConfig withReplayCapacity(int transitions) {
+    return new FeedbackConfig(processor, log, streamWindow, transitions);
+  }
+
+  private FeedbackConfig withProcessor(UnaryOperator<FeedbackSettings> change) {
+    return new FeedbackConfig(change.apply(processor), log, streamWindow, replayCapacity);
   }
 }

@@ -1,13 +1,9 @@
 package io.recsys.server.ops;
 
-import io.recsys.server.feedback.FeedbackSettings;
-import io.recsys.server.feedback.FsyncPolicy;
-import io.recsys.server.feedback.RewardFunction;
 import io.recsys.server.learning.LearningSettings;
 import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.policy.EpsilonGreedy;
 import io.recsys.server.policy.Exploration;
-import io.recsys.server.user.UserStateUpdater;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
@@ -263,58 +259,9 @@ public record ServerConfig(
       return this;
     }
 
-    // ---- The feedback loop's settings, one at a time
-
-    public Builder joinWindow(Duration value) {
-      SettingChecks.positive("join-window", value);
-      return processor(p -> new FeedbackSettings(value, p.maxOpenImpressions(), p.rewards(), p.updater(), p.learning()));
-    }
-
-    public Builder maxOpenImpressions(int value) {
-      SettingChecks.atLeast("max-open-impressions", value, 1);
-      return processor(p -> new FeedbackSettings(p.joinWindow(), value, p.rewards(), p.updater(), p.learning()));
-    }
-
-    public Builder rewards(RewardFunction value) {
-      SettingChecks.present("rewards", value);
-      return processor(p -> new FeedbackSettings(p.joinWindow(), p.maxOpenImpressions(), value, p.updater(), p.learning()));
-    }
-
-    /** Off: the server is a static scorer that stores every reaction but learns from none. */
-    public Builder learningOn(boolean value) {
-      feedback = feedback.withLearning(value);
-      return this;
-    }
-
-    /** Whether items a user disliked may come back into their lists. */
-    public Builder keepDisliked(boolean value) {
-      return processor(p -> {
-        UserStateUpdater u = p.updater();
-        UserStateUpdater updater = new UserStateUpdater(u.attractRate(), u.repelRate(), !value, u.maxDisliked());
-        return new FeedbackSettings(p.joinWindow(), p.maxOpenImpressions(), p.rewards(), updater, p.learning());
-      });
-    }
-
-    public Builder fsync(FsyncPolicy value) {
-      feedback = feedback.withFsync(SettingChecks.present("fsync", value));
-      return this;
-    }
-
-    public Builder feedbackStreamWindow(int value) {
-      SettingChecks.atLeast("feedback-stream-window", value, 1);
-      feedback = new FeedbackConfig(feedback.processor(), feedback.log(), value, feedback.replayCapacity());
-      return this;
-    }
-
-    public Builder replayCapacity(int value) {
-      SettingChecks.atLeast("replay-capacity", value, 1);
-      feedback = new FeedbackConfig(feedback.processor(), feedback.log(), feedback.streamWindow(), value);
-      return this;
-    }
-
-    private Builder processor(UnaryOperator<FeedbackSettings> change) {
-      feedback = new FeedbackConfig(change.apply(feedback.processor()), feedback.log(), feedback.streamWindow(), feedback.replayCapacity());
-      return this;
+    /** Changes the feedback loop's settings, e.g. {@code feedback(f -> f.withJoinWindow(...))}. */
+    public Builder feedback(UnaryOperator<FeedbackConfig> change) {
+      return feedback(change.apply(feedback));
     }
 
     public ServerConfig build() {

@@ -7,13 +7,10 @@ import io.recsys.client.RecsysClient;
 import io.recsys.server.learning.ModelStore;
 import io.recsys.server.learning.QNetwork;
 import io.recsys.server.model.ModelVersionInfo;
-import io.recsys.server.ops.RecsysServer;
-import io.recsys.server.ops.ServerConfig;
 import io.recsys.server.policy.Exploration;
 import io.recsys.v1.RecommendRequest;
 import io.recsys.v1.RecommendResponse;
 import io.recsys.v1.RecommendedItem;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,31 +29,24 @@ class BatchIndependenceTest {
   private static final int DIM = 8;
 
   @TempDir static Path dir;
-  private static RecsysServer server;
+  private static VectorCatalogServer running;
   private static RecsysClient client;
 
   @BeforeAll
   static void start() throws Exception {
-    String catalog = RandomVectorCatalog.jsonl(8, ITEMS, DIM, "i");
     Path dataDir = dir.resolve("data");
     try (ModelStore store = ModelStore.open(dataDir)) {
       store.saveWeights("v2", QNetwork.initialised(DIM, 32, 64, 32, 7));
       store.record(new ModelVersionInfo("v2", ModelVersionInfo.State.LIVE, Instant.now(), "a stored re-ranker"));
       store.setTrainingPaused(true); // it stays live
     }
-    server =
-        RecsysServer.start(
-            ServerConfig.defaults(dataDir)
-                .withPort(0)
-                .withExploration(Exploration.GREEDY)
-                .withCatalogFile(Files.writeString(dir.resolve("catalog.jsonl"), catalog)));
-    client = RecsysClient.builder("localhost:" + server.port()).build();
+    running = VectorCatalogServer.start(dir, 8, ITEMS, DIM, "i", config -> config.withExploration(Exploration.GREEDY));
+    client = running.client;
   }
 
   @AfterAll
   static void stop() {
-    client.close();
-    server.stop();
+    running.close();
   }
 
   @Test

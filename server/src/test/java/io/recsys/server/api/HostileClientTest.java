@@ -14,8 +14,6 @@ import io.grpc.health.v1.HealthGrpc;
 import io.grpc.reflection.v1.ServerReflectionGrpc;
 import io.grpc.reflection.v1.ServerReflectionRequest;
 import io.recsys.client.RecsysClient;
-import io.recsys.server.ops.RecsysServer;
-import io.recsys.server.ops.ServerConfig;
 import io.recsys.v1.AdminServiceGrpc;
 import io.recsys.v1.CatalogServiceGrpc;
 import io.recsys.v1.FeedbackAck;
@@ -35,7 +33,6 @@ import io.recsys.v1.StreamFeedbackRequest;
 import io.recsys.v1.StreamFeedbackResponse;
 import io.recsys.v1.UpsertItemsRequest;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,24 +53,18 @@ class HostileClientTest {
   private static final int DIM = 8;
 
   @TempDir static Path dir;
-  private static RecsysServer server;
+  private static VectorCatalogServer running;
   private static RecsysClient client;
 
   @BeforeAll
   static void start() throws Exception {
-    String catalog = RandomVectorCatalog.jsonl(3, 200, DIM, "h");
-    server =
-        RecsysServer.start(
-            ServerConfig.defaults(dir.resolve("data"))
-                .withPort(0)
-                .withCatalogFile(Files.writeString(dir.resolve("catalog.jsonl"), catalog)));
-    client = RecsysClient.builder("localhost:" + server.port()).build();
+    running = VectorCatalogServer.start(dir, 3, 200, DIM, "h", config -> config);
+    client = running.client;
   }
 
   @AfterAll
   static void stop() {
-    client.close();
-    server.stop();
+    running.close();
   }
 
   private static ManagedChannel channel() {
