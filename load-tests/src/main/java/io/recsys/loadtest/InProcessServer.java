@@ -3,6 +3,7 @@ package io.recsys.loadtest;
 import io.recsys.server.feedback.FsyncPolicy;
 import io.recsys.server.ops.RecsysServer;
 import io.recsys.server.ops.ServerConfig;
+import io.recsys.server.storage.DataDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +54,7 @@ public final class InProcessServer implements AutoCloseable {
     Path dataDir = Files.createTempDirectory("recsys-sim-").resolve("data");
     Files.createDirectories(dataDir);
     if (embeddingCache != null && Files.exists(embeddingCache)) {
-      Files.copy(embeddingCache, dataDir.resolve("embeddings.bin"));
+      Files.copy(embeddingCache, DataDirectory.embeddingCacheOf(dataDir));
     }
     ServerConfig defaults = ServerConfig.defaults(dataDir).withPort(0);
     return new InProcessServer(
@@ -62,7 +63,7 @@ public final class InProcessServer implements AutoCloseable {
 
   /** The data dir's embedding cache, for the next server over the same catalog. */
   public Path embeddingCache() {
-    return dataDir.resolve("embeddings.bin");
+    return DataDirectory.embeddingCacheOf(dataDir);
   }
 
   public String target() {

@@ -1,9 +1,11 @@
 package io.recsys.loadtest.simulator;
 
+import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import io.recsys.loadtest.InProcessServer;
 import io.recsys.server.catalog.CatalogFiles;
 import io.recsys.server.catalog.CatalogItem;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,8 +15,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code simulate}: seeded users with hidden, drifting tastes against the real server (learning
- * on and off) and against random, popularity, epsilon-greedy online matrix factorisation and the
- * oracle, side by side; writes summary.json, summary.md and ctr.png.
+ * on and off) and against random, popularity, epsilon-greedy online matrix factorisation, LinUCB
+ * over content vectors and the oracle, side by side; writes summary.json, summary.md and ctr.png,
+ * per seed and, over several seeds, their medians.
  */
 @Command(
     name = "simulate",
@@ -54,6 +57,15 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "Seed of the world and the visits (default: ${DEFAULT-VALUE}).", defaultValue = "1")
   long seed;
 
+  @Option(names = "--seeds", split = ",", description = "Several seeds, e.g. 1,2,3: one run each (fresh servers), then medians over them in summary-over-seeds.md; overrides --seed.")
+  List<Long> seeds;
+
+  @Option(names = "--truth", description = "Hidden-truth family: authors (items of one author go together) or genres (random hidden genres across authors) (default: ${DEFAULT-VALUE}).", defaultValue = "authors")
+  String truth;
+
+  @Option(names = "--linucb-alpha", description = "Confidence-bonus width of the LinUCB baseline (default: ${DEFAULT-VALUE}).", defaultValue = "0.5")
+  double linUcbAlpha;
+
   @Option(names = "--report", required = true, description = "Folder for summary.json, summary.md and ctr.png.")
   Path report;
 
@@ -62,29 +74,58 @@ public final class SimulateCommand implements Callable<Integer> {
     if (impressions < 1 || k < 1 || users < 1 || step < 1) {
       throw new IllegalArgumentException("--impressions, --k, --users and --step must be >= 1");
     }
+    List<Long> runSeeds = seeds == null || seeds.isEmpty() ? List.of(seed) : List.copyOf(seeds);
+    if (runSeeds.size() > 1 && target != null) {
+      throw new IllegalArgumentException("several --seeds need fresh servers for each seed; leave out --target");
+    }
+    TruthFamily family = TruthFamily.parse(truth);
     long span = gradualSpan != null ? gradualSpan : impressions / 10;
     String driftSpec = drift != null ? drift : "abrupt@" + impressions / 2 + ",gradual@" + impressions * 3 / 4;
     List<Drift> drifts = Drift.parse(driftSpec, span);
     List<CatalogItem> items = catalog != null ? CatalogFiles.read(catalog) : CatalogFiles.readEmbeddedDefault();
-    List<String> ids = new ArrayList<>(items.size());
-    List<String> authors = new ArrayList<>(items.size());
-    for (CatalogItem item : items) {
-      ids.add(item.id());
-      authors.add(firstAuthor(item));
-    }
-    World world = new World(ids, authors, users, drifts, seed);
+    List<String> ids = items.stream().map(CatalogItem::id).toList();
 
+    List<JsonObject> summaries = new ArrayList<>();
+    Path embeddingCache = null;
+    for (long runSeed : runSeeds) {
+      World world = new World(ids, family.groupsOf(items, runSeed), users, drifts, runSeed);
+      JsonObject config = new JsonObject();
+      config.addProperty("users", users);
+      config.addProperty("impressions", impressions);
+      config.addProperty("k", k);
+      config.addProperty("drift", driftSpec);
+      config.addProperty("gradual_span", span);
+      config.addProperty("seed", runSeed);
+      config.addProperty("truth", family.label());
+      config.addProperty("items", ids.size());
+      Path runReport = runSeeds.size() == 1 ? report : report.resolve("seed-" + runSeed);
+      embeddingCache = runOnce(world, items, drifts, config, runSeed, runReport, embeddingCache);
+      summaries.add(new Gson().fromJson(Files.readString(runReport.resolve("summary.json")), JsonObject.class));
+      System.out.println(Files.readString(runReport.resolve("summary.md")));
+    }
+    if (runSeeds.size() > 1) {
+      Files.writeString(report.resolve("summary-over-seeds.md"), SeedSummary.markdown(summaries, drifts));
+      System.out.println(Files.readString(report.resolve("summary-over-seeds.md")));
+    }
+    System.out.println("Wrote " + report);
+    return 0;
+  }
+
+  /** One simulation with one seed; returns the embedding cache for the next run's servers. */
+  private Path runOnce(World world, List<CatalogItem> items, List<Drift> drifts, JsonObject config, long runSeed, Path runReport, Path cache)
+      throws Exception {
     List<AutoCloseable> servers = new ArrayList<>();
     List<Policy> policies = new ArrayList<>();
     try {
       String learning = target;
       String frozen = staticTarget;
       if (learning == null) {
-        InProcessServer server = InProcessServer.startEmbeddedCatalog(true, null);
+        InProcessServer server = InProcessServer.startEmbeddedCatalog(true, cache);
         servers.add(server);
         learning = server.target();
+        cache = server.embeddingCache();
         if (frozen == null) {
-          InProcessServer staticServer = InProcessServer.startEmbeddedCatalog(false, server.embeddingCache());
+          InProcessServer staticServer = InProcessServer.startEmbeddedCatalog(false, cache);
           servers.add(staticServer);
           frozen = staticServer.target();
         }
@@ -93,27 +134,16 @@ public final class SimulateCommand implements Callable<Integer> {
       if (frozen != null) {
         policies.add(new ServerPolicy("server-static", frozen));
       }
-      policies.add(new BaselinePolicies.Random(world, seed + 1));
-      policies.add(new BaselinePolicies.Popularity(world, seed + 2));
-      policies.add(new BaselinePolicies.OnlineMatrixFactorisation(world, epsilon, seed + 3));
+      policies.add(new BaselinePolicies.Random(world, runSeed + 1));
+      policies.add(new BaselinePolicies.Popularity(world, runSeed + 2));
+      policies.add(new BaselinePolicies.OnlineMatrixFactorisation(world, epsilon, runSeed + 3));
+      ContentVectors content = ContentVectors.of(items, cache);
+      policies.add(new LinUcb(world, content.matrix(), content.dimension(), linUcbAlpha, runSeed + 4));
       policies.add(new BaselinePolicies.Oracle(world));
 
-      List<PolicyMetrics> metrics =
-          new Simulation(world, new Simulation.Settings(impressions, k, step, seed)).run(policies);
-
-      JsonObject config = new JsonObject();
-      config.addProperty("users", users);
-      config.addProperty("impressions", impressions);
-      config.addProperty("k", k);
-      config.addProperty("drift", driftSpec);
-      config.addProperty("gradual_span", span);
-      config.addProperty("seed", seed);
-      config.addProperty("items", ids.size());
-      SimulationReport simulationReport = new SimulationReport(metrics, drifts, config);
-      simulationReport.writeTo(report);
-      System.out.println(java.nio.file.Files.readString(report.resolve("summary.md")));
-      System.out.println("Wrote " + report.resolve("summary.json") + ", summary.md and ctr.png");
-      return 0;
+      List<PolicyMetrics> metrics = new Simulation(world, new Simulation.Settings(impressions, k, step, runSeed)).run(policies);
+      new SimulationReport(metrics, drifts, config).writeTo(runReport);
+      return cache;
     } finally {
       for (Policy policy : policies) {
         policy.close();
@@ -122,11 +152,5 @@ public final class SimulateCommand implements Callable<Integer> {
         server.close();
       }
     }
-  }
-
-  private static String firstAuthor(CatalogItem item) {
-    String authors = item.attributes().getOrDefault("authors", item.id());
-    int comma = authors.indexOf(',');
-    return (comma < 0 ? authors : authors.substring(0, comma)).strip();
   }
 }

@@ -7,9 +7,10 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The hidden truth the server never sees: every author has a random taste vector, every book is
- * its author's vector plus its own noise and has a quality of its own, and every user likes good
- * books that lie along their own vector.
+ * The hidden truth the server never sees: every group of items (an author, or a hidden genre:
+ * {@link TruthFamily}) has a random taste vector, every book is its group's vector plus its own
+ * noise and has a quality of its own, and every user likes good books that lie along their own
+ * vector.
  * None of it comes from the server's embedding space; the server only sees ids, titles and what
  * users did. Users' tastes change at the scheduled drifts. Everything is fixed by the seed.
  */
@@ -31,22 +32,22 @@ public final class World {
   private final List<Drift> drifts;
   private final long seed;
 
-  /** @param authors the author of each item (items by one author share a taste vector) */
-  public World(List<String> itemIds, List<String> authors, int users, List<Drift> drifts, long seed) {
+  /** @param groups the group of each item (items of one group share a taste vector) */
+  public World(List<String> itemIds, List<String> groups, int users, List<Drift> drifts, long seed) {
     this.itemIds = List.copyOf(itemIds);
     this.drifts = List.copyOf(drifts);
     this.seed = seed;
     SplittableRandom random = new SplittableRandom(seed);
-    Map<String, double[]> authorVectors = new HashMap<>();
+    Map<String, double[]> groupVectors = new HashMap<>();
     items = new double[itemIds.size()][];
     quality = new double[itemIds.size()];
     for (int i = 0; i < itemIds.size(); i++) {
       indexOf.put(itemIds.get(i), i);
-      double[] author = authorVectors.computeIfAbsent(authors.get(i), a -> gaussian(random));
+      double[] group = groupVectors.computeIfAbsent(groups.get(i), a -> gaussian(random));
       double[] noise = gaussian(random);
       items[i] = new double[FACTORS];
       for (int f = 0; f < FACTORS; f++) {
-        items[i][f] = 0.8 * author[f] + 0.6 * noise[f];
+        items[i][f] = 0.8 * group[f] + 0.6 * noise[f];
       }
       quality[i] = QUALITY_SPREAD * gaussian(random)[0];
     }

@@ -1,0 +1,195 @@
+package io.recsys.loadtest.simulator;
+
+import io.recsys.v1.FeedbackType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.SplittableRandom;
+
+/**
+ * LinUCB (Li et al. 2010) over the items' content vectors, the baseline a learning server must
+ * beat: each user has a ridge regression of click on the item's features, shrunk toward a
+ * population model fitted on everyone's data (the shared part of hybrid LinUCB, here as the
+ * prior mean), and each list takes the {@code k} items of highest upper confidence bound
+ * {@code theta_u . x + alpha * sqrt(x' A_u^-1 x)}. Features: the server's own MiniLM vectors,
+ * randomly projected to {@value #PROJECTED} dimensions, plus an intercept; nothing of the hidden
+ * truth.
+ */
+final class LinUcb implements Policy {
+  static final int PROJECTED = 24;
+  private static final int D = PROJECTED + 1;
+  private static final double USER_RIDGE = 1.0;
+  private static final double POPULATION_RIDGE = 1.0;
+
+  private final World world;
+  private final double alpha;
+  private final double[][] features;
+  private final double maxFeatureNorm;
+  /** Per user: X'X and X'r of their own observations (row-major D x D, and D). */
+  private final double[][] gram;
+  private final double[][] moments;
+  private final double[] populationGram = new double[D * D];
+  private final double[] populationMoments = new double[D];
+
+  /**
+   * @param contentVectors row-major {@code [items, dimension]}, in the world's item order
+   * @param alpha width of the confidence bonus
+   */
+  LinUcb(World world, float[] contentVectors, int dimension, double alpha, long seed) {
+    this.world = world;
+    this.alpha = alpha;
+    int items = world.itemIds().size();
+    if (contentVectors.length != items * dimension) {
+      throw new IllegalArgumentException("need " + items + " content vectors of " + dimension + " values");
+    }
+    this.features = project(contentVectors, items, dimension, seed);
+    double max = 0;
+    for (double[] x : features) {
+      max = Math.max(max, Math.sqrt(dot(x, x)));
+    }
+    this.maxFeatureNorm = max;
+    this.gram = new double[world.users()][];
+    this.moments = new double[world.users()][];
+  }
+
+  /** A seeded Gaussian projection to {@value #PROJECTED} dimensions (Johnson-Lindenstrauss), then an intercept of 1. */
+  private static double[][] project(float[] vectors, int items, int dimension, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    double[][] projection = new double[PROJECTED][dimension];
+    for (double[] row : projection) {
+      for (int j = 0; j < dimension; j++) {
+        row[j] = gaussian(random) / Math.sqrt(PROJECTED);
+      }
+    }
+    double[][] features = new double[items][D];
+    for (int i = 0; i < items; i++) {
+      for (int p = 0; p < PROJECTED; p++) {
+        double sum = 0;
+        for (int j = 0; j < dimension; j++) {
+          sum += projection[p][j] * vectors[i * dimension + j];
+        }
+        features[i][p] = sum;
+      }
+      features[i][PROJECTED] = 1;
+    }
+    return features;
+  }
+
+  @Override
+  public String name() {
+    return "linucb";
+  }
+
+  @Override
+  public List<List<String>> recommend(List<Integer> users, int k, long time) {
+    double[] population = Ridge.solve(Ridge.withRidge(populationGram, POPULATION_RIDGE, D), populationMoments, D);
+    List<List<String>> lists = new ArrayList<>(users.size());
+    for (int user : users) {
+      List<Integer> chosen = choose(user, population, k);
+      List<String> list = new ArrayList<>(k);
+      chosen.forEach(i -> list.add(world.itemIds().get(i)));
+      lists.add(list);
+    }
+    return lists;
+  }
+
+  /** The user's ridge estimate (prior mean: the population model) and its precision matrix. */
+  double[] userEstimate(int user, double[] population, double[] precisionOut) {
+    double[] g = gram[user] == null ? new double[D * D] : gram[user];
+    double[] m = moments[user] == null ? new double[D] : moments[user];
+    double[] a = Ridge.withRidge(g, USER_RIDGE, D);
+    double[] b = new double[D];
+    for (int j = 0; j < D; j++) {
+      b[j] = USER_RIDGE * population[j] + m[j];
+    }
+    System.arraycopy(a, 0, precisionOut, 0, D * D);
+    return Ridge.solve(a, b, D);
+  }
+
+  /**
+   * The {@code k} items of highest UCB. Exact without scoring every item's bonus: the bonus is at
+   * most {@code alpha * |x| / sqrt(USER_RIDGE)}, so items are taken in order of their mean until
+   * the mean plus that bound cannot reach the k-th best UCB.
+   */
+  List<Integer> choose(int user, double[] population, int k) {
+    double[] precision = new double[D * D];
+    double[] theta = userEstimate(user, population, precision);
+    double[] cholesky = Ridge.cholesky(precision, D);
+    int items = features.length;
+    Integer[] order = new Integer[items];
+    double[] mean = new double[items];
+    for (int i = 0; i < items; i++) {
+      order[i] = i;
+      mean[i] = dot(theta, features[i]);
+    }
+    Arrays.sort(order, Comparator.comparingDouble(i -> -mean[i]));
+    double bound = alpha * maxFeatureNorm / Math.sqrt(USER_RIDGE);
+    PriorityQueue<double[]> best = new PriorityQueue<>(Comparator.comparingDouble(e -> e[1]));
+    for (int i : order) {
+      if (best.size() == k && mean[i] + bound < best.peek()[1]) {
+        break;
+      }
+      double ucb = mean[i] + alpha * Math.sqrt(Ridge.inverseQuadratic(cholesky, features[i], D));
+      if (best.size() < k) {
+        best.add(new double[] {i, ucb});
+      } else if (ucb > best.peek()[1]) {
+        best.poll();
+        best.add(new double[] {i, ucb});
+      }
+    }
+    List<double[]> ranked = new ArrayList<>(best);
+    ranked.sort(Comparator.comparingDouble(e -> -e[1]));
+    List<Integer> chosen = new ArrayList<>(ranked.size());
+    ranked.forEach(e -> chosen.add((int) e[0]));
+    return chosen;
+  }
+
+  /** The UCB of every item, scored one by one: the reference {@link #choose} must agree with. */
+  double[] allUcbs(int user, double[] population) {
+    double[] precision = new double[D * D];
+    double[] theta = userEstimate(user, population, precision);
+    double[] cholesky = Ridge.cholesky(precision, D);
+    double[] ucbs = new double[features.length];
+    for (int i = 0; i < features.length; i++) {
+      ucbs[i] = dot(theta, features[i]) + alpha * Math.sqrt(Ridge.inverseQuadratic(cholesky, features[i], D));
+    }
+    return ucbs;
+  }
+
+  double[] population() {
+    return Ridge.solve(Ridge.withRidge(populationGram, POPULATION_RIDGE, D), populationMoments, D);
+  }
+
+  @Override
+  public void observe(List<Integer> users, List<List<String>> lists, FeedbackType[][] reactions) {
+    for (int u = 0; u < users.size(); u++) {
+      int user = users.get(u);
+      for (int position = 0; position < lists.get(u).size(); position++) {
+        double[] x = features[world.indexOf(lists.get(u).get(position))];
+        double reward = reactions[u][position] == FeedbackType.FEEDBACK_TYPE_CLICK ? 1 : 0;
+        if (gram[user] == null) {
+          gram[user] = new double[D * D];
+          moments[user] = new double[D];
+        }
+        Ridge.addObservation(gram[user], moments[user], x, reward, D);
+        Ridge.addObservation(populationGram, populationMoments, x, reward, D);
+      }
+    }
+  }
+
+  private static double dot(double[] a, double[] b) {
+    double sum = 0;
+    for (int j = 0; j < a.length; j++) {
+      sum += a[j] * b[j];
+    }
+    return sum;
+  }
+
+  private static double gaussian(SplittableRandom random) {
+    double u1 = 1 - random.nextDouble();
+    double u2 = random.nextDouble();
+    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+  }
+}

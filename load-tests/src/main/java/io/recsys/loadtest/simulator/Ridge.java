@@ -1,0 +1,84 @@
+package io.recsys.loadtest.simulator;
+
+/** Small dense ridge-regression algebra on row-major {@code n x n} arrays: enough for LinUCB. */
+final class Ridge {
+  private Ridge() {}
+
+  /** Adds one observation to X'X and X'r. */
+  static void addObservation(double[] gram, double[] moments, double[] x, double reward, int n) {
+    for (int i = 0; i < n; i++) {
+      moments[i] += reward * x[i];
+      for (int j = 0; j < n; j++) {
+        gram[i * n + j] += x[i] * x[j];
+      }
+    }
+  }
+
+  /** {@code gram + lambda I}, a copy. */
+  static double[] withRidge(double[] gram, double lambda, int n) {
+    double[] a = gram.clone();
+    for (int i = 0; i < n; i++) {
+      a[i * n + i] += lambda;
+    }
+    return a;
+  }
+
+  /** The lower Cholesky factor of a symmetric positive definite matrix. */
+  static double[] cholesky(double[] a, int n) {
+    double[] l = new double[n * n];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j <= i; j++) {
+        double sum = a[i * n + j];
+        for (int k = 0; k < j; k++) {
+          sum -= l[i * n + k] * l[j * n + k];
+        }
+        if (i == j) {
+          if (!(sum > 0)) {
+            throw new IllegalArgumentException("matrix is not positive definite");
+          }
+          l[i * n + i] = Math.sqrt(sum);
+        } else {
+          l[i * n + j] = sum / l[j * n + j];
+        }
+      }
+    }
+    return l;
+  }
+
+  /** Solves {@code a x = b} for symmetric positive definite {@code a}. */
+  static double[] solve(double[] a, double[] b, int n) {
+    double[] l = cholesky(a, n);
+    double[] y = forward(l, b, n);
+    double[] x = new double[n];
+    for (int i = n - 1; i >= 0; i--) {
+      double sum = y[i];
+      for (int k = i + 1; k < n; k++) {
+        sum -= l[k * n + i] * x[k];
+      }
+      x[i] = sum / l[i * n + i];
+    }
+    return x;
+  }
+
+  /** {@code x' A^-1 x} from A's Cholesky factor L: the squared norm of {@code L^-1 x}. */
+  static double inverseQuadratic(double[] l, double[] x, int n) {
+    double[] y = forward(l, x, n);
+    double sum = 0;
+    for (double v : y) {
+      sum += v * v;
+    }
+    return sum;
+  }
+
+  private static double[] forward(double[] l, double[] b, int n) {
+    double[] y = new double[n];
+    for (int i = 0; i < n; i++) {
+      double sum = b[i];
+      for (int k = 0; k < i; k++) {
+        sum -= l[i * n + k] * y[k];
+      }
+      y[i] = sum / l[i * n + i];
+    }
+    return y;
+  }
+}
