@@ -2,10 +2,7 @@ package io.recsys.loadtest.simulator;
 
 import io.recsys.v1.FeedbackType;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
-import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 
 /**
@@ -26,7 +23,6 @@ final class LinUcb implements Policy {
   private final World world;
   private final double alpha;
   private final double[][] features;
-  private final double maxFeatureNorm;
   /** Per user: X'X and X'r of their own observations (row-major D x D, and D). */
   private final double[][] gram;
   private final double[][] moments;
@@ -45,11 +41,6 @@ final class LinUcb implements Policy {
       throw new IllegalArgumentException("need " + items + " content vectors of " + dimension + " values");
     }
     this.features = project(contentVectors, items, dimension, seed);
-    double max = 0;
-    for (double[] x : features) {
-      max = Math.max(max, Math.sqrt(dot(x, x)));
-    }
-    this.maxFeatureNorm = max;
     this.gram = new double[world.users()][];
     this.moments = new double[world.users()][];
   }
@@ -108,45 +99,12 @@ final class LinUcb implements Policy {
     return Ridge.solve(a, b, D);
   }
 
-  /**
-   * The {@code k} items of highest UCB. Exact without scoring every item's bonus: the bonus is at
-   * most {@code alpha * |x| / sqrt(USER_RIDGE)}, so items are taken in order of their mean until
-   * the mean plus that bound cannot reach the k-th best UCB.
-   */
+  /** The {@code k} items of highest UCB, best first. */
   List<Integer> choose(int user, double[] population, int k) {
-    double[] precision = new double[D * D];
-    double[] theta = userEstimate(user, population, precision);
-    double[] cholesky = Ridge.cholesky(precision, D);
-    int items = features.length;
-    Integer[] order = new Integer[items];
-    double[] mean = new double[items];
-    for (int i = 0; i < items; i++) {
-      order[i] = i;
-      mean[i] = dot(theta, features[i]);
-    }
-    Arrays.sort(order, Comparator.comparingDouble(i -> -mean[i]));
-    double bound = alpha * maxFeatureNorm / Math.sqrt(USER_RIDGE);
-    PriorityQueue<double[]> best = new PriorityQueue<>(Comparator.comparingDouble(e -> e[1]));
-    for (int i : order) {
-      if (best.size() == k && mean[i] + bound < best.peek()[1]) {
-        break;
-      }
-      double ucb = mean[i] + alpha * Math.sqrt(Ridge.inverseQuadratic(cholesky, features[i], D));
-      if (best.size() < k) {
-        best.add(new double[] {i, ucb});
-      } else if (ucb > best.peek()[1]) {
-        best.poll();
-        best.add(new double[] {i, ucb});
-      }
-    }
-    List<double[]> ranked = new ArrayList<>(best);
-    ranked.sort(Comparator.comparingDouble(e -> -e[1]));
-    List<Integer> chosen = new ArrayList<>(ranked.size());
-    ranked.forEach(e -> chosen.add((int) e[0]));
-    return chosen;
+    return TopItems.of(allUcbs(user, population), k);
   }
 
-  /** The UCB of every item, scored one by one: the reference {@link #choose} must agree with. */
+  /** Every item's upper confidence bound for the user: {@code theta_u . x + alpha * sqrt(x' A_u^-1 x)}. */
   double[] allUcbs(int user, double[] population) {
     double[] precision = new double[D * D];
     double[] theta = userEstimate(user, population, precision);

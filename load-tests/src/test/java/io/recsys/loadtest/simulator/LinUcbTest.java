@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.recsys.v1.FeedbackType;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
@@ -86,28 +85,27 @@ class LinUcbTest {
   }
 
   @Test
-  void thePrunedTopKIsTheTopKOfEveryItemsUcb() {
+  void theBonusShrinksWhereTheUserHasBeenObserved() {
     World world = world();
-    LinUcb policy = new LinUcb(world, randomVectors(2), DIM, 0.8, 4);
-    SplittableRandom random = new SplittableRandom(5);
+    LinUcb optimistic = new LinUcb(world, randomVectors(2), DIM, 1.0, 4);
+    LinUcb greedy = new LinUcb(world, randomVectors(2), DIM, 0.0, 4);
+    List<String> shown = IntStream.range(0, 10).mapToObj(i -> "item-" + i).toList();
     for (int round = 0; round < 30; round++) {
-      List<Integer> users = List.of(round % 5);
-      List<List<String>> lists = policy.recommend(users, 10, round);
-      FeedbackType[][] reactions = new FeedbackType[1][10];
-      for (int p = 0; p < 10; p++) {
-        reactions[0][p] = random.nextDouble() < 0.3 ? FeedbackType.FEEDBACK_TYPE_CLICK : null;
+      for (LinUcb policy : List.of(optimistic, greedy)) {
+        policy.observe(List.of(0), List.of(shown), new FeedbackType[1][10]);
       }
-      policy.observe(users, lists, reactions);
     }
 
-    for (int user = 0; user < 5; user++) {
-      double[] population = policy.population();
-      double[] ucbs = policy.allUcbs(user, population);
-      List<Integer> reference =
-          IntStream.range(0, ITEMS).boxed().sorted(Comparator.comparingDouble(i -> -ucbs[i])).limit(10).toList();
-
-      assertThat(policy.choose(user, population, 10)).containsExactlyElementsOf(reference);
+    double[] withBonus = optimistic.allUcbs(0, optimistic.population());
+    double[] means = greedy.allUcbs(0, greedy.population());
+    double observedBonus = withBonus[3] - means[3];
+    double meanBonus = 0;
+    for (int i = 0; i < ITEMS; i++) {
+      assertThat(withBonus[i]).isGreaterThanOrEqualTo(means[i]);
+      meanBonus += (withBonus[i] - means[i]) / ITEMS;
     }
+    assertThat(observedBonus).isLessThan(meanBonus / 2);
+    assertThat(optimistic.choose(0, optimistic.population(), 10)).doesNotContainAnyElementsOf(IntStream.range(0, 10).boxed().toList());
   }
 
   @Test
