@@ -10,7 +10,9 @@ import java.util.SplittableRandom;
  * beat: each user has a ridge regression of click on the item's features, shrunk toward a
  * population model fitted on everyone's data (the shared part of hybrid LinUCB, here as the
  * prior mean), and each list takes the {@code k} items of highest upper confidence bound
- * {@code theta_u . x + alpha * sqrt(x' A_u^-1 x)}. Features: the server's own MiniLM vectors,
+ * {@code theta_u . x + alpha * sqrt(x' A_u^-1 x)}. With a discount {@code gamma < 1} it is
+ * discounted LinUCB (Russac et al. 2019): before each new observation the user's past ones are
+ * weighted down by gamma, so a user whose taste changed is re-learned from their recent lists. Features: the server's own MiniLM vectors,
  * randomly projected to {@value #PROJECTED} dimensions, plus an intercept; nothing of the hidden
  * truth.
  */
@@ -22,6 +24,7 @@ final class LinUcb implements Policy {
 
   private final World world;
   private final double alpha;
+  private final double discount;
   private final double[][] features;
   /** Per user: X'X and X'r of their own observations (row-major D x D, and D). */
   private final double[][] gram;
@@ -32,10 +35,15 @@ final class LinUcb implements Policy {
   /**
    * @param contentVectors row-major {@code [items, dimension]}, in the world's item order
    * @param alpha width of the confidence bonus
+   * @param discount weight of a user's past observations kept at each new one, in (0, 1]; 1 forgets nothing
    */
-  LinUcb(World world, float[] contentVectors, int dimension, double alpha, long seed) {
+  LinUcb(World world, float[] contentVectors, int dimension, double alpha, double discount, long seed) {
+    if (!(discount > 0 && discount <= 1)) {
+      throw new IllegalArgumentException("the discount must be in (0, 1], got " + discount);
+    }
     this.world = world;
     this.alpha = alpha;
+    this.discount = discount;
     int items = world.itemIds().size();
     if (contentVectors.length != items * dimension) {
       throw new IllegalArgumentException("need " + items + " content vectors of " + dimension + " values");
@@ -70,7 +78,7 @@ final class LinUcb implements Policy {
 
   @Override
   public String name() {
-    return "linucb";
+    return discount == 1 ? "linucb" : "d-linucb-" + discount;
   }
 
   @Override
@@ -84,6 +92,11 @@ final class LinUcb implements Policy {
       lists.add(list);
     }
     return lists;
+  }
+
+  /** The user's discounted X'X (row-major), for tests. */
+  double[] userGram(int user) {
+    return gram[user] == null ? new double[D * D] : gram[user].clone();
   }
 
   /** The user's ridge estimate (prior mean: the population model) and its precision matrix. */
@@ -131,6 +144,7 @@ final class LinUcb implements Policy {
           gram[user] = new double[D * D];
           moments[user] = new double[D];
         }
+        Ridge.discount(gram[user], moments[user], discount);
         Ridge.addObservation(gram[user], moments[user], x, reward, D);
         Ridge.addObservation(populationGram, populationMoments, x, reward, D);
       }

@@ -14,6 +14,19 @@ final class Ridge {
     }
   }
 
+  /** Weighs every observation so far by {@code gamma}: the forgetting of discounted LinUCB. */
+  static void discount(double[] gram, double[] moments, double gamma) {
+    if (gamma == 1) {
+      return;
+    }
+    for (int i = 0; i < gram.length; i++) {
+      gram[i] *= gamma;
+    }
+    for (int i = 0; i < moments.length; i++) {
+      moments[i] *= gamma;
+    }
+  }
+
   /** {@code gram + lambda I}, a copy. */
   static double[] withRidge(double[] gram, double lambda, int n) {
     double[] a = gram.clone();

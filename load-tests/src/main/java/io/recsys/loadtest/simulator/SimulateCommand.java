@@ -63,8 +63,11 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--truth", description = "Hidden-truth family: authors (items of one author go together) or genres (random hidden genres across authors) (default: ${DEFAULT-VALUE}).", defaultValue = "authors")
   String truth;
 
-  @Option(names = "--linucb-alpha", description = "Confidence-bonus width of the LinUCB baseline (default: ${DEFAULT-VALUE}).", defaultValue = "0.5")
+  @Option(names = "--linucb-alpha", description = "Confidence-bonus width of the LinUCB baselines (default: ${DEFAULT-VALUE}).", defaultValue = "0.5")
   double linUcbAlpha;
+
+  @Option(names = "--linucb-discount", description = "Weight kept of a user's past observations at each new one by the discounted LinUCB baseline (default: ${DEFAULT-VALUE}: about their last 10 lists of 10).", defaultValue = "0.99")
+  double linUcbDiscount;
 
   @Option(names = "--report", required = true, description = "Folder for summary.json, summary.md and ctr.png.")
   Path report;
@@ -138,7 +141,8 @@ public final class SimulateCommand implements Callable<Integer> {
       policies.add(new BaselinePolicies.Popularity(world, runSeed + 2));
       policies.add(new BaselinePolicies.OnlineMatrixFactorisation(world, epsilon, runSeed + 3));
       ContentVectors content = ContentVectors.of(items, cache);
-      policies.add(new LinUcb(world, content.matrix(), content.dimension(), linUcbAlpha, runSeed + 4));
+      policies.add(new LinUcb(world, content.matrix(), content.dimension(), linUcbAlpha, 1, runSeed + 4));
+      policies.add(new LinUcb(world, content.matrix(), content.dimension(), linUcbAlpha, linUcbDiscount, runSeed + 4));
       policies.add(new BaselinePolicies.Oracle(world));
 
       List<PolicyMetrics> metrics = new Simulation(world, new Simulation.Settings(impressions, k, step, runSeed)).run(policies);

@@ -87,8 +87,8 @@ class LinUcbTest {
   @Test
   void theBonusShrinksWhereTheUserHasBeenObserved() {
     World world = world();
-    LinUcb optimistic = new LinUcb(world, randomVectors(2), DIM, 1.0, 4);
-    LinUcb greedy = new LinUcb(world, randomVectors(2), DIM, 0.0, 4);
+    LinUcb optimistic = new LinUcb(world, randomVectors(2), DIM, 1.0, 1, 4);
+    LinUcb greedy = new LinUcb(world, randomVectors(2), DIM, 0.0, 1, 4);
     List<String> shown = IntStream.range(0, 10).mapToObj(i -> "item-" + i).toList();
     for (int round = 0; round < 30; round++) {
       for (LinUcb policy : List.of(optimistic, greedy)) {
@@ -109,9 +109,34 @@ class LinUcbTest {
   }
 
   @Test
+  void discountingWeighsEachObservationByGammaToThePowerOfTheObservationsSince() {
+    World world = world();
+    LinUcb forgetting = new LinUcb(world, randomVectors(8), DIM, 0.5, 0.9, 9);
+    LinUcb remembering = new LinUcb(world, randomVectors(8), DIM, 0.5, 1, 9);
+    // Three lists of one item each: item-1, item-2, item-3.
+    for (int i = 1; i <= 3; i++) {
+      for (LinUcb policy : List.of(forgetting, remembering)) {
+        policy.observe(List.of(0), List.of(List.of("item-" + i)), new FeedbackType[1][1]);
+      }
+    }
+    // The undiscounted Gram of one observation each, from three more users shown one item each.
+    double[][] single = new double[4][];
+    for (int i = 1; i <= 3; i++) {
+      remembering.observe(List.of(i), List.of(List.of("item-" + i)), new FeedbackType[1][1]);
+      single[i] = remembering.userGram(i);
+    }
+
+    double[] discounted = forgetting.userGram(0);
+    for (int j = 0; j < discounted.length; j++) {
+      double expected = 0.81 * single[1][j] + 0.9 * single[2][j] + single[3][j];
+      assertThat(discounted[j]).isCloseTo(expected, within(1e-12));
+    }
+  }
+
+  @Test
   void aUserWhoAlwaysClicksOneItemGetsItFirst() {
     World world = world();
-    LinUcb policy = new LinUcb(world, randomVectors(6), DIM, 0.1, 7);
+    LinUcb policy = new LinUcb(world, randomVectors(6), DIM, 0.1, 1, 7);
     String favourite = "item-42";
     for (int round = 0; round < 40; round++) {
       List<List<String>> shown = new ArrayList<>(policy.recommend(List.of(0), 10, round));
