@@ -14,8 +14,9 @@ import java.util.List;
 /**
  * The content vectors the server itself scores with (the items' own, or MiniLM's of their text),
  * for baselines that use content: what any server could know, nothing of the hidden truth.
+ * {@code embeddingCache} is where they are cached for the next run.
  */
-record ContentVectors(float[] matrix, int dimension) {
+record ContentVectors(float[] matrix, int dimension, Path embeddingCache) {
   /**
    * Opens the catalog like a server would, in a scratch data dir; {@code embeddingCache} (a
    * server's {@code embeddings.bin}), if present, spares embedding a text catalog again.
@@ -35,7 +36,7 @@ record ContentVectors(float[] matrix, int dimension) {
           throw new IllegalStateException("catalog order differs from the file's at row " + row);
         }
       }
-      return new ContentVectors(snapshot.embeddingMatrix().clone(), snapshot.dimension());
+      return new ContentVectors(snapshot.embeddingMatrix().clone(), snapshot.dimension(), DataDirectory.embeddingCacheOf(scratch));
     } finally {
       if (loaded[0] != null) {
         loaded[0].close();

@@ -54,7 +54,7 @@ final class LinUcb implements Policy {
   }
 
   /** A seeded Gaussian projection to {@value #PROJECTED} dimensions (Johnson-Lindenstrauss), then an intercept of 1. */
-  private static double[][] project(float[] vectors, int items, int dimension, long seed) {
+  static double[][] project(float[] vectors, int items, int dimension, long seed) {
     SplittableRandom random = new SplittableRandom(seed);
     double[][] projection = new double[PROJECTED][dimension];
     for (double[] row : projection) {

@@ -63,6 +63,12 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--truth", description = "Hidden-truth family: authors (items of one author go together) or genres (random hidden genres across authors) (default: ${DEFAULT-VALUE}).", defaultValue = "authors")
   String truth;
 
+  @Option(names = "--only", split = ",", description = "Run only these policies (names as in the report, e.g. linucb,oracle); default: all. Servers are not started unless a server policy is named.")
+  List<String> only;
+
+  @Option(names = "--experiments", description = "Also run the experimental policies (hybrid-ucb: per-item learned vectors and bias beside content, per-user discounted ridge, UCB).")
+  boolean experiments;
+
   @Option(names = "--linucb-alpha", description = "Confidence-bonus width of the LinUCB baselines (default: ${DEFAULT-VALUE}).", defaultValue = "0.5")
   double linUcbAlpha;
 
@@ -122,7 +128,8 @@ public final class SimulateCommand implements Callable<Integer> {
     try {
       String learning = target;
       String frozen = staticTarget;
-      if (learning == null) {
+      boolean wantServers = only == null || only.stream().anyMatch(name -> name.startsWith("server"));
+      if (learning == null && wantServers) {
         InProcessServer server = InProcessServer.startEmbeddedCatalog(true, cache);
         servers.add(server);
         learning = server.target();
@@ -133,7 +140,9 @@ public final class SimulateCommand implements Callable<Integer> {
           frozen = staticServer.target();
         }
       }
-      policies.add(new ServerPolicy("server-learning", learning));
+      if (learning != null) {
+        policies.add(new ServerPolicy("server-learning", learning));
+      }
       if (frozen != null) {
         policies.add(new ServerPolicy("server-static", frozen));
       }
@@ -141,9 +150,18 @@ public final class SimulateCommand implements Callable<Integer> {
       policies.add(new BaselinePolicies.Popularity(world, runSeed + 2));
       policies.add(new BaselinePolicies.OnlineMatrixFactorisation(world, epsilon, runSeed + 3));
       ContentVectors content = ContentVectors.of(items, cache);
+      cache = content.embeddingCache();
       policies.add(new LinUcb(world, content.matrix(), content.dimension(), linUcbAlpha, 1, runSeed + 4));
       policies.add(new LinUcb(world, content.matrix(), content.dimension(), linUcbAlpha, linUcbDiscount, runSeed + 4));
+      if (experiments) {
+        policies.add(new HybridUcb(world, content.matrix(), content.dimension(), linUcbAlpha, linUcbDiscount, runSeed + 5));
+      }
       policies.add(new BaselinePolicies.Oracle(world));
+      if (only != null) {
+        List<Policy> skipped = policies.stream().filter(p -> !only.contains(p.name()) && !p.name().equals("oracle")).toList();
+        skipped.forEach(Policy::close);
+        policies.removeAll(skipped);
+      }
 
       List<PolicyMetrics> metrics = new Simulation(world, new Simulation.Settings(impressions, k, step, runSeed)).run(policies);
       new SimulationReport(metrics, drifts, config).writeTo(runReport);

@@ -1,0 +1,133 @@
+package io.recsys.loadtest.simulator;
+
+import io.recsys.v1.FeedbackType;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * An experiment, not a baseline: the "two learners" design of DESIGN.md played in the simulator
+ * before it is built into the server. Each item has its projected content vector x plus a learned
+ * vector q and bias b (online, by SGD on every shown item's residual); each user has a discounted
+ * ridge posterior over {@code [x, q, 1]} shrunk toward a population model; lists take the top UCB.
+ * If this does not beat LinUCB, per-item parameters are not where the server's gap is.
+ */
+final class HybridUcb implements Policy {
+  private static final int CONTENT = LinUcb.PROJECTED;
+  private static final int FACTORS = 8;
+  private static final int D = CONTENT + FACTORS + 1;
+  private static final double RIDGE = 1.0;
+  private static final double FACTOR_RATE = 0.05;
+  private static final double BIAS_RATE = 0.02;
+  private static final double FACTOR_DECAY = 0.001;
+
+  private final World world;
+  private final double alpha;
+  private final double discount;
+  private final double[][] content;
+  private final double[][] factors;
+  private final double[] bias;
+  private final double[][] gram;
+  private final double[][] moments;
+  private final double[] populationGram = new double[D * D];
+  private final double[] populationMoments = new double[D];
+
+  HybridUcb(World world, float[] contentVectors, int dimension, double alpha, double discount, long seed) {
+    this.world = world;
+    this.alpha = alpha;
+    this.discount = discount;
+    int items = world.itemIds().size();
+    this.content = LinUcb.project(contentVectors, items, dimension, seed);
+    SplittableRandom random = new SplittableRandom(seed + 1);
+    this.factors = new double[items][FACTORS];
+    for (double[] q : factors) {
+      for (int f = 0; f < FACTORS; f++) {
+        q[f] = (random.nextDouble() - 0.5) * 0.2;
+      }
+    }
+    this.bias = new double[items];
+    this.gram = new double[world.users()][];
+    this.moments = new double[world.users()][];
+  }
+
+  @Override
+  public String name() {
+    return "hybrid-ucb";
+  }
+
+  private double[] features(int item) {
+    double[] z = new double[D];
+    System.arraycopy(content[item], 0, z, 0, CONTENT);
+    System.arraycopy(factors[item], 0, z, CONTENT, FACTORS);
+    z[D - 1] = 1;
+    return z;
+  }
+
+  private double[] theta(int user, double[] population, double[][] choleskyOut) {
+    double[] g = gram[user] == null ? new double[D * D] : gram[user];
+    double[] m = moments[user] == null ? new double[D] : moments[user];
+    double[] a = Ridge.withRidge(g, RIDGE, D);
+    double[] b = new double[D];
+    for (int j = 0; j < D; j++) {
+      b[j] = RIDGE * population[j] + m[j];
+    }
+    if (choleskyOut != null) {
+      choleskyOut[0] = Ridge.cholesky(a, D);
+    }
+    return Ridge.solve(a, b, D);
+  }
+
+  @Override
+  public List<List<String>> recommend(List<Integer> users, int k, long time) {
+    double[] population = Ridge.solve(Ridge.withRidge(populationGram, RIDGE, D), populationMoments, D);
+    List<List<String>> lists = new ArrayList<>(users.size());
+    double[] ucb = new double[factors.length];
+    for (int user : users) {
+      double[][] cholesky = new double[1][];
+      double[] theta = theta(user, population, cholesky);
+      for (int i = 0; i < ucb.length; i++) {
+        double[] z = features(i);
+        ucb[i] = dot(theta, z) + bias[i] + alpha * Math.sqrt(Ridge.inverseQuadratic(cholesky[0], z, D));
+      }
+      List<String> list = new ArrayList<>(k);
+      TopItems.of(ucb, k).forEach(i -> list.add(world.itemIds().get(i)));
+      lists.add(list);
+    }
+    return lists;
+  }
+
+  @Override
+  public void observe(List<Integer> users, List<List<String>> lists, FeedbackType[][] reactions) {
+    double[] population = Ridge.solve(Ridge.withRidge(populationGram, RIDGE, D), populationMoments, D);
+    for (int u = 0; u < users.size(); u++) {
+      int user = users.get(u);
+      double[] theta = theta(user, population, null);
+      if (gram[user] == null) {
+        gram[user] = new double[D * D];
+        moments[user] = new double[D];
+      }
+      for (int position = 0; position < lists.get(u).size(); position++) {
+        int item = world.indexOf(lists.get(u).get(position));
+        double y = reactions[u][position] == FeedbackType.FEEDBACK_TYPE_CLICK ? 1 : 0;
+        double[] z = features(item);
+        double error = y - dot(theta, z) - bias[item];
+        // The item moves with its own feedback: its factors along the user's, its bias toward its rate.
+        for (int f = 0; f < FACTORS; f++) {
+          factors[item][f] += FACTOR_RATE * (error * theta[CONTENT + f] - FACTOR_DECAY * factors[item][f]);
+        }
+        bias[item] += BIAS_RATE * error;
+        Ridge.discount(gram[user], moments[user], discount);
+        Ridge.addObservation(gram[user], moments[user], z, y - bias[item], D);
+        Ridge.addObservation(populationGram, populationMoments, z, y - bias[item], D);
+      }
+    }
+  }
+
+  private static double dot(double[] a, double[] b) {
+    double sum = 0;
+    for (int j = 0; j < a.length; j++) {
+      sum += a[j] * b[j];
+    }
+    return sum;
+  }
+}
