@@ -14,12 +14,31 @@ import java.util.SplittableRandom;
  */
 final class HybridUcb implements Policy {
   private static final int CONTENT = LinUcb.PROJECTED;
-  private static final int FACTORS = 8;
-  private static final int D = CONTENT + FACTORS + 1;
   private static final double RIDGE = 1.0;
   private static final double FACTOR_RATE = 0.05;
   private static final double BIAS_RATE = 0.02;
   private static final double FACTOR_DECAY = 0.001;
+
+  /** What the experiment learns per item; the ablations leave one part out. */
+  enum Variant {
+    FULL("hybrid-ucb", 8, true),
+    NO_FACTORS("hybrid-ucb-no-factors", 0, true),
+    NO_BIAS("hybrid-ucb-no-bias", 8, false);
+
+    final String label;
+    final int factors;
+    final boolean bias;
+
+    Variant(String label, int factors, boolean bias) {
+      this.label = label;
+      this.factors = factors;
+      this.bias = bias;
+    }
+  }
+
+  private final Variant variant;
+  private final int factorCount;
+  private final int d;
 
   private final World world;
   private final double alpha;
@@ -29,19 +48,24 @@ final class HybridUcb implements Policy {
   private final double[] bias;
   private final double[][] gram;
   private final double[][] moments;
-  private final double[] populationGram = new double[D * D];
-  private final double[] populationMoments = new double[D];
+  private final double[] populationGram;
+  private final double[] populationMoments;
 
-  HybridUcb(World world, float[] contentVectors, int dimension, double alpha, double discount, long seed) {
+  HybridUcb(World world, float[] contentVectors, int dimension, double alpha, double discount, Variant variant, long seed) {
+    this.variant = variant;
+    this.factorCount = variant.factors;
+    this.d = CONTENT + factorCount + 1;
+    this.populationGram = new double[d * d];
+    this.populationMoments = new double[d];
     this.world = world;
     this.alpha = alpha;
     this.discount = discount;
     int items = world.itemIds().size();
     this.content = LinUcb.project(contentVectors, items, dimension, seed);
     SplittableRandom random = new SplittableRandom(seed + 1);
-    this.factors = new double[items][FACTORS];
+    this.factors = new double[items][factorCount];
     for (double[] q : factors) {
-      for (int f = 0; f < FACTORS; f++) {
+      for (int f = 0; f < factorCount; f++) {
         q[f] = (random.nextDouble() - 0.5) * 0.2;
       }
     }
@@ -52,34 +76,34 @@ final class HybridUcb implements Policy {
 
   @Override
   public String name() {
-    return "hybrid-ucb";
+    return variant.label;
   }
 
   private double[] features(int item) {
-    double[] z = new double[D];
+    double[] z = new double[d];
     System.arraycopy(content[item], 0, z, 0, CONTENT);
-    System.arraycopy(factors[item], 0, z, CONTENT, FACTORS);
-    z[D - 1] = 1;
+    System.arraycopy(factors[item], 0, z, CONTENT, factorCount);
+    z[d - 1] = 1;
     return z;
   }
 
   private double[] theta(int user, double[] population, double[][] choleskyOut) {
-    double[] g = gram[user] == null ? new double[D * D] : gram[user];
-    double[] m = moments[user] == null ? new double[D] : moments[user];
-    double[] a = Ridge.withRidge(g, RIDGE, D);
-    double[] b = new double[D];
-    for (int j = 0; j < D; j++) {
+    double[] g = gram[user] == null ? new double[d * d] : gram[user];
+    double[] m = moments[user] == null ? new double[d] : moments[user];
+    double[] a = Ridge.withRidge(g, RIDGE, d);
+    double[] b = new double[d];
+    for (int j = 0; j < d; j++) {
       b[j] = RIDGE * population[j] + m[j];
     }
     if (choleskyOut != null) {
-      choleskyOut[0] = Ridge.cholesky(a, D);
+      choleskyOut[0] = Ridge.cholesky(a, d);
     }
-    return Ridge.solve(a, b, D);
+    return Ridge.solve(a, b, d);
   }
 
   @Override
   public List<List<String>> recommend(List<Integer> users, int k, long time) {
-    double[] population = Ridge.solve(Ridge.withRidge(populationGram, RIDGE, D), populationMoments, D);
+    double[] population = Ridge.solve(Ridge.withRidge(populationGram, RIDGE, d), populationMoments, d);
     List<List<String>> lists = new ArrayList<>(users.size());
     double[] ucb = new double[factors.length];
     for (int user : users) {
@@ -87,7 +111,7 @@ final class HybridUcb implements Policy {
       double[] theta = theta(user, population, cholesky);
       for (int i = 0; i < ucb.length; i++) {
         double[] z = features(i);
-        ucb[i] = dot(theta, z) + bias[i] + alpha * Math.sqrt(Ridge.inverseQuadratic(cholesky[0], z, D));
+        ucb[i] = dot(theta, z) + bias[i] + alpha * Math.sqrt(Ridge.inverseQuadratic(cholesky[0], z, d));
       }
       List<String> list = new ArrayList<>(k);
       TopItems.of(ucb, k).forEach(i -> list.add(world.itemIds().get(i)));
@@ -98,13 +122,13 @@ final class HybridUcb implements Policy {
 
   @Override
   public void observe(List<Integer> users, List<List<String>> lists, FeedbackType[][] reactions) {
-    double[] population = Ridge.solve(Ridge.withRidge(populationGram, RIDGE, D), populationMoments, D);
+    double[] population = Ridge.solve(Ridge.withRidge(populationGram, RIDGE, d), populationMoments, d);
     for (int u = 0; u < users.size(); u++) {
       int user = users.get(u);
       double[] theta = theta(user, population, null);
       if (gram[user] == null) {
-        gram[user] = new double[D * D];
-        moments[user] = new double[D];
+        gram[user] = new double[d * d];
+        moments[user] = new double[d];
       }
       for (int position = 0; position < lists.get(u).size(); position++) {
         int item = world.indexOf(lists.get(u).get(position));
@@ -112,13 +136,15 @@ final class HybridUcb implements Policy {
         double[] z = features(item);
         double error = y - dot(theta, z) - bias[item];
         // The item moves with its own feedback: its factors along the user's, its bias toward its rate.
-        for (int f = 0; f < FACTORS; f++) {
+        for (int f = 0; f < factorCount; f++) {
           factors[item][f] += FACTOR_RATE * (error * theta[CONTENT + f] - FACTOR_DECAY * factors[item][f]);
         }
-        bias[item] += BIAS_RATE * error;
+        if (variant.bias) {
+          bias[item] += BIAS_RATE * error;
+        }
         Ridge.discount(gram[user], moments[user], discount);
-        Ridge.addObservation(gram[user], moments[user], z, y - bias[item], D);
-        Ridge.addObservation(populationGram, populationMoments, z, y - bias[item], D);
+        Ridge.addObservation(gram[user], moments[user], z, y - bias[item], d);
+        Ridge.addObservation(populationGram, populationMoments, z, y - bias[item], d);
       }
     }
   }

@@ -66,7 +66,7 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--only", split = ",", description = "Run only these policies (names as in the report, e.g. linucb,oracle); default: all. Servers are not started unless a server policy is named.")
   List<String> only;
 
-  @Option(names = "--experiments", description = "Also run the experimental policies (hybrid-ucb: per-item learned vectors and bias beside content, per-user discounted ridge, UCB).")
+  @Option(names = "--experiments", description = "Also run the experimental policies (hybrid-ucb: per-item learned vectors and bias beside content, per-user discounted ridge, UCB; and its ablations without the vectors or the bias).")
   boolean experiments;
 
   @Option(names = "--linucb-alpha", description = "Confidence-bonus width of the LinUCB baselines (default: ${DEFAULT-VALUE}).", defaultValue = "0.5")
@@ -154,7 +154,9 @@ public final class SimulateCommand implements Callable<Integer> {
       policies.add(new LinUcb(world, content.matrix(), content.dimension(), linUcbAlpha, 1, runSeed + 4));
       policies.add(new LinUcb(world, content.matrix(), content.dimension(), linUcbAlpha, linUcbDiscount, runSeed + 4));
       if (experiments) {
-        policies.add(new HybridUcb(world, content.matrix(), content.dimension(), linUcbAlpha, linUcbDiscount, runSeed + 5));
+        for (HybridUcb.Variant variant : HybridUcb.Variant.values()) {
+          policies.add(new HybridUcb(world, content.matrix(), content.dimension(), linUcbAlpha, linUcbDiscount, variant, runSeed + 5));
+        }
       }
       policies.add(new BaselinePolicies.Oracle(world));
       if (only != null) {

@@ -23,7 +23,7 @@ class HybridUcbTest {
     for (int i = 0; i < vectors.length; i++) {
       vectors[i] = (float) (random.nextDouble() - 0.5);
     }
-    HybridUcb policy = new HybridUcb(world, vectors, DIM, 0.1, 1, 3);
+    HybridUcb policy = new HybridUcb(world, vectors, DIM, 0.1, 1, HybridUcb.Variant.FULL, 3);
     String hit = "item-123";
     for (int round = 0; round < 200; round++) {
       int user = round % 40;
