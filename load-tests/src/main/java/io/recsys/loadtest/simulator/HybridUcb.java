@@ -111,7 +111,7 @@ final class HybridUcb implements Policy {
       double[] theta = theta(user, population, cholesky);
       for (int i = 0; i < ucb.length; i++) {
         double[] z = features(i);
-        ucb[i] = dot(theta, z) + bias[i] + alpha * Math.sqrt(Ridge.inverseQuadratic(cholesky[0], z, d));
+        ucb[i] = Ridge.dot(theta, z) + bias[i] + alpha * Math.sqrt(Ridge.inverseQuadratic(cholesky[0], z, d));
       }
       List<String> list = new ArrayList<>(k);
       TopItems.of(ucb, k).forEach(i -> list.add(world.itemIds().get(i)));
@@ -134,7 +134,7 @@ final class HybridUcb implements Policy {
         int item = world.indexOf(lists.get(u).get(position));
         double y = reactions[u][position] == FeedbackType.FEEDBACK_TYPE_CLICK ? 1 : 0;
         double[] z = features(item);
-        double error = y - dot(theta, z) - bias[item];
+        double error = y - Ridge.dot(theta, z) - bias[item];
         // The item moves with its own feedback: its factors along the user's, its bias toward its rate.
         for (int f = 0; f < factorCount; f++) {
           factors[item][f] += FACTOR_RATE * (error * theta[CONTENT + f] - FACTOR_DECAY * factors[item][f]);
@@ -147,13 +147,5 @@ final class HybridUcb implements Policy {
         Ridge.addObservation(populationGram, populationMoments, z, y - bias[item], d);
       }
     }
-  }
-
-  private static double dot(double[] a, double[] b) {
-    double sum = 0;
-    for (int j = 0; j < a.length; j++) {
-      sum += a[j] * b[j];
-    }
-    return sum;
   }
 }

@@ -124,7 +124,7 @@ final class LinUcb implements Policy {
     double[] cholesky = Ridge.cholesky(precision, D);
     double[] ucbs = new double[features.length];
     for (int i = 0; i < features.length; i++) {
-      ucbs[i] = dot(theta, features[i]) + alpha * Math.sqrt(Ridge.inverseQuadratic(cholesky, features[i], D));
+      ucbs[i] = Ridge.dot(theta, features[i]) + alpha * Math.sqrt(Ridge.inverseQuadratic(cholesky, features[i], D));
     }
     return ucbs;
   }
@@ -149,14 +149,6 @@ final class LinUcb implements Policy {
         Ridge.addObservation(populationGram, populationMoments, x, reward, D);
       }
     }
-  }
-
-  private static double dot(double[] a, double[] b) {
-    double sum = 0;
-    for (int j = 0; j < a.length; j++) {
-      sum += a[j] * b[j];
-    }
-    return sum;
   }
 
   private static double gaussian(SplittableRandom random) {

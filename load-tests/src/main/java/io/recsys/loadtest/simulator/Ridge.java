@@ -4,6 +4,14 @@ package io.recsys.loadtest.simulator;
 final class Ridge {
   private Ridge() {}
 
+  static double dot(double[] a, double[] b) {
+    double sum = 0;
+    for (int j = 0; j < a.length; j++) {
+      sum += a[j] * b[j];
+    }
+    return sum;
+  }
+
   /** Adds one observation to X'X and X'r. */
   static void addObservation(double[] gram, double[] moments, double[] x, double reward, int n) {
     for (int i = 0; i < n; i++) {
