@@ -1,7 +1,7 @@
 package io.recsys.server.catalog;
 
-import io.recsys.server.storage.RecordFile;
 import io.recsys.server.storage.DataDirectory;
+import io.recsys.server.storage.RecordFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -12,7 +12,6 @@ import io.recsys.server.user.UserState;
 import io.recsys.server.user.UserStateStore;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;

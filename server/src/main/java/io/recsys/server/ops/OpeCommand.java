@@ -1,6 +1,5 @@
 package io.recsys.server.ops;
 
-import io.recsys.server.storage.DataDirectory;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
@@ -12,6 +11,7 @@ import io.recsys.server.evaluation.LoggedImpressions;
 import io.recsys.server.evaluation.OffPolicyEvaluation;
 import io.recsys.server.feedback.RewardFunction;
 import io.recsys.server.feedback.SegmentedFeedbackLog;
+import io.recsys.server.storage.DataDirectory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -1,6 +1,5 @@
 package io.recsys.server.ops;
 
-import io.recsys.server.storage.DataDirectory;
 import io.grpc.Server;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;

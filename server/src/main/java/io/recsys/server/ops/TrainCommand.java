@@ -1,20 +1,20 @@
 package io.recsys.server.ops;
 
-import io.recsys.server.storage.DataDirectory;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 import com.google.protobuf.util.JsonFormat;
 import io.recsys.server.catalog.Catalog;
 import io.recsys.server.catalog.CatalogFiles;
 import io.recsys.server.catalog.CatalogItem;
-import io.recsys.server.catalog.JsonlItems;
 import io.recsys.server.catalog.CatalogSnapshot;
+import io.recsys.server.catalog.JsonlItems;
 import io.recsys.server.learning.Interaction;
 import io.recsys.server.learning.Interactions;
 import io.recsys.server.learning.ScorerTraining;
 import io.recsys.server.model.MiniLmEmbedder;
 import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.model.RetrievalGraph;
+import io.recsys.server.storage.DataDirectory;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.file.Files;
