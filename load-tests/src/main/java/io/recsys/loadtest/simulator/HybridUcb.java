@@ -79,39 +79,34 @@ final class HybridUcb implements Policy {
     return variant.label;
   }
 
-  private double[] features(int item) {
-    double[] z = new double[d];
+  /** Fills {@code z} with the item's features {@code [content, learned vector, 1]}; returns it. */
+  private double[] features(int item, double[] z) {
     System.arraycopy(content[item], 0, z, 0, CONTENT);
     System.arraycopy(factors[item], 0, z, CONTENT, factorCount);
     z[d - 1] = 1;
     return z;
   }
 
-  private double[] theta(int user, double[] population, double[][] choleskyOut) {
-    double[] g = gram[user] == null ? new double[d * d] : gram[user];
-    double[] m = moments[user] == null ? new double[d] : moments[user];
-    double[] a = Ridge.withRidge(g, RIDGE, d);
-    double[] b = new double[d];
-    for (int j = 0; j < d; j++) {
-      b[j] = RIDGE * population[j] + m[j];
-    }
-    if (choleskyOut != null) {
-      choleskyOut[0] = Ridge.cholesky(a, d);
-    }
-    return Ridge.solve(a, b, d);
+  /** The user's estimate, shrunk toward the population model. */
+  private Ridge.Fit fit(int user, double[] population) {
+    return Ridge.shrunkToward(population, gram[user], moments[user], RIDGE, d);
+  }
+
+  private double[] population() {
+    return Ridge.solve(Ridge.withRidge(populationGram, RIDGE, d), populationMoments, d);
   }
 
   @Override
   public List<List<String>> recommend(List<Integer> users, int k, long time) {
-    double[] population = Ridge.solve(Ridge.withRidge(populationGram, RIDGE, d), populationMoments, d);
+    double[] population = population();
     List<List<String>> lists = new ArrayList<>(users.size());
     double[] ucb = new double[factors.length];
+    double[] z = new double[d];
     for (int user : users) {
-      double[][] cholesky = new double[1][];
-      double[] theta = theta(user, population, cholesky);
+      Ridge.Fit fit = fit(user, population);
       for (int i = 0; i < ucb.length; i++) {
-        double[] z = features(i);
-        ucb[i] = Ridge.dot(theta, z) + bias[i] + alpha * Math.sqrt(Ridge.inverseQuadratic(cholesky[0], z, d));
+        features(i, z);
+        ucb[i] = Ridge.dot(fit.mean(), z) + bias[i] + alpha * Math.sqrt(Ridge.inverseQuadratic(fit.cholesky(), z, d));
       }
       List<String> list = new ArrayList<>(k);
       TopItems.of(ucb, k).forEach(i -> list.add(world.itemIds().get(i)));
@@ -122,10 +117,10 @@ final class HybridUcb implements Policy {
 
   @Override
   public void observe(List<Integer> users, List<List<String>> lists, FeedbackType[][] reactions) {
-    double[] population = Ridge.solve(Ridge.withRidge(populationGram, RIDGE, d), populationMoments, d);
+    double[] population = population();
     for (int u = 0; u < users.size(); u++) {
       int user = users.get(u);
-      double[] theta = theta(user, population, null);
+      double[] theta = fit(user, population).mean();
       if (gram[user] == null) {
         gram[user] = new double[d * d];
         moments[user] = new double[d];
@@ -133,7 +128,7 @@ final class HybridUcb implements Policy {
       for (int position = 0; position < lists.get(u).size(); position++) {
         int item = world.indexOf(lists.get(u).get(position));
         double y = reactions[u][position] == FeedbackType.FEEDBACK_TYPE_CLICK ? 1 : 0;
-        double[] z = features(item);
+        double[] z = features(item, new double[d]);
         double error = y - Ridge.dot(theta, z) - bias[item];
         // The item moves with its own feedback: its factors along the user's, its bias toward its rate.
         for (int f = 0; f < factorCount; f++) {

@@ -78,12 +78,17 @@ final class LinUcb implements Policy {
 
   @Override
   public String name() {
+    return nameFor(discount);
+  }
+
+  /** The report's name of the LinUCB with this discount. */
+  static String nameFor(double discount) {
     return discount == 1 ? "linucb" : "d-linucb-" + discount;
   }
 
   @Override
   public List<List<String>> recommend(List<Integer> users, int k, long time) {
-    double[] population = Ridge.solve(Ridge.withRidge(populationGram, POPULATION_RIDGE, D), populationMoments, D);
+    double[] population = population();
     List<List<String>> lists = new ArrayList<>(users.size());
     for (int user : users) {
       List<Integer> chosen = choose(user, population, k);
@@ -99,19 +104,6 @@ final class LinUcb implements Policy {
     return gram[user] == null ? new double[D * D] : gram[user].clone();
   }
 
-  /** The user's ridge estimate (prior mean: the population model) and its precision matrix. */
-  double[] userEstimate(int user, double[] population, double[] precisionOut) {
-    double[] g = gram[user] == null ? new double[D * D] : gram[user];
-    double[] m = moments[user] == null ? new double[D] : moments[user];
-    double[] a = Ridge.withRidge(g, USER_RIDGE, D);
-    double[] b = new double[D];
-    for (int j = 0; j < D; j++) {
-      b[j] = USER_RIDGE * population[j] + m[j];
-    }
-    System.arraycopy(a, 0, precisionOut, 0, D * D);
-    return Ridge.solve(a, b, D);
-  }
-
   /** The {@code k} items of highest UCB, best first. */
   List<Integer> choose(int user, double[] population, int k) {
     return TopItems.of(allUcbs(user, population), k);
@@ -119,12 +111,11 @@ final class LinUcb implements Policy {
 
   /** Every item's upper confidence bound for the user: {@code theta_u . x + alpha * sqrt(x' A_u^-1 x)}. */
   double[] allUcbs(int user, double[] population) {
-    double[] precision = new double[D * D];
-    double[] theta = userEstimate(user, population, precision);
-    double[] cholesky = Ridge.cholesky(precision, D);
+    // The user's estimate, shrunk toward the population model.
+    Ridge.Fit fit = Ridge.shrunkToward(population, gram[user], moments[user], USER_RIDGE, D);
     double[] ucbs = new double[features.length];
     for (int i = 0; i < features.length; i++) {
-      ucbs[i] = Ridge.dot(theta, features[i]) + alpha * Math.sqrt(Ridge.inverseQuadratic(cholesky, features[i], D));
+      ucbs[i] = Ridge.dot(fit.mean(), features[i]) + alpha * Math.sqrt(Ridge.inverseQuadratic(fit.cholesky(), features[i], D));
     }
     return ucbs;
   }

@@ -66,9 +66,30 @@ final class Ridge {
     return l;
   }
 
+  /** A ridge posterior: its mean and the Cholesky factor of its precision, from one factorisation. */
+  record Fit(double[] mean, double[] cholesky) {}
+
+  /**
+   * The ridge estimate shrunk toward {@code prior}: {@code (G + lambda I)^-1 (lambda prior + m)}
+   * for the observations' X'X {@code gram} and X'r {@code moments} (none yet when null).
+   */
+  static Fit shrunkToward(double[] prior, double[] gram, double[] moments, double lambda, int n) {
+    double[] a = withRidge(gram == null ? new double[n * n] : gram, lambda, n);
+    double[] b = new double[n];
+    for (int j = 0; j < n; j++) {
+      b[j] = lambda * prior[j] + (moments == null ? 0 : moments[j]);
+    }
+    double[] l = cholesky(a, n);
+    return new Fit(solveFactored(l, b, n), l);
+  }
+
   /** Solves {@code a x = b} for symmetric positive definite {@code a}. */
   static double[] solve(double[] a, double[] b, int n) {
-    double[] l = cholesky(a, n);
+    return solveFactored(cholesky(a, n), b, n);
+  }
+
+  /** Solves {@code L L' x = b} for a lower Cholesky factor {@code l}. */
+  private static double[] solveFactored(double[] l, double[] b, int n) {
     double[] y = forward(l, b, n);
     double[] x = new double[n];
     for (int i = n - 1; i >= 0; i--) {

@@ -1,10 +1,10 @@
 package io.recsys.loadtest.simulator;
 
-import com.google.gson.Gson;
 import com.google.gson.JsonObject;
 import io.recsys.loadtest.InProcessServer;
 import io.recsys.server.catalog.CatalogFiles;
 import io.recsys.server.catalog.CatalogItem;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -78,6 +78,9 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--report", required = true, description = "Folder for summary.json, summary.md and ctr.png.")
   Path report;
 
+  /** The content vectors of the catalog, once a content policy needed them (see {@link #content}). */
+  private ContentVectors content;
+
   @Override
   public Integer call() throws Exception {
     if (impressions < 1 || k < 1 || users < 1 || step < 1) {
@@ -108,8 +111,9 @@ public final class SimulateCommand implements Callable<Integer> {
       config.addProperty("truth", family.label());
       config.addProperty("items", ids.size());
       Path runReport = runSeeds.size() == 1 ? report : report.resolve("seed-" + runSeed);
-      embeddingCache = runOnce(world, items, drifts, config, runSeed, runReport, embeddingCache);
-      summaries.add(new Gson().fromJson(Files.readString(runReport.resolve("summary.json")), JsonObject.class));
+      Run run = runOnce(world, items, drifts, config, runSeed, runReport, embeddingCache);
+      embeddingCache = run.embeddingCache();
+      summaries.add(run.summary());
       System.out.println(Files.readString(runReport.resolve("summary.md")));
     }
     if (runSeeds.size() > 1) {
@@ -120,25 +124,38 @@ public final class SimulateCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** One simulation with one seed; returns the embedding cache for the next run's servers. */
-  private Path runOnce(World world, List<CatalogItem> items, List<Drift> drifts, JsonObject config, long runSeed, Path runReport, Path cache)
+  /** Whether {@code --only} leaves the policy in (the oracle always runs: the figures are relative to it). */
+  private boolean wanted(String policy) {
+    return only == null || only.contains(policy) || policy.equals("oracle");
+  }
+
+  /** The content vectors, read once for every seed (they do not depend on it), and only if a content policy runs. */
+  private ContentVectors content(List<CatalogItem> items, Path cache) throws IOException {
+    if (content == null) {
+      content = ContentVectors.of(items, cache);
+    }
+    return content;
+  }
+
+  /** One simulation with one seed; returns its summary and the embedding cache for the next run's servers. */
+  private Run runOnce(World world, List<CatalogItem> items, List<Drift> drifts, JsonObject config, long runSeed, Path runReport, Path cache)
       throws Exception {
     List<AutoCloseable> servers = new ArrayList<>();
     List<Policy> policies = new ArrayList<>();
     try {
       String learning = target;
       String frozen = staticTarget;
-      boolean wantServers = only == null || only.stream().anyMatch(name -> name.startsWith("server"));
-      if (learning == null && wantServers) {
+      if (learning == null && wanted("server-learning")) {
         InProcessServer server = InProcessServer.startEmbeddedCatalog(true, cache);
         servers.add(server);
         learning = server.target();
         cache = server.embeddingCache();
-        if (frozen == null) {
-          InProcessServer staticServer = InProcessServer.startEmbeddedCatalog(false, cache);
-          servers.add(staticServer);
-          frozen = staticServer.target();
-        }
+      }
+      if (target == null && frozen == null && wanted("server-static")) {
+        InProcessServer staticServer = InProcessServer.startEmbeddedCatalog(false, cache);
+        servers.add(staticServer);
+        frozen = staticServer.target();
+        cache = staticServer.embeddingCache();
       }
       if (learning != null) {
         policies.add(new ServerPolicy("server-learning", learning));
@@ -149,25 +166,30 @@ public final class SimulateCommand implements Callable<Integer> {
       policies.add(new BaselinePolicies.Random(world, runSeed + 1));
       policies.add(new BaselinePolicies.Popularity(world, runSeed + 2));
       policies.add(new BaselinePolicies.OnlineMatrixFactorisation(world, epsilon, runSeed + 3));
-      ContentVectors content = ContentVectors.of(items, cache);
-      cache = content.embeddingCache();
-      policies.add(new LinUcb(world, content.matrix(), content.dimension(), linUcbAlpha, 1, runSeed + 4));
-      policies.add(new LinUcb(world, content.matrix(), content.dimension(), linUcbAlpha, linUcbDiscount, runSeed + 4));
+      List<String> contentPolicies = new ArrayList<>(List.of(LinUcb.nameFor(1), LinUcb.nameFor(linUcbDiscount)));
       if (experiments) {
         for (HybridUcb.Variant variant : HybridUcb.Variant.values()) {
-          policies.add(new HybridUcb(world, content.matrix(), content.dimension(), linUcbAlpha, linUcbDiscount, variant, runSeed + 5));
+          contentPolicies.add(variant.label);
+        }
+      }
+      if (contentPolicies.stream().anyMatch(this::wanted)) {
+        ContentVectors vectors = content(items, cache);
+        cache = vectors.embeddingCache();
+        policies.add(new LinUcb(world, vectors.matrix(), vectors.dimension(), linUcbAlpha, 1, runSeed + 4));
+        policies.add(new LinUcb(world, vectors.matrix(), vectors.dimension(), linUcbAlpha, linUcbDiscount, runSeed + 4));
+        if (experiments) {
+          for (HybridUcb.Variant variant : HybridUcb.Variant.values()) {
+            policies.add(new HybridUcb(world, vectors.matrix(), vectors.dimension(), linUcbAlpha, linUcbDiscount, variant, runSeed + 5));
+          }
         }
       }
       policies.add(new BaselinePolicies.Oracle(world));
-      if (only != null) {
-        List<Policy> skipped = policies.stream().filter(p -> !only.contains(p.name()) && !p.name().equals("oracle")).toList();
-        skipped.forEach(Policy::close);
-        policies.removeAll(skipped);
-      }
+      List<Policy> skipped = policies.stream().filter(p -> !wanted(p.name())).toList();
+      skipped.forEach(Policy::close);
+      policies.removeAll(skipped);
 
       List<PolicyMetrics> metrics = new Simulation(world, new Simulation.Settings(impressions, k, step, runSeed)).run(policies);
-      new SimulationReport(metrics, drifts, config).writeTo(runReport);
-      return cache;
+      return new Run(new SimulationReport(metrics, drifts, config).writeTo(runReport), cache);
     } finally {
       for (Policy policy : policies) {
         policy.close();
@@ -177,4 +199,6 @@ public final class SimulateCommand implements Callable<Integer> {
       }
     }
   }
+
+  private record Run(JsonObject summary, Path embeddingCache) {}
 }

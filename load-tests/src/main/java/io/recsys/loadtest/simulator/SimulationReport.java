@@ -29,12 +29,14 @@ final class SimulationReport {
     this.config = config;
   }
 
-  void writeTo(Path directory) throws IOException {
+  /** Writes the three files; returns the summary written to summary.json. */
+  JsonObject writeTo(Path directory) throws IOException {
     Files.createDirectories(directory);
     JsonObject summary = summary();
     Files.writeString(directory.resolve("summary.json"), new GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(summary) + "\n");
     Files.writeString(directory.resolve("summary.md"), markdown(summary));
     plot(directory.resolve("ctr.png"));
+    return summary;
   }
 
   JsonObject summary() {

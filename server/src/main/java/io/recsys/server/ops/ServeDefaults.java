@@ -11,12 +11,14 @@ import picocli.CommandLine.Model.OptionSpec;
  * written), in the form each flag parses; {@code --help} shows them through {@code ${DEFAULT-VALUE}}.
  */
 public final class ServeDefaults implements IDefaultValueProvider {
+  /** Built once per command line, not once per option asked about. */
+  private final ServerConfig d = ServerConfig.defaults(ServerConfig.DEFAULT_DATA_DIR);
+
   @Override
   public String defaultValue(ArgSpec argument) {
     if (!(argument instanceof OptionSpec option)) {
       return null;
     }
-    ServerConfig d = ServerConfig.defaults(ServerConfig.DEFAULT_DATA_DIR);
     FeedbackSettings feedback = d.feedback().processor();
     return switch (option.longestName()) {
       case "--port" -> String.valueOf(d.port());

@@ -58,15 +58,28 @@ public record ServerConfig(
 
   /** A value made without the builder is checked by the same rules. */
   public ServerConfig {
-    SettingChecks.inRange("port", port, 0, 65_535);
-    SettingChecks.atLeast("onnx-threads", onnxThreads, 1);
-    SettingChecks.atLeast("max-cached-users", maxCachedUsers, 1);
-    SettingChecks.finiteAtLeastZero("popularity-weight", popularityWeight);
-    SettingChecks.notNegative("drain-timeout", drainTimeout);
-    SettingChecks.inRange("candidates", candidates, 1, 10_000);
-    SettingChecks.atLeast("max-concurrent-scoring", maxConcurrentScoring, 1);
-    SettingChecks.inRange("max-batch-size", maxBatchSize, 1, 256);
-    SettingChecks.inRange("max-queue-delay", maxQueueDelay, Duration.ZERO, MAX_QUEUE_DELAY);
+    checkedPort(port);
+    checkedOnnxThreads(onnxThreads);
+    checkedMaxCachedUsers(maxCachedUsers);
+    checkedPopularityWeight(popularityWeight);
+    checkedDrainTimeout(drainTimeout);
+    checkedCandidates(candidates);
+    checkedMaxConcurrentScoring(maxConcurrentScoring);
+    checkedMaxBatchSize(maxBatchSize);
+    checkedMaxQueueDelay(maxQueueDelay);
+  }
+
+  // Each bounded setting's rule, written once: the builder applies it as the setting is set.
+  private static int checkedPort(int v) { return SettingChecks.inRange("port", v, 0, 65_535); }
+  private static int checkedOnnxThreads(int v) { return SettingChecks.atLeast("onnx-threads", v, 1); }
+  private static long checkedMaxCachedUsers(long v) { return SettingChecks.atLeast("max-cached-users", v, 1); }
+  private static float checkedPopularityWeight(float v) { return SettingChecks.finiteAtLeastZero("popularity-weight", v); }
+  private static Duration checkedDrainTimeout(Duration v) { return SettingChecks.notNegative("drain-timeout", v); }
+  private static int checkedCandidates(int v) { return SettingChecks.inRange("candidates", v, 1, 10_000); }
+  private static int checkedMaxConcurrentScoring(int v) { return SettingChecks.atLeast("max-concurrent-scoring", v, 1); }
+  private static int checkedMaxBatchSize(int v) { return SettingChecks.inRange("max-batch-size", v, 1, 256); }
+  private static Duration checkedMaxQueueDelay(Duration v) {
+    return SettingChecks.inRange("max-queue-delay", v, Duration.ZERO, MAX_QUEUE_DELAY);
   }
 
   public static Builder builder(Path dataDir) {
@@ -173,7 +186,7 @@ public record ServerConfig(
     }
 
     public Builder port(int value) {
-      port = SettingChecks.inRange("port", value, 0, 65_535);
+      port = checkedPort(value);
       return this;
     }
 
@@ -200,7 +213,7 @@ public record ServerConfig(
     }
 
     public Builder onnxThreads(int value) {
-      onnxThreads = SettingChecks.atLeast("onnx-threads", value, 1);
+      onnxThreads = checkedOnnxThreads(value);
       return this;
     }
 
@@ -210,17 +223,17 @@ public record ServerConfig(
     }
 
     public Builder maxCachedUsers(long value) {
-      maxCachedUsers = SettingChecks.atLeast("max-cached-users", value, 1);
+      maxCachedUsers = checkedMaxCachedUsers(value);
       return this;
     }
 
     public Builder popularityWeight(float value) {
-      popularityWeight = SettingChecks.finiteAtLeastZero("popularity-weight", value);
+      popularityWeight = checkedPopularityWeight(value);
       return this;
     }
 
     public Builder drainTimeout(Duration value) {
-      drainTimeout = SettingChecks.notNegative("drain-timeout", value);
+      drainTimeout = checkedDrainTimeout(value);
       return this;
     }
 
@@ -230,22 +243,22 @@ public record ServerConfig(
     }
 
     public Builder candidates(int value) {
-      candidates = SettingChecks.inRange("candidates", value, 1, 10_000);
+      candidates = checkedCandidates(value);
       return this;
     }
 
     public Builder maxConcurrentScoring(int value) {
-      maxConcurrentScoring = SettingChecks.atLeast("max-concurrent-scoring", value, 1);
+      maxConcurrentScoring = checkedMaxConcurrentScoring(value);
       return this;
     }
 
     public Builder maxBatchSize(int value) {
-      maxBatchSize = SettingChecks.inRange("max-batch-size", value, 1, 256);
+      maxBatchSize = checkedMaxBatchSize(value);
       return this;
     }
 
     public Builder maxQueueDelay(Duration value) {
-      maxQueueDelay = SettingChecks.inRange("max-queue-delay", value, Duration.ZERO, MAX_QUEUE_DELAY);
+      maxQueueDelay = checkedMaxQueueDelay(value);
       return this;
     }
 
