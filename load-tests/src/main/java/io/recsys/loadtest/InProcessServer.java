@@ -2,11 +2,14 @@ package io.recsys.loadtest;
 
 import io.recsys.server.feedback.FsyncPolicy;
 import io.recsys.server.ops.RecsysServer;
+import io.recsys.server.ops.ServeCommand;
 import io.recsys.server.ops.ServerConfig;
 import io.recsys.server.storage.DataDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The real server in this JVM, on a free port, over a generated catalog in a temp data dir. */
 public final class InProcessServer implements AutoCloseable {
@@ -51,14 +54,22 @@ public final class InProcessServer implements AutoCloseable {
    * (another run's {@code embeddings.bin}), if present, spares embedding the catalog again.
    */
   public static InProcessServer startEmbeddedCatalog(boolean learning, Path embeddingCache) throws IOException {
+    return startEmbeddedCatalog(List.of("--learning", learning ? "on" : "off"), embeddingCache);
+  }
+
+  /**
+   * The server over the embedded goodbooks-10k catalog as {@code serve} with {@code serveFlags}
+   * would start it (port and data dir are this method's).
+   */
+  public static InProcessServer startEmbeddedCatalog(List<String> serveFlags, Path embeddingCache) throws IOException {
     Path dataDir = Files.createTempDirectory("recsys-sim-").resolve("data");
     Files.createDirectories(dataDir);
     if (embeddingCache != null && Files.exists(embeddingCache)) {
       Files.copy(embeddingCache, DataDirectory.embeddingCacheOf(dataDir));
     }
-    ServerConfig defaults = ServerConfig.defaults(dataDir).withPort(0);
-    return new InProcessServer(
-        RecsysServer.start(defaults.withFeedback(defaults.feedback().withLearning(learning))), dataDir);
+    List<String> args = new ArrayList<>(serveFlags);
+    args.addAll(List.of("--port", "0", "--data-dir", dataDir.toString()));
+    return new InProcessServer(RecsysServer.start(ServeCommand.configFrom(args.toArray(String[]::new))), dataDir);
   }
 
   /** The data dir's embedding cache, for the next server over the same catalog. */

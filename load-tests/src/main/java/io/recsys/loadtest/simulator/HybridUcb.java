@@ -1,5 +1,6 @@
 package io.recsys.loadtest.simulator;
 
+import io.recsys.server.user.Ridge;
 import io.recsys.v1.FeedbackType;
 import java.util.ArrayList;
 import java.util.List;

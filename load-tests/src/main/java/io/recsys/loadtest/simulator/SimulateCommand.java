@@ -75,6 +75,9 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--linucb-discount", description = "Weight kept of a user's past observations at each new one by the discounted LinUCB baseline (default: ${DEFAULT-VALUE}: about their last 10 lists of 10).", defaultValue = "0.99")
   double linUcbDiscount;
 
+  @Option(names = "--server-variant", description = "Also run a server started with these serve flags, as NAME=FLAGS, e.g. no-ucb='--ucb-alpha 0' (repeatable; for ablations on the same seeds).")
+  List<String> serverVariants = new ArrayList<>();
+
   @Option(names = "--report", required = true, description = "Folder for summary.json, summary.md and ctr.png.")
   Path report;
 
@@ -159,6 +162,18 @@ public final class SimulateCommand implements Callable<Integer> {
       }
       if (learning != null) {
         policies.add(new ServerPolicy("server-learning", learning));
+      }
+      for (String variant : serverVariants) {
+        int split = variant.indexOf('=');
+        if (split <= 0) {
+          throw new IllegalArgumentException("--server-variant must be NAME=FLAGS, got '" + variant + "'");
+        }
+        String name = variant.substring(0, split);
+        List<String> flags = List.of(variant.substring(split + 1).trim().split("\\s+"));
+        InProcessServer server = InProcessServer.startEmbeddedCatalog(flags.get(0).isEmpty() ? List.of() : flags, cache);
+        servers.add(server);
+        cache = server.embeddingCache();
+        policies.add(new ServerPolicy(name, server.target()));
       }
       if (frozen != null) {
         policies.add(new ServerPolicy("server-static", frozen));

@@ -3,6 +3,7 @@ package io.recsys.loadtest.simulator;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.recsys.server.user.Ridge;
 import io.recsys.v1.FeedbackType;
 import java.util.ArrayList;
 import java.util.List;

@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -45,14 +46,28 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   private final AtomicLong lostImpressionLogs = new AtomicLong();
   private final OrderedEffects effects;
   private final ReactionRule rule;
+  private final OnlineUpdates online;
   private volatile FeedbackLog feedbackLog;
 
+  /** Without a fast learner. */
   public FeedbackProcessor(
       Supplier<CatalogSnapshot> catalog,
       UserStateStore users,
       ReplayBuffer replayBuffer,
       Clock clock,
       FeedbackSettings settings) {
+    this(catalog, users, replayBuffer, clock, settings, OnlineUpdates.NONE);
+  }
+
+  /** @param online told of every durable list and reaction, in log order */
+  public FeedbackProcessor(
+      Supplier<CatalogSnapshot> catalog,
+      UserStateStore users,
+      ReplayBuffer replayBuffer,
+      Clock clock,
+      FeedbackSettings settings,
+      OnlineUpdates online) {
+    this.online = online;
     this.catalog = catalog;
     this.users = users;
     this.replayBuffer = replayBuffer;
@@ -79,10 +94,23 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
         .append(LogRecords.of(impression))
         .whenComplete(
             (ok, error) -> {
-              if (error != null && lostImpressionLogs.getAndIncrement() % 10_000 == 0) {
-                log.warn("An impression could not be logged ({}); its feedback joins until a restart only", error.toString());
+              if (error != null) {
+                if (lostImpressionLogs.getAndIncrement() % 10_000 == 0) {
+                  log.warn("An impression could not be logged ({}); its feedback joins until a restart only", error.toString());
+                }
+              } else {
+                // Durable lists reach the learner in log order, like reactions: a replay rebuilds the same.
+                runEffect(() -> online.shown(impression.userId, impression.items));
               }
             });
+  }
+
+  private void runEffect(Runnable effect) {
+    try {
+      effects.execute(effect);
+    } catch (RejectedExecutionException e) {
+      log.debug("Effect dropped at shutdown: {}", e.getMessage());
+    }
   }
 
   // ---- Feedback side
@@ -137,6 +165,8 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   private void apply(Impression impression, int position, Reaction reaction, long timeMicros) {
     durableFeedback.incrementAndGet();
     UserState next = users.update(reaction.userId(), state -> react(state, reaction));
+    online.reacted(
+        reaction.userId(), reaction.itemId(), position, reaction.type(), settings.rewards().dwellFraction(reaction.dwellSeconds()));
     if (impression == null) {
       return;
     }
@@ -193,6 +223,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     // The state logged with the list is the truth at that moment: resynchronise to it.
     float[] vector = StateCodec.decode(record.getUserState(), users.dimension());
     users.update(record.getUserId(), state -> state.withVector(vector));
+    online.shown(impression.userId, impression.items);
   }
 
   private void replayFeedback(FeedbackRecord record, long time) {

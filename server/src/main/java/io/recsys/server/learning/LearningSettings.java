@@ -13,6 +13,8 @@ import java.time.Duration;
  * @param candidateEverySteps steps between candidate versions
  * @param gateWindow newest transitions the gate evaluates on
  * @param gate how strict the safety gate is
+ * @param enabled off: no Q-network re-ranker is trained (the fast learner and users' content
+ *     states still learn); for ablations, or where the re-ranker's cost is not wanted
  */
 public record LearningSettings(
     Duration roundInterval,
@@ -22,7 +24,8 @@ public record LearningSettings(
     int candidateEverySteps,
     int gateWindow,
     DqnTrainer.Settings trainer,
-    GateSettings gate) {
+    GateSettings gate,
+    boolean enabled) {
   public LearningSettings {
     if (!(cpuShare > 0 && cpuShare <= 1)) {
       throw new IllegalArgumentException("trainer CPU share must be in (0, 1], got " + cpuShare);
@@ -33,7 +36,11 @@ public record LearningSettings(
   public LearningSettings(
       Duration roundInterval, int stepsPerRound, int minReplay, double cpuShare, int candidateEverySteps, int gateWindow,
       DqnTrainer.Settings trainer) {
-    this(roundInterval, stepsPerRound, minReplay, cpuShare, candidateEverySteps, gateWindow, trainer, GateSettings.defaults());
+    this(roundInterval, stepsPerRound, minReplay, cpuShare, candidateEverySteps, gateWindow, trainer, GateSettings.defaults(), true);
+  }
+
+  public LearningSettings withEnabled(boolean on) {
+    return new LearningSettings(roundInterval, stepsPerRound, minReplay, cpuShare, candidateEverySteps, gateWindow, trainer, gate, on);
   }
 
   /** A round every 200 ms, a candidate every 300 steps: about one per 10-20 s of steady feedback. */

@@ -21,21 +21,30 @@ public final class ModelRegistry implements AutoCloseable {
   static final String BASELINE_VERSION = "v1";
 
   private final OnnxRuntime runtime;
-  private final float popularityWeight;
+  private final ItemSpaceSource itemSpaces;
   private final AtomicReference<ServingModel> live = new AtomicReference<>();
   private final Object swaps = new Object();
   /** Every version this process knows, oldest first; guarded by {@code swaps}. */
   private final List<ModelVersionInfo> history = new ArrayList<>();
 
+  /** Content only: the embeddings and the popularity prior times {@code popularityWeight}, nothing learned per item. */
   public ModelRegistry(OnnxRuntime runtime, float popularityWeight, CatalogSnapshot catalog) {
+    this(runtime, ItemSpaceSource.contentOnly(popularityWeight), "popularity prior x " + popularityWeight, catalog);
+  }
+
+  /**
+   * @param itemSpaces the learned item side every retrieval session is built with
+   * @param itemSide what it is, for the baseline version's description
+   */
+  public ModelRegistry(OnnxRuntime runtime, ItemSpaceSource itemSpaces, String itemSide, CatalogSnapshot catalog) {
     this.runtime = runtime;
-    this.popularityWeight = popularityWeight;
+    this.itemSpaces = itemSpaces;
     ModelVersionInfo baseline =
         new ModelVersionInfo(
             BASELINE_VERSION,
             ModelVersionInfo.State.LIVE,
             Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS), // as the model history stores it
-            "content baseline: MiniLM item embeddings, popularity prior x " + popularityWeight);
+            "retrieval baseline: MiniLM item embeddings, " + itemSide);
     live.set(new ServingModel(buildFor(catalog), null, baseline));
     history.add(baseline);
   }
@@ -61,21 +70,46 @@ public final class ModelRegistry implements AutoCloseable {
   /** Builds, but does not publish, a retrieval stage over another catalog snapshot. */
   public RetrievalModel buildFor(CatalogSnapshot catalog) {
     long start = System.nanoTime();
-    RetrievalModel model = RetrievalModel.create(runtime, "catalog-v" + catalog.version(), catalog, popularityWeight);
+    RetrievalModel model = build(catalog);
     log.info(
         "Built retrieval session over catalog v{} ({} items x {} dims) on {} in {} ms",
-        catalog.version(), catalog.size(), catalog.dimension(), runtime.deviceName(),
+        catalog.version(), catalog.size(), model.dimension(), runtime.deviceName(),
         (System.nanoTime() - start) / 1_000_000);
     return model;
   }
 
-  /** Makes {@code next} the retrieval stage; the re-ranker and version stay. */
-  public void publish(RetrievalModel next) {
+  /**
+   * Publishes the item space learned so far into the live retrieval stage (the same session, new
+   * learned tensors), unless a newer catalog went live meanwhile. Returns whether it was published.
+   */
+  public boolean republishItemSpace() {
+    RetrievalModel next;
+    try (ServingModel.Lease lease = acquire()) {
+      RetrievalModel current = lease.model().retrieval();
+      next = current.withItemSpace(itemSpaces.spaceFor(current.catalog()));
+    }
+    return publish(next);
+  }
+
+  private RetrievalModel build(CatalogSnapshot catalog) {
+    return RetrievalModel.create(runtime, "catalog-v" + catalog.version(), catalog, itemSpaces.spaceFor(catalog));
+  }
+
+  /**
+   * Makes {@code next} the retrieval stage; the re-ranker and version stay. A stage over an older
+   * catalog than the live one is retired instead (a rebuild that lost a race with an upsert), and
+   * false returned.
+   */
+  public boolean publish(RetrievalModel next) {
     synchronized (swaps) {
       ServingModel current = live.get();
       if (current == null) {
         next.retire();
         throw new IllegalStateException("the model registry is closed");
+      }
+      if (next.catalog().version() < current.retrieval().catalog().version()) {
+        next.retire();
+        return false;
       }
       QNetworkModel ranker = current.ranker();
       if (ranker != null && !ranker.retain()) {
@@ -83,6 +117,7 @@ public final class ModelRegistry implements AutoCloseable {
       }
       live.set(new ServingModel(next, ranker, current.version()));
       current.release();
+      return true;
     }
   }
 

@@ -28,6 +28,10 @@ public final class RetrievalGraph {
   public static final String ITEM_MATRIX = "item_matrix";
   /** Initializer: per-item additive prior, float {@code [N]}. */
   public static final String ITEM_BIAS = "item_bias";
+  /** Input of the learned graph: users' posterior means, float {@code [B, l]}. */
+  public static final String USER_LEARNED = "user_learned";
+  /** Input of the learned graph: the items' learned features, float {@code [l, N]}. */
+  public static final String LEARNED_ITEMS = "learned_items";
   /** Output: the k best scores per user, best first, float {@code [B, k]}. */
   public static final String TOP_SCORES = "top_scores";
   /** Output: catalog row of each of those scores, int64 {@code [B, k]}. */
@@ -70,6 +74,37 @@ public final class RetrievalGraph {
             .addInitializer(itemMatrix)
             .addInitializer(itemBias)
             .addNode(node("MatMul", "user_item_dot", USER_VECTORS, ITEM_MATRIX))
+            .addNode(node("Add", "scores", "user_item_dot", ITEM_BIAS))
+            .addNode(topK("scores", K, TOP_SCORES, TOP_INDICES))
+            .addOutput(floatValue(TOP_SCORES, dim("B"), dim("k")))
+            .addOutput(int64Value(TOP_INDICES, dim("B"), dim("k")))
+            .build();
+    return OnnxGraphs.model(graph);
+  }
+
+  /**
+   * The graph over content and a learned item space: {@code scores = U · M + V · Q + b}, then
+   * TopK. The content matrix {@code M [d, N]} is the session's external initializer (it changes
+   * only with the catalog); the learned features {@code Q [l, N]} and the bias {@code b [N]} are
+   * inputs, so publishing what the items learned swaps two tensors, not the session.
+   */
+  public static byte[] exportLearned(int dimension, int learned, int items) {
+    if (dimension <= 0 || learned <= 0 || items <= 0) {
+      throw new IllegalArgumentException(
+          "dims and items must be positive, got " + dimension + ", " + learned + ", " + items);
+    }
+    GraphProto graph =
+        GraphProto.newBuilder()
+            .setName("recsys_retrieval_learned")
+            .addInput(floatValue(USER_VECTORS, dim("B"), dim(dimension)))
+            .addInput(floatValue(USER_LEARNED, dim("B"), dim(learned)))
+            .addInput(floatValue(LEARNED_ITEMS, dim(learned), dim(items)))
+            .addInput(floatValue(ITEM_BIAS, dim(items)))
+            .addInput(int64Value(K, dim(1)))
+            .addInitializer(externalFloat(ITEM_MATRIX, dimension, items))
+            .addNode(node("MatMul", "content_dot", USER_VECTORS, ITEM_MATRIX))
+            .addNode(node("MatMul", "learned_dot", USER_LEARNED, LEARNED_ITEMS))
+            .addNode(node("Add", "user_item_dot", "content_dot", "learned_dot"))
             .addNode(node("Add", "scores", "user_item_dot", ITEM_BIAS))
             .addNode(topK("scores", K, TOP_SCORES, TOP_INDICES))
             .addOutput(floatValue(TOP_SCORES, dim("B"), dim("k")))

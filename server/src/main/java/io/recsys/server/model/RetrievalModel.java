@@ -4,60 +4,127 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import io.recsys.server.catalog.CatalogSnapshot;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The retrieval stage over one catalog snapshot: the ONNX session of the retrieval graph with the
- * snapshot's embeddings as item matrix. Immutable; a catalog change makes a new instance. Used
- * through a {@link ServingModel} lease so a swap never closes the session under a running call.
+ * The retrieval stage over one catalog snapshot and one learned item space: scores every item by
+ * the user's content state against its content embedding plus the user's posterior mean against
+ * its learned features, plus its bias, and keeps the top k, in one ONNX Runtime call per batch.
+ * A user's input row is the content state followed by the posterior mean.
+ *
+ * <p>The content matrix lives in the session (it changes only with the catalog); with a learned
+ * item space, the learned features and biases are tensors this instance owns and passes as inputs,
+ * so {@link #withItemSpace} makes a successor that shares the session and swaps only those. Each
+ * instance is reference-counted: the last release closes its tensors and gives back its hold on
+ * the session, which closes with the last instance sharing it. Used through a {@link
+ * ServingModel} lease so a swap never closes anything under a running call.
  */
 public final class RetrievalModel {
+  private static final DirectBuffers USER_BUFFERS = new DirectBuffers();
+  private static final DirectBuffers LEARNED_BUFFERS = new DirectBuffers();
+
   private final String version;
   private final CatalogSnapshot catalog;
+  private final ItemSpace items;
   private final SharedSession session;
   private final OnnxRuntime runtime;
-  private static final DirectBuffers USER_BUFFERS = new DirectBuffers();
+  /** The learned features {@code [l, N]} and bias {@code [N]}; null without a learned space. */
+  private final OnnxTensor learnedItems;
+  private final OnnxTensor learnedBias;
+  private final RefCount references = new RefCount("retrieval model");
 
+  /** Takes over one reference to {@code session} and ownership of the tensors. */
   private RetrievalModel(
-      String version, CatalogSnapshot catalog, SharedSession session, OnnxRuntime runtime) {
+      String version, CatalogSnapshot catalog, ItemSpace items, SharedSession session, OnnxRuntime runtime,
+      OnnxTensor learnedItems, OnnxTensor learnedBias) {
     this.version = version;
     this.catalog = catalog;
+    this.items = items;
     this.session = session;
     this.runtime = runtime;
+    this.learnedItems = learnedItems;
+    this.learnedBias = learnedBias;
   }
 
-  /**
-   * Builds the session for {@code catalog}: the content embeddings are the item matrix, the
-   * popularity prior times {@code popularityWeight} the item bias.
-   */
-  static RetrievalModel create(
-      OnnxRuntime runtime, String version, CatalogSnapshot catalog, float popularityWeight) {
+  /** Builds the session for {@code catalog} and serves it with {@code space}. */
+  static RetrievalModel create(OnnxRuntime runtime, String version, CatalogSnapshot catalog, ItemSpace space) {
+    checkCovers(catalog, space);
     int items = catalog.size();
     int dim = catalog.dimension();
-    float[] itemsByColumn = transpose(catalog.embeddingMatrix(), items, dim);
-    float[] bias = catalog.popularityPrior().clone();
-    for (int i = 0; i < bias.length; i++) {
-      bias[i] *= popularityWeight;
-    }
+    Map<String, OnnxTensor> initializers = new HashMap<>();
     var env = runtime.environment();
     OrtSession.SessionOptions options = null;
     // addExternalInitializers copies the tensors into the session, so they can go right away.
     // (addInitializer would share them, but ONNX Runtime 1.24 then still tries to read a
     // one-element initializer from its external file: a one-item catalog failed to load.)
-    try (OnnxTensor matrix = OnnxTensor.createTensor(env, directBuffer(itemsByColumn), new long[] {dim, items});
-        OnnxTensor itemBias = OnnxTensor.createTensor(env, directBuffer(bias), new long[] {items})) {
+    try {
+      initializers.put(
+          RetrievalGraph.ITEM_MATRIX,
+          OnnxTensor.createTensor(env, directBuffer(transpose(catalog.embeddingMatrix(), items, dim)), new long[] {dim, items}));
+      byte[] graph;
+      if (space.dimension() == 0) {
+        initializers.put(RetrievalGraph.ITEM_BIAS, OnnxTensor.createTensor(env, directBuffer(space.biasVector()), new long[] {items}));
+        graph = RetrievalGraph.export(dim, items);
+      } else {
+        graph = RetrievalGraph.exportLearned(dim, space.dimension(), items);
+      }
       options = runtime.newSessionOptions();
-      options.addExternalInitializers(
-          Map.of(RetrievalGraph.ITEM_MATRIX, matrix, RetrievalGraph.ITEM_BIAS, itemBias));
-      OrtSession session = env.createSession(RetrievalGraph.export(dim, items), options);
-      return new RetrievalModel(version, catalog, new SharedSession(session, options), runtime);
+      options.addExternalInitializers(new HashMap<>(initializers));
+      SharedSession session = new SharedSession(env.createSession(graph, options), options);
+      return withTensors(runtime, version, catalog, space, session);
     } catch (OrtException e) {
       if (options != null) {
         options.close();
       }
       throw new IllegalStateException("cannot build the retrieval session for " + version, e);
+    } finally {
+      initializers.values().forEach(OnnxTensor::close);
+    }
+  }
+
+  /**
+   * The same catalog and session with another learned item space of the same shape: no new
+   * session, only the two learned tensors. A new instance with its own reference; this one is
+   * unchanged.
+   */
+  RetrievalModel withItemSpace(ItemSpace space) {
+    checkCovers(catalog, space);
+    if (learnedItems == null || space.dimension() != items.dimension()) {
+      return create(runtime, version, catalog, space);
+    }
+    if (!session.tryAcquire()) {
+      throw new IllegalStateException("the retrieval session of " + version + " was closed under its successor");
+    }
+    try {
+      return withTensors(runtime, version, catalog, space, session);
+    } catch (OrtException | RuntimeException e) {
+      session.release();
+      throw new IllegalStateException("cannot publish the item space for " + version, e);
+    }
+  }
+
+  private static RetrievalModel withTensors(
+      OnnxRuntime runtime, String version, CatalogSnapshot catalog, ItemSpace space, SharedSession session) throws OrtException {
+    if (space.dimension() == 0) {
+      return new RetrievalModel(version, catalog, space, session, runtime, null, null);
+    }
+    var env = runtime.environment();
+    int n = catalog.size();
+    OnnxTensor features =
+        OnnxTensor.createTensor(env, directBuffer(transpose(space.featureMatrix(), n, space.dimension())), new long[] {space.dimension(), n});
+    OnnxTensor bias = OnnxTensor.createTensor(env, directBuffer(space.biasVector()), new long[] {n});
+    return new RetrievalModel(version, catalog, space, session, runtime, features, bias);
+  }
+
+  private static void checkCovers(CatalogSnapshot catalog, ItemSpace space) {
+    if (space.rows() != catalog.size()) {
+      throw new IllegalArgumentException(
+          "the item space has " + space.rows() + " rows, catalog v" + catalog.version() + " " + catalog.size());
     }
   }
 
@@ -71,12 +138,9 @@ public final class RetrievalModel {
     return transposed;
   }
 
-  /** Initializers given to ONNX Runtime are used in place, so they must be direct. */
+  /** Tensors given to ONNX Runtime are used in place, so they must be direct. */
   private static FloatBuffer directBuffer(float[] values) {
-    FloatBuffer buffer =
-        java.nio.ByteBuffer.allocateDirect(values.length * Float.BYTES)
-            .order(java.nio.ByteOrder.nativeOrder())
-            .asFloatBuffer();
+    FloatBuffer buffer = ByteBuffer.allocateDirect(values.length * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
     buffer.put(values).flip();
     return buffer;
   }
@@ -89,59 +153,91 @@ public final class RetrievalModel {
     return catalog;
   }
 
+  /** The learned item side this stage scores with. */
+  public ItemSpace itemSpace() {
+    return items;
+  }
+
+  /** A user input's length: the content state's dimension plus the learned space's. */
   public int dimension() {
-    return catalog.dimension();
+    return catalog.dimension() + items.dimension();
   }
 
   /**
-   * Scores {@code users} state vectors (row-major, {@code users x dimension()}) against the whole
-   * catalog and returns the best {@code k} rows per user; {@code k} is capped at the catalog size.
-   * The caller must hold a lease on this model.
+   * Scores {@code users} inputs (row-major, {@code users x dimension()}) against the whole catalog
+   * and returns the best {@code k} rows per user; {@code k} is capped at the catalog size. The
+   * caller must hold a lease on this model.
    */
-  public TopK topK(float[] userVectors, int users, int k) {
+  public TopK topK(float[] inputs, int users, int k) {
     int dim = dimension();
-    if (userVectors.length != users * dim) {
-      throw new IllegalArgumentException(
-          "expected " + users + " x " + dim + " user values, got " + userVectors.length);
+    if (inputs.length != users * dim) {
+      throw new IllegalArgumentException("expected " + users + " x " + dim + " user values, got " + inputs.length);
     }
     int kept = Math.min(k, catalog.size());
     if (users == 0 || kept <= 0) {
       return new TopK(0, new long[0], new float[0]);
     }
+    int content = catalog.dimension();
+    int learned = items.dimension();
     var env = runtime.environment();
-    try (OnnxTensor userTensor =
-            OnnxTensor.createTensor(env, USER_BUFFERS.of(userVectors), new long[] {users, dim});
-        OnnxTensor kTensor = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {kept}), new long[] {1});
-        OrtSession.Result result =
-            session.session().run(Map.of(RetrievalGraph.USER_VECTORS, userTensor, RetrievalGraph.K, kTensor))) {
-      FloatBuffer scores = ((OnnxTensor) result.get(RetrievalGraph.TOP_SCORES).orElseThrow()).getFloatBuffer();
-      LongBuffer rows = ((OnnxTensor) result.get(RetrievalGraph.TOP_INDICES).orElseThrow()).getLongBuffer();
-      float[] scoreArray = new float[scores.remaining()];
-      scores.get(scoreArray);
-      long[] rowArray = new long[rows.remaining()];
-      rows.get(rowArray);
-      return new TopK(kept, rowArray, scoreArray);
+    Map<String, OnnxTensor> feeds = new HashMap<>();
+    try {
+      if (learned == 0) {
+        feeds.put(RetrievalGraph.USER_VECTORS, OnnxTensor.createTensor(env, USER_BUFFERS.of(inputs), new long[] {users, content}));
+      } else {
+        float[] contentPart = new float[users * content];
+        float[] learnedPart = new float[users * learned];
+        for (int u = 0; u < users; u++) {
+          System.arraycopy(inputs, u * dim, contentPart, u * content, content);
+          System.arraycopy(inputs, u * dim + content, learnedPart, u * learned, learned);
+        }
+        feeds.put(RetrievalGraph.USER_VECTORS, OnnxTensor.createTensor(env, USER_BUFFERS.of(contentPart), new long[] {users, content}));
+        feeds.put(RetrievalGraph.USER_LEARNED, OnnxTensor.createTensor(env, LEARNED_BUFFERS.of(learnedPart), new long[] {users, learned}));
+      }
+      feeds.put(RetrievalGraph.K, OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {kept}), new long[] {1}));
+      Map<String, OnnxTensor> run = new HashMap<>(feeds);
+      if (learned > 0) {
+        run.put(RetrievalGraph.LEARNED_ITEMS, learnedItems);
+        run.put(RetrievalGraph.ITEM_BIAS, learnedBias);
+      }
+      try (OrtSession.Result result = session.session().run(run)) {
+        FloatBuffer scores = ((OnnxTensor) result.get(RetrievalGraph.TOP_SCORES).orElseThrow()).getFloatBuffer();
+        LongBuffer rows = ((OnnxTensor) result.get(RetrievalGraph.TOP_INDICES).orElseThrow()).getLongBuffer();
+        float[] scoreArray = new float[scores.remaining()];
+        scores.get(scoreArray);
+        long[] rowArray = new long[rows.remaining()];
+        rows.get(rowArray);
+        return new TopK(kept, rowArray, scoreArray);
+      }
     } catch (OrtException e) {
       throw new IllegalStateException("retrieval failed on model " + version, e);
+    } finally {
+      feeds.values().forEach(OnnxTensor::close); // this call's inputs only; the learned tensors stay
     }
   }
 
   /** One more reference for a holder that shares this model; false once it is closed. */
   boolean retain() {
-    return session.tryAcquire();
+    return references.tryAcquire();
   }
 
-  /** Gives a reference back; the session closes with the last one. */
+  /** Gives a reference back; the last one closes the learned tensors and releases the session. */
   void release() {
-    session.release();
+    if (references.release()) {
+      if (learnedItems != null) {
+        learnedItems.close();
+        learnedBias.close();
+      }
+      session.release();
+    }
   }
 
   /** Gives up the creator's reference. */
   void retire() {
-    session.release();
+    release();
   }
 
   boolean isClosed() {
-    return session.isClosed();
+    return references.isZero();
   }
 }

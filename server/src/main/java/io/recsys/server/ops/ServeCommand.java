@@ -2,11 +2,14 @@ package io.recsys.server.ops;
 
 import io.recsys.server.feedback.FsyncPolicy;
 import io.recsys.server.feedback.RewardFunction;
+import io.recsys.server.learning.LearningSettings;
 import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.policy.Exploration;
+import io.recsys.server.user.PosteriorSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -86,6 +89,21 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--max-queue-delay-us", description = "Microseconds a batch may wait to fill once it has a call; 0: run what is queued at once, calls arriving meanwhile form the next batch (default: ${DEFAULT-VALUE}).")
   long maxQueueDelayMicros;
 
+  @Option(names = "--reranker", description = "on: a Double-DQN re-ranker trains in the background and serves once the safety gate passes it; off: none (default: ${DEFAULT-VALUE}).")
+  String reranker;
+
+  @Option(names = "--collaborative", description = "on: every item learns a vector and bias from feedback, every user a posterior over them, and lists favour what the server is unsure of; off: retrieval over content embeddings and the popularity prior only (default: ${DEFAULT-VALUE}).")
+  String collaborative;
+
+  @Option(names = "--ucb-alpha", description = "Width of the confidence bonus each candidate gets under the user's posterior; 0: the posterior mean alone (default: ${DEFAULT-VALUE}).")
+  double ucbAlpha;
+
+  @Option(names = "--user-discount", description = "Weight a user's earlier observations keep at each new one, in (0, 1]; lower forgets a changed taste faster (default: ${DEFAULT-VALUE}).")
+  double userDiscount;
+
+  @Option(names = "--item-publish-ms", description = "How often what the items learned is rebuilt into a new retrieval session, in milliseconds (default: ${DEFAULT-VALUE}).")
+  long itemPublishMillis;
+
   @Option(names = "--keep-disliked", description = "Let items a user disliked come back into their lists (default: ${DEFAULT-VALUE}).")
   boolean keepDisliked;
 
@@ -97,6 +115,16 @@ public final class ServeCommand implements Callable<Integer> {
     Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "shutdown-hook"));
     server.awaitTermination();
     return 0;
+  }
+
+  /**
+   * The config {@code serve} would start with for these flags (for an embedding program, say a
+   * simulator that starts servers in its own process); a bad flag or value throws with its name.
+   */
+  public static ServerConfig configFrom(String... args) {
+    ServeCommand command = new ServeCommand();
+    new CommandLine(command).parseArgs(args);
+    return command.config();
   }
 
   /** The parsed flags as a config; every flag holds a value (its default when not given). */
@@ -118,8 +146,13 @@ public final class ServeCommand implements Callable<Integer> {
                 .withFsync(FsyncPolicy.parse(fsync))
                 .withStreamWindow(streamWindow)
                 .withReplayCapacity(replayCapacity)
-                .withLearning(learningOn())
+                .withLearning(onOff("--learning", learning))
                 .withKeepDisliked(keepDisliked))
+        .online(
+            o -> o.withEnabled(onOff("--collaborative", collaborative))
+                .withPublishInterval(Duration.ofMillis(itemPublishMillis))
+                .withUsers(new PosteriorSettings(o.users().ridge(), userDiscount, ucbAlpha)))
+        .learning(LearningSettings.defaults().withEnabled(onOff("--reranker", reranker)))
         .exploration(Exploration.parse(exploration))
         .candidates(candidates)
         .maxConcurrentScoring(maxConcurrentScoring)
@@ -128,11 +161,11 @@ public final class ServeCommand implements Callable<Integer> {
         .build();
   }
 
-  private boolean learningOn() {
-    return switch (learning) {
+  private static boolean onOff(String flag, String value) {
+    return switch (value) {
       case "on" -> true;
       case "off" -> false;
-      default -> throw new IllegalArgumentException("--learning must be on or off, got '" + learning + "'");
+      default -> throw new IllegalArgumentException(flag + " must be on or off, got '" + value + "'");
     };
   }
 }

@@ -37,6 +37,11 @@ public final class ServeDefaults implements IDefaultValueProvider {
       case "--feedback-stream-window" -> String.valueOf(d.feedback().streamWindow());
       case "--replay-capacity" -> String.valueOf(d.feedback().replayCapacity());
       case "--learning" -> feedback.learning() ? "on" : "off";
+      case "--reranker" -> d.learning().enabled() ? "on" : "off";
+      case "--collaborative" -> d.online().enabled() ? "on" : "off";
+      case "--ucb-alpha" -> String.valueOf(d.online().users().ucbAlpha());
+      case "--item-publish-ms" -> String.valueOf(d.online().publishInterval().toMillis());
+      case "--user-discount" -> String.valueOf(d.online().users().discount());
       case "--keep-disliked" -> String.valueOf(!feedback.updater().excludeDisliked());
       case "--exploration" -> d.exploration().spec();
       case "--candidates" -> String.valueOf(d.candidates());

@@ -15,11 +15,17 @@ import io.recsys.server.api.TrainingControl;
 import io.recsys.server.catalog.Catalog;
 import io.recsys.server.catalog.CatalogFiles;
 import io.recsys.server.catalog.CatalogItem;
+import io.recsys.server.catalog.CatalogSnapshot;
 import io.recsys.server.feedback.FeedbackProcessor;
+import io.recsys.server.feedback.OnlineUpdates;
 import io.recsys.server.feedback.ReplayBuffer;
 import io.recsys.server.feedback.SegmentedFeedbackLog;
+import io.recsys.server.learning.ItemParameters;
+import io.recsys.server.learning.ItemSpacePublisher;
 import io.recsys.server.learning.LearningLoop;
 import io.recsys.server.learning.ModelStore;
+import io.recsys.server.learning.OnlineLearner;
+import io.recsys.server.learning.OnlineLearningSettings;
 import io.recsys.server.learning.QRange;
 import io.recsys.server.learning.SafetyGate;
 import io.recsys.server.model.CatalogUpdater;
@@ -32,6 +38,8 @@ import io.recsys.server.policy.Exploration;
 import io.recsys.server.policy.RecommendPipeline;
 import io.recsys.server.policy.Recommender;
 import io.recsys.server.storage.DataDirectory;
+import io.recsys.server.user.Posterior;
+import io.recsys.server.user.UserPosteriors;
 import io.recsys.server.user.UserStateStore;
 import io.recsys.server.user.UserVectorFiles;
 import io.recsys.v1.AdminServiceGrpc;
@@ -64,6 +72,9 @@ final class ServerAssembly {
   /** The started gRPC server, its health service, and what it serves, for the start-up log line. */
   record Assembled(Server server, HealthStatusManager health, String modelVersion, long catalogVersion, int catalogSize) {}
 
+  /** Fixed, so the content projection and the items' starting vectors are the same at every start. */
+  private static final long ITEM_SEED = 0x5EED_1753L;
+
   private final ServerConfig config;
   private final Deque<AutoCloseable> resources;
   private final Instant startedAt = Instant.now();
@@ -88,16 +99,22 @@ final class ServerAssembly {
     log.info("Data dir {}", dataDir.path().toAbsolutePath());
     OnnxRuntime runtime = new OnnxRuntime(config.device(), config.onnxThreads(), config.onnxSpinning());
     Catalog catalog = own(openCatalog(dataDir, runtime));
-    ModelRegistry models = own(new ModelRegistry(runtime, config.popularityWeight(), catalog.current()));
     UserStateStore users = loadUsers(catalog.dimension());
+    FastLearner fast = fastLearner(catalog, users);
+    ModelRegistry models = own(fast.registry(runtime, catalog.current()));
     ReplayBuffer replayBuffer = new ReplayBuffer(config.feedback().replayCapacity());
     // Closed after the log (pushed before it): lets the last effects finish.
     FeedbackProcessor feedback =
-        own(new FeedbackProcessor(catalog::current, users, replayBuffer, Clock.systemUTC(), config.feedback().processor()));
+        own(new FeedbackProcessor(
+            catalog::current, users, replayBuffer, Clock.systemUTC(), config.feedback().processor(), fast.updates()));
     openFeedbackLog(dataDir, feedback, replayBuffer, users);
+    if (fast.items() != null) {
+      models.republishItemSpace(); // what the replay taught the items serves from the first call
+      own(ItemSpacePublisher.start(fast.items(), models, config.online().publishInterval()));
+    }
     TrainingControl training = startLearning(dataDir, catalog, models, replayBuffer);
     Recommender recommender =
-        new Recommender(models, users, new EventIds(), feedback, config.exploration(), config.candidates());
+        new Recommender(models, users, fast.posteriors(), new EventIds(), feedback, config.exploration(), config.candidates());
     // Closed after the gRPC server drains, before the models close.
     RecommendPipeline pipeline = own(new RecommendPipeline(recommender, config.maxBatchSize(), config.maxQueueDelay()));
 
@@ -120,6 +137,31 @@ final class ServerAssembly {
             .start();
     markServing(health);
     return new Assembled(server, health, models.liveVersion(), catalog.current().version(), catalog.current().size());
+  }
+
+  /** The fast learner's parts, or none of them (content-only retrieval). */
+  private record FastLearner(ItemParameters items, UserPosteriors posteriors, OnlineUpdates updates, float popularityWeight) {
+    ModelRegistry registry(OnnxRuntime runtime, CatalogSnapshot catalog) {
+      return items == null
+          ? new ModelRegistry(runtime, popularityWeight, catalog)
+          : new ModelRegistry(
+              runtime, items,
+              "learned item vectors (" + items.dimension() + "-d) and biases, users' posteriors, confidence bonus", catalog);
+    }
+  }
+
+  /** On when collaborative learning is on and feedback moves anything at all. */
+  private FastLearner fastLearner(Catalog catalog, UserStateStore users) {
+    OnlineLearningSettings online = config.online();
+    if (!online.enabled() || !config.feedback().processor().learning()) {
+      return new FastLearner(null, null, OnlineUpdates.NONE, config.popularityWeight());
+    }
+    ItemParameters items = new ItemParameters(online, config.popularityWeight(), ITEM_SEED);
+    UserPosteriors posteriors = new UserPosteriors(online.dimension(), online.users());
+    log.info(
+        "Fast learner: {}-d item space ({} content, {} learned, 1 intercept), {} bytes per user posterior",
+        online.dimension(), online.contentDimensions(), online.factors(), Posterior.bytesFor(online.dimension()));
+    return new FastLearner(items, posteriors, new OnlineLearner(catalog::current, users, posteriors, items), config.popularityWeight());
   }
 
   /** The configured catalog file or the embedded default; the language model only if it needs one. */
@@ -180,7 +222,7 @@ final class ServerAssembly {
   /** Starts the trainer when learning is on; the admin API reaches it through the returned control. */
   private TrainingControl startLearning(DataDirectory dataDir, Catalog catalog, ModelRegistry models, ReplayBuffer replayBuffer)
       throws IOException {
-    if (!config.feedback().processor().learning()) {
+    if (!config.feedback().processor().learning() || !config.learning().enabled()) {
       return TrainingControl.off();
     }
     QRange range = QRange.reachable(config.feedback().processor().rewards(), config.learning().trainer().gamma());

@@ -1,6 +1,7 @@
 package io.recsys.server.ops;
 
 import io.recsys.server.learning.LearningSettings;
+import io.recsys.server.learning.OnlineLearningSettings;
 import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.policy.EpsilonGreedy;
 import io.recsys.server.policy.Exploration;
@@ -29,6 +30,7 @@ import java.util.function.UnaryOperator;
  * @param exploration how lists are drawn from candidate scores (and so their propensities)
  * @param candidates retrieval candidates each list is drawn from
  * @param learning the trainer's cadence and hyper-parameters
+ * @param online the fast learner: learned item parameters, users' posteriors, confidence bonus
  * @param maxConcurrentScoring Recommend calls admitted at once; more are refused (RESOURCE_EXHAUSTED)
  * @param maxBatchSize concurrent Recommend calls scored together (1: no batching)
  * @param maxQueueDelay how long a call may wait for its batch to fill
@@ -48,6 +50,7 @@ public record ServerConfig(
     Exploration exploration,
     int candidates,
     LearningSettings learning,
+    OnlineLearningSettings online,
     int maxConcurrentScoring,
     int maxBatchSize,
     Duration maxQueueDelay) {
@@ -155,6 +158,7 @@ public record ServerConfig(
     private Exploration exploration = new EpsilonGreedy(0.05);
     private int candidates = 100;
     private LearningSettings learning = LearningSettings.defaults();
+    private OnlineLearningSettings online = OnlineLearningSettings.defaults();
     private int maxConcurrentScoring = 64;
     private int maxBatchSize = 64;
     // Greedy batching: a free batcher takes whatever is queued at once; calls that arrive while a
@@ -180,6 +184,7 @@ public record ServerConfig(
       exploration = c.exploration;
       candidates = c.candidates;
       learning = c.learning;
+      online = c.online;
       maxConcurrentScoring = c.maxConcurrentScoring;
       maxBatchSize = c.maxBatchSize;
       maxQueueDelay = c.maxQueueDelay;
@@ -267,6 +272,12 @@ public record ServerConfig(
       return this;
     }
 
+    /** Changes the fast learner's settings, e.g. {@code online(o -> o.withEnabled(false))}. */
+    public Builder online(UnaryOperator<OnlineLearningSettings> change) {
+      online = SettingChecks.present("online", change.apply(online));
+      return this;
+    }
+
     public Builder feedback(FeedbackConfig value) {
       feedback = SettingChecks.present("feedback", value);
       return this;
@@ -280,7 +291,7 @@ public record ServerConfig(
     public ServerConfig build() {
       return new ServerConfig(
           port, dataDir, catalogFile, userVectorsFile, device, onnxThreads, onnxSpinning, maxCachedUsers, popularityWeight,
-          drainTimeout, feedback, exploration, candidates, learning, maxConcurrentScoring, maxBatchSize, maxQueueDelay);
+          drainTimeout, feedback, exploration, candidates, learning, online, maxConcurrentScoring, maxBatchSize, maxQueueDelay);
     }
   }
 }

@@ -1,10 +1,14 @@
 package io.recsys.server.policy;
 
 import io.recsys.server.catalog.CatalogSnapshot;
+import io.recsys.server.model.ItemSpace;
 import io.recsys.server.model.ModelRegistry;
 import io.recsys.server.model.RetrievalModel;
 import io.recsys.server.model.ServingModel;
 import io.recsys.server.model.TopK;
+import io.recsys.server.user.Ridge;
+import io.recsys.server.user.UserPosteriors;
+import io.recsys.server.user.UserState;
 import io.recsys.server.user.UserStateStore;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -16,8 +20,10 @@ import java.util.concurrent.ThreadLocalRandom;
 /**
  * The serving policy: user states in, ranked lists out, in two stages. {@link #score} is the
  * batched model stage: one retrieval call for the whole batch finds each user's candidates (minus
- * excluded and disliked items); once a learned version is live, one Q-network call scores every
- * candidate of the batch. {@link #draw} is the per-query stage: the list is drawn from the scores
+ * excluded and disliked items) by the content state and the posterior mean over the learned item
+ * space together; each candidate's score then gets its confidence bonus under the user's
+ * posterior (upper confidence bound: what the server is unsure of is worth showing); once a
+ * learned version is live, one Q-network call re-scores every candidate of the batch. {@link #draw} is the per-query stage: the list is drawn from the scores
  * by the exploration policy, which also gives every shown item its exact propensity, named with
  * an event id and the model version, and reported as an impression so feedback can be joined to
  * it.
@@ -25,6 +31,7 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class Recommender {
   private final ModelRegistry models;
   private final UserStateStore users;
+  private final UserPosteriors posteriors;
   private final EventIds eventIds;
   private final ImpressionListener impressions;
   private final Exploration exploration;
@@ -33,9 +40,22 @@ public final class Recommender {
   /**
    * @param candidates how many retrieval candidates each list is drawn from (at least k are used)
    */
+  /** Over a content-only item space: no posteriors. */
   public Recommender(
       ModelRegistry models,
       UserStateStore users,
+      EventIds eventIds,
+      ImpressionListener impressions,
+      Exploration exploration,
+      int candidates) {
+    this(models, users, null, eventIds, impressions, exploration, candidates);
+  }
+
+  /** @param posteriors the users' learned side, for an item space learned online (null: none) */
+  public Recommender(
+      ModelRegistry models,
+      UserStateStore users,
+      UserPosteriors posteriors,
       EventIds eventIds,
       ImpressionListener impressions,
       Exploration exploration,
@@ -45,6 +65,7 @@ public final class Recommender {
     }
     this.models = models;
     this.users = users;
+    this.posteriors = posteriors;
     this.eventIds = eventIds;
     this.impressions = impressions;
     this.exploration = exploration;
@@ -70,22 +91,39 @@ public final class Recommender {
       ServingModel model = lease.model();
       RetrievalModel retrieval = model.retrieval();
       CatalogSnapshot catalog = retrieval.catalog();
-      int dim = retrieval.dimension();
+      ItemSpace space = retrieval.itemSpace();
+      int contentDim = catalog.dimension();
+      int inputDim = retrieval.dimension();
+      if (space.dimension() > 0 && (posteriors == null || posteriors.dimension() != space.dimension())) {
+        throw new IllegalStateException("a learned item space of " + space.dimension() + " dimensions needs users' posteriors over it");
+      }
       int users = queries.size();
-      float[] states = new float[users * dim];
+      float[] states = new float[users * contentDim];
+      float[] inputs = new float[users * inputDim];
+      Ridge.Fit[] fits = new Ridge.Fit[users];
       List<Set<Integer>> excludedRows = new ArrayList<>(users);
       int fetch = 0;
       for (int q = 0; q < users; q++) {
         RecommendQuery query = queries.get(q);
-        this.users.copyStateInto(query.userId(), states, q * dim);
+        UserState state = this.users.stateOf(query.userId());
+        System.arraycopy(state.vectorView(), 0, states, q * contentDim, contentDim);
+        System.arraycopy(state.vectorView(), 0, inputs, q * inputDim, contentDim);
+        if (space.dimension() > 0) {
+          fits[q] = posteriors.fit(state);
+          double[] mean = fits[q].mean();
+          for (int f = 0; f < mean.length; f++) {
+            inputs[q * inputDim + contentDim + f] = (float) mean[f];
+          }
+        }
         Set<Integer> rows = new HashSet<>();
         addRows(catalog, query.excludedItemIds(), rows);
-        addRows(catalog, this.users.dislikedBy(query.userId()), rows);
+        addRows(catalog, state.disliked(), rows);
         excludedRows.add(rows);
         // k + |excluded| candidates guarantee k survivors even if every excluded item ranks high.
         fetch = Math.max(fetch, Math.max(candidates, query.k()) + rows.size());
       }
-      TopK top = retrieval.topK(states, users, fetch);
+      TopK top = retrieval.topK(inputs, users, fetch);
+      double[] z = new double[space.dimension()];
       List<int[]> candidateRows = new ArrayList<>(users);
       List<float[]> scores = new ArrayList<>(users);
       for (int q = 0; q < users; q++) {
@@ -96,7 +134,8 @@ public final class Recommender {
         for (int rank = 0; rank < top.k() && kept < rows.length; rank++) {
           int row = top.row(q, rank);
           if (!excludedRows.get(q).contains(row)) {
-            rowScores[kept] = top.score(q, rank);
+            float bonus = fits[q] == null ? 0 : (float) posteriors.bonus(fits[q], space.featuresOf(row, z));
+            rowScores[kept] = top.score(q, rank) + bonus;
             rows[kept++] = row;
           }
         }
@@ -111,7 +150,8 @@ public final class Recommender {
       List<Candidates> results = new ArrayList<>(users);
       for (int q = 0; q < users; q++) {
         results.add(
-            new Candidates(version, catalog, candidateRows.get(q), scores.get(q), Arrays.copyOfRange(states, q * dim, (q + 1) * dim)));
+            new Candidates(
+                version, catalog, candidateRows.get(q), scores.get(q), Arrays.copyOfRange(states, q * contentDim, (q + 1) * contentDim)));
       }
       return results;
     }

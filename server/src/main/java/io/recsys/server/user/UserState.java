@@ -5,25 +5,29 @@ import java.util.LinkedHashSet;
 import java.util.Set;
 
 /**
- * One user's state: a vector in the item embedding space (what the user is drawn to now) and the
- * items they disliked. Immutable; an update makes a new one.
+ * One user's state: a vector in the item embedding space (what the user is drawn to now, the
+ * content learner), their posterior over the learned item space (the collaborative learner; null
+ * until their first observation) and the items they disliked. Immutable; an update makes a new
+ * one.
  */
 public final class UserState {
   private final float[] vector;
   private final Set<String> disliked;
+  private final Posterior posterior;
 
-  UserState(float[] vector, Set<String> disliked) {
+  UserState(float[] vector, Set<String> disliked, Posterior posterior) {
     this.vector = vector;
     this.disliked = Collections.unmodifiableSet(disliked);
+    this.posterior = posterior;
   }
 
   /** The cold-start state: the zero vector, nothing disliked. */
   public static UserState prior(int dimension) {
-    return new UserState(new float[dimension], Set.of());
+    return new UserState(new float[dimension], Set.of(), null);
   }
 
   public static UserState of(float[] vector) {
-    return new UserState(vector.clone(), Set.of());
+    return new UserState(vector.clone(), Set.of(), null);
   }
 
   /** The vector itself, shared, not copied: read it, never modify it. */
@@ -39,9 +43,18 @@ public final class UserState {
     return disliked;
   }
 
-  /** The same disliked items with another vector (taken as is, not copied). */
+  /** The posterior over the learned item space, or null before the first observation. */
+  public Posterior posterior() {
+    return posterior;
+  }
+
+  /** The same disliked items and posterior with another vector (taken as is, not copied). */
   public UserState withVector(float[] next) {
-    return new UserState(next, disliked);
+    return new UserState(next, disliked, posterior);
+  }
+
+  public UserState withPosterior(Posterior next) {
+    return new UserState(vector, disliked, next);
   }
 
   UserState withDisliked(String itemId, int maxDisliked) {
@@ -53,6 +66,6 @@ public final class UserState {
     while (next.size() > maxDisliked) {
       next.remove(next.iterator().next()); // oldest first
     }
-    return new UserState(vector, next);
+    return new UserState(vector, next, posterior);
   }
 }

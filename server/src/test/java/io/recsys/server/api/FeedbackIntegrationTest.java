@@ -6,6 +6,7 @@ import io.recsys.client.FeedbackSession;
 import io.recsys.client.RecsysClient;
 import io.recsys.server.catalog.CatalogFiles;
 import io.recsys.server.catalog.CatalogItem;
+import io.recsys.server.ops.RecsysServer;
 import io.recsys.v1.FeedbackAck;
 import io.recsys.v1.FeedbackEvent;
 import io.recsys.v1.FeedbackStatus;
@@ -53,13 +54,22 @@ class FeedbackIntegrationTest {
   }
 
   @Test
-  void clickingAnAuthorsBooksRaisesTheirOtherBooks() {
+  void clickingAnAuthorsBooksRaisesTheirOtherBooks() throws Exception {
     Set<String> king =
         CatalogFiles.readEmbeddedDefault().stream()
             .filter(item -> item.attributes().getOrDefault("authors", "").contains("Stephen King"))
             .map(CatalogItem::id)
             .collect(Collectors.toSet());
-    String user = "rf-king-reader";
+    // On a server no other test taught: its first lists are still the most popular books.
+    RecsysServer untouched = GoodbooksServer.startUntouched();
+    try (RecsysClient own = RecsysClient.builder("localhost:" + untouched.port()).build()) {
+      theAuthorsOtherBooksRise(own, king, "rf-king-reader");
+    } finally {
+      untouched.stop();
+    }
+  }
+
+  private static void theAuthorsOtherBooksRise(RecsysClient client, Set<String> king, String user) {
     RecommendResponse before = client.recommend(user, 500);
     List<String> clicked = ids(before).stream().filter(king::contains).limit(3).toList();
     assertThat(clicked).as("Stephen King books among the 500 most popular").hasSize(3);

@@ -4,6 +4,7 @@ import io.recsys.client.RecsysClient;
 import io.recsys.server.ops.RecsysServer;
 import io.recsys.server.ops.ServerConfig;
 import io.recsys.server.policy.Exploration;
+import io.recsys.server.storage.DataDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -19,6 +20,28 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  * each other's feedback.
  */
 final class GoodbooksServer implements ParameterResolver {
+  /** The shared server's data dir, once it started: its embedding cache seeds untouched servers. */
+  private static volatile Path sharedDataDir;
+
+  /**
+   * A second server over the same catalog that no other test's users have taught anything (the
+   * population prior and the items' learned parameters are shared by every user of a server, by
+   * design), started in seconds from the shared server's embedding cache. The caller stops it.
+   * Needs the shared server started first (ask for a {@link RecsysClient} in {@code @BeforeAll}).
+   */
+  static RecsysServer startUntouched() throws IOException {
+    if (sharedDataDir == null) {
+      throw new IllegalStateException("the shared goodbooks server has not started yet");
+    }
+    Path dataDir = Files.createTempDirectory("recsys-goodbooks-untouched-");
+    Files.copy(DataDirectory.embeddingCacheOf(sharedDataDir), DataDirectory.embeddingCacheOf(dataDir));
+    return start(dataDir);
+  }
+
+  private static RecsysServer start(Path dataDir) throws IOException {
+    // Greedy lists, so tests can assert exact rankings.
+    return RecsysServer.start(ServerConfig.defaults(dataDir).withPort(0).withExploration(Exploration.GREEDY));
+  }
   @Override
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
     return parameter.getParameter().getType() == RecsysClient.class;
@@ -46,9 +69,9 @@ final class GoodbooksServer implements ParameterResolver {
     static Running start() {
       try {
         Path dataDir = Files.createTempDirectory("recsys-goodbooks-");
-        // Greedy lists, so tests can assert exact rankings.
-        return new Running(
-            RecsysServer.start(ServerConfig.defaults(dataDir).withPort(0).withExploration(Exploration.GREEDY)));
+        Running running = new Running(GoodbooksServer.start(dataDir));
+        sharedDataDir = dataDir;
+        return running;
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

@@ -14,6 +14,7 @@ import io.grpc.reflection.v1.ServerReflectionResponse;
 import io.grpc.reflection.v1.ServiceResponse;
 import io.grpc.stub.StreamObserver;
 import io.recsys.client.RecsysClient;
+import io.recsys.server.ops.RecsysServer;
 import io.recsys.v1.GetStatusResponse;
 import io.recsys.v1.Item;
 import io.recsys.v1.ModelVersionState;
@@ -61,12 +62,17 @@ class ServerIntegrationTest {
   }
 
   @Test
-  void anUnknownUserGetsThePopularityPrior() {
-    RecommendResponse response = client.recommend("never-seen-before", 3);
+  void anUnknownUserOnAnUntouchedServerGetsThePopularityPrior() throws Exception {
+    RecsysServer untouched = GoodbooksServer.startUntouched();
+    try (RecsysClient own = RecsysClient.builder("localhost:" + untouched.port()).build()) {
+      RecommendResponse response = own.recommend("never-seen-before", 3);
 
-    // Book 1, The Hunger Games, has the most ratings in goodbooks-10k; book 2 the second most.
-    assertThat(response.getItems(0).getItemId()).isEqualTo("1");
-    assertThat(response.getItems(1).getItemId()).isEqualTo("2");
+      // Book 1, The Hunger Games, has the most ratings in goodbooks-10k; book 2 the second most.
+      assertThat(response.getItems(0).getItemId()).isEqualTo("1");
+      assertThat(response.getItems(1).getItemId()).isEqualTo("2");
+    } finally {
+      untouched.stop();
+    }
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.recsys.server.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.recsys.server.catalog.CatalogTestData;
@@ -26,7 +27,7 @@ class RetrievalGraphTest {
   static void buildModel() {
     runtime = new OnnxRuntime(OnnxRuntime.Device.CPU, 2);
     catalog = CatalogTestData.randomSnapshot(new Random(7), ITEMS, DIM);
-    model = RetrievalModel.create(runtime, "test", catalog, POPULARITY_WEIGHT);
+    model = RetrievalModel.create(runtime, "test", catalog, ItemSpace.contentOnly(catalog, POPULARITY_WEIGHT));
   }
 
   @AfterAll
@@ -82,7 +83,7 @@ class RetrievalGraphTest {
   @Test
   void aOneItemCatalogBuildsAndServes() {
     CatalogSnapshot single = CatalogTestData.randomSnapshot(new Random(5), 1, DIM);
-    RetrievalModel tiny = RetrievalModel.create(runtime, "tiny", single, POPULARITY_WEIGHT);
+    RetrievalModel tiny = RetrievalModel.create(runtime, "tiny", single, ItemSpace.contentOnly(single, POPULARITY_WEIGHT));
     try {
       TopK top = tiny.topK(new float[DIM * 2], 2, 10);
 
@@ -91,6 +92,101 @@ class RetrievalGraphTest {
     } finally {
       tiny.retire();
     }
+  }
+
+  @Test
+  void aLearnedItemSpaceScoresTheContentStateAndThePosteriorMeanTogether() {
+    Random random = new Random(13);
+    int learned = 5;
+    float[] features = new float[ITEMS * learned];
+    float[] bias = new float[ITEMS];
+    for (int i = 0; i < features.length; i++) {
+      features[i] = (float) random.nextGaussian();
+    }
+    for (int i = 0; i < bias.length; i++) {
+      bias[i] = (float) random.nextGaussian() * 0.1f;
+    }
+    RetrievalModel both = RetrievalModel.create(runtime, "learned", catalog, new ItemSpace(learned, features, bias));
+    try {
+      int users = 3;
+      int width = DIM + learned;
+      float[] inputs = new float[users * width];
+      for (int i = 0; i < inputs.length; i++) {
+        inputs[i] = (float) random.nextGaussian();
+      }
+      assertThat(both.dimension()).isEqualTo(width);
+
+      TopK top = both.topK(inputs, users, ITEMS);
+
+      float[] embeddings = catalog.embeddingMatrix();
+      for (int u = 0; u < users; u++) {
+        for (int rank = 0; rank < ITEMS; rank++) {
+          int row = top.row(u, rank);
+          double expected = bias[row];
+          for (int d = 0; d < DIM; d++) {
+            expected += inputs[u * width + d] * embeddings[row * DIM + d];
+          }
+          for (int f = 0; f < learned; f++) {
+            expected += inputs[u * width + DIM + f] * features[row * learned + f];
+          }
+          assertThat(top.score(u, rank)).as("user %d rank %d", u, rank).isCloseTo((float) expected, within(1e-4f));
+          if (rank > 0) {
+            assertThat(top.score(u, rank)).isLessThanOrEqualTo(top.score(u, rank - 1));
+          }
+        }
+      }
+    } finally {
+      both.retire();
+    }
+  }
+
+  @Test
+  void publishingAnItemSpaceSwapsOnlyTheLearnedTensorsAndTheOldStageClosesAlone() {
+    Random random = new Random(17);
+    int learned = 3;
+    RetrievalModel first = RetrievalModel.create(runtime, "a", catalog, randomSpace(random, learned));
+    ItemSpace second = randomSpace(random, learned);
+    RetrievalModel next = first.withItemSpace(second);
+    first.retire();
+    try {
+      float[] input = new float[DIM + learned];
+      input[DIM] = 1; // only the first learned feature counts, the content state is zero
+
+      TopK top = next.topK(input, 1, ITEMS);
+
+      assertThat(first.isClosed()).isTrue();
+      assertThat(next.isClosed()).isFalse();
+      assertThat(next.itemSpace()).isSameAs(second);
+      double[] z = new double[learned];
+      for (int rank = 0; rank < ITEMS; rank++) {
+        int row = top.row(0, rank);
+        float expected = (float) second.featuresOf(row, z)[0] + second.bias(row);
+        assertThat(top.score(0, rank)).isCloseTo(expected, within(1e-5f));
+      }
+    } finally {
+      next.retire();
+    }
+    assertThat(next.isClosed()).isTrue();
+  }
+
+  private static ItemSpace randomSpace(Random random, int learned) {
+    float[] features = new float[ITEMS * learned];
+    float[] bias = new float[ITEMS];
+    for (int i = 0; i < features.length; i++) {
+      features[i] = (float) random.nextGaussian();
+    }
+    for (int i = 0; i < bias.length; i++) {
+      bias[i] = (float) random.nextGaussian();
+    }
+    return new ItemSpace(learned, features, bias);
+  }
+
+  @Test
+  void anItemSpaceThatDoesNotCoverTheCatalogIsRefused() {
+    assertThatThrownBy(
+            () -> RetrievalModel.create(runtime, "short", catalog, new ItemSpace(1, new float[3], new float[3])))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("3 rows");
   }
 
   private static float[] bruteForceScores(float[] userVectors, int user) {

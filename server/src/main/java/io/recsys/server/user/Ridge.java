@@ -1,10 +1,14 @@
-package io.recsys.loadtest.simulator;
+package io.recsys.server.user;
 
-/** Small dense ridge-regression algebra on row-major {@code n x n} arrays: enough for LinUCB. */
-final class Ridge {
+/**
+ * Small dense ridge-regression algebra on row-major {@code n x n} arrays: what a per-user
+ * posterior over a few dozen dimensions needs (and the simulator's LinUCB baselines). Cholesky,
+ * not an inverse: one factorisation gives the posterior mean and every confidence width.
+ */
+public final class Ridge {
   private Ridge() {}
 
-  static double dot(double[] a, double[] b) {
+  public static double dot(double[] a, double[] b) {
     double sum = 0;
     for (int j = 0; j < a.length; j++) {
       sum += a[j] * b[j];
@@ -13,7 +17,7 @@ final class Ridge {
   }
 
   /** Adds one observation to X'X and X'r. */
-  static void addObservation(double[] gram, double[] moments, double[] x, double reward, int n) {
+  public static void addObservation(double[] gram, double[] moments, double[] x, double reward, int n) {
     for (int i = 0; i < n; i++) {
       moments[i] += reward * x[i];
       for (int j = 0; j < n; j++) {
@@ -23,7 +27,7 @@ final class Ridge {
   }
 
   /** Weighs every observation so far by {@code gamma}: the forgetting of discounted LinUCB. */
-  static void discount(double[] gram, double[] moments, double gamma) {
+  public static void discount(double[] gram, double[] moments, double gamma) {
     if (gamma == 1) {
       return;
     }
@@ -36,7 +40,7 @@ final class Ridge {
   }
 
   /** {@code gram + lambda I}, a copy. */
-  static double[] withRidge(double[] gram, double lambda, int n) {
+  public static double[] withRidge(double[] gram, double lambda, int n) {
     double[] a = gram.clone();
     for (int i = 0; i < n; i++) {
       a[i * n + i] += lambda;
@@ -45,7 +49,7 @@ final class Ridge {
   }
 
   /** The lower Cholesky factor of a symmetric positive definite matrix. */
-  static double[] cholesky(double[] a, int n) {
+  public static double[] cholesky(double[] a, int n) {
     double[] l = new double[n * n];
     for (int i = 0; i < n; i++) {
       for (int j = 0; j <= i; j++) {
@@ -67,13 +71,13 @@ final class Ridge {
   }
 
   /** A ridge posterior: its mean and the Cholesky factor of its precision, from one factorisation. */
-  record Fit(double[] mean, double[] cholesky) {}
+  public record Fit(double[] mean, double[] cholesky) {}
 
   /**
    * The ridge estimate shrunk toward {@code prior}: {@code (G + lambda I)^-1 (lambda prior + m)}
    * for the observations' X'X {@code gram} and X'r {@code moments} (none yet when null).
    */
-  static Fit shrunkToward(double[] prior, double[] gram, double[] moments, double lambda, int n) {
+  public static Fit shrunkToward(double[] prior, double[] gram, double[] moments, double lambda, int n) {
     double[] a = withRidge(gram == null ? new double[n * n] : gram, lambda, n);
     double[] b = new double[n];
     for (int j = 0; j < n; j++) {
@@ -84,7 +88,7 @@ final class Ridge {
   }
 
   /** Solves {@code a x = b} for symmetric positive definite {@code a}. */
-  static double[] solve(double[] a, double[] b, int n) {
+  public static double[] solve(double[] a, double[] b, int n) {
     return solveFactored(cholesky(a, n), b, n);
   }
 
@@ -103,7 +107,7 @@ final class Ridge {
   }
 
   /** {@code x' A^-1 x} from A's Cholesky factor L: the squared norm of {@code L^-1 x}. */
-  static double inverseQuadratic(double[] l, double[] x, int n) {
+  public static double inverseQuadratic(double[] l, double[] x, int n) {
     double[] y = forward(l, x, n);
     double sum = 0;
     for (double v : y) {

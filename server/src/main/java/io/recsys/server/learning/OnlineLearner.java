@@ -1,0 +1,103 @@
+package io.recsys.server.learning;
+
+import io.recsys.server.catalog.CatalogSnapshot;
+import io.recsys.server.feedback.OnlineUpdates;
+import io.recsys.server.user.Posterior;
+import io.recsys.server.user.ReactionType;
+import io.recsys.server.user.Ridge;
+import io.recsys.server.user.UserPosteriors;
+import io.recsys.server.user.UserState;
+import io.recsys.server.user.UserStateStore;
+import java.util.List;
+import java.util.function.Supplier;
+
+/**
+ * The fast learner: every shown item and every reaction moves the user's posterior and the
+ * item's parameters at once, before the reaction is acknowledged (on the feedback effects thread).
+ *
+ * <p>A shown item is an observation of label 0 with the weight of its position's examination
+ * probability {@code 1 / log2(position + 2)}: an item ignored at the top says more than one
+ * ignored at rank 10, and an item never looked at says nothing. A reaction then completes that
+ * same observation to weight 1 with its label (1 for click, like and purchase, the dwell's share
+ * for a dwell, 0 for skip and dislike), so a clicked item counts once, as a click. Users' models
+ * are of the residual after the item bias; items step by SGD on the user's error.
+ */
+public final class OnlineLearner implements OnlineUpdates {
+  private final Supplier<CatalogSnapshot> catalog;
+  private final UserStateStore users;
+  private final UserPosteriors posteriors;
+  private final ItemParameters items;
+  private final double discount;
+
+  public OnlineLearner(Supplier<CatalogSnapshot> catalog, UserStateStore users, UserPosteriors posteriors, ItemParameters items) {
+    if (posteriors.dimension() != items.dimension()) {
+      throw new IllegalArgumentException(
+          "user posteriors have " + posteriors.dimension() + " dimensions, items " + items.dimension());
+    }
+    this.catalog = catalog;
+    this.users = users;
+    this.posteriors = posteriors;
+    this.items = items;
+    this.discount = posteriors.settings().discount();
+  }
+
+  /** How likely a user looked at position {@code position} (0 = top): the DCG discount. */
+  static double examination(int position) {
+    return 1 / (Math.log(position + 2) / Math.log(2));
+  }
+
+  @Override
+  public void shown(String userId, List<String> itemIds) {
+    CatalogSnapshot snapshot = catalog.get();
+    UserState state = users.stateOf(userId);
+    Posterior posterior = posteriors.posteriorOf(state);
+    double[] theta = posteriors.fit(state).mean();
+    double[] z = new double[items.dimension()];
+    for (int position = 0; position < itemIds.size(); position++) {
+      int row = snapshot.rowOf(itemIds.get(position));
+      if (row < 0) {
+        continue; // removed from the catalog since: nothing to learn about it
+      }
+      double weight = examination(position);
+      items.features(snapshot, row, z);
+      double bias = items.bias(snapshot, row);
+      double error = 0 - Ridge.dot(theta, z) - bias;
+      items.step(snapshot, row, error, weight, theta);
+      double residual = 0 - items.bias(snapshot, row);
+      posterior = posterior.observe(z, weight, weight * residual, discount);
+      posteriors.population().observe(z, weight, weight * residual);
+    }
+    Posterior learned = posterior;
+    users.update(userId, current -> current.withPosterior(learned));
+  }
+
+  @Override
+  public void reacted(String userId, String itemId, int position, ReactionType type, float strength) {
+    CatalogSnapshot snapshot = catalog.get();
+    int row = snapshot.rowOf(itemId);
+    if (row < 0) {
+      return;
+    }
+    double label = labelOf(type, strength);
+    double counted = position >= 0 ? examination(position) : 0;
+    UserState state = users.stateOf(userId);
+    double[] theta = posteriors.fit(state).mean();
+    double[] z = items.features(snapshot, row, new double[items.dimension()]);
+    double error = label - Ridge.dot(theta, z) - items.bias(snapshot, row);
+    items.step(snapshot, row, error, 1, theta);
+    double bias = items.bias(snapshot, row);
+    // Completes the shown item's observation (weight counted, label 0) to weight 1 with this label.
+    double target = (label - bias) - counted * (0 - bias);
+    Posterior posterior = posteriors.posteriorOf(state).observe(z, 1 - counted, target, 1);
+    posteriors.population().observe(z, 1 - counted, target);
+    users.update(userId, current -> current.withPosterior(posterior));
+  }
+
+  static double labelOf(ReactionType type, float strength) {
+    return switch (type) {
+      case CLICK, LIKE, PURCHASE -> 1;
+      case DWELL -> Math.max(0, Math.min(1, strength));
+      case SKIP, DISLIKE -> 0;
+    };
+  }
+}

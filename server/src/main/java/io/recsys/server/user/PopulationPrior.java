@@ -1,0 +1,59 @@
+package io.recsys.server.user;
+
+/**
+ * Everyone's observations in one ridge regression: the prior every user's posterior is shrunk
+ * toward, so a new user (or one just reset by forgetting) starts from what users in general
+ * respond to. One writer (the feedback effects thread) adds observations; the mean readers see is
+ * refit every {@link #REFIT_EVERY} observations and published whole, so serving never reads a
+ * half-written vector. Refitting by count, not time, keeps a replay of the log exact.
+ */
+public final class PopulationPrior {
+  static final int REFIT_EVERY = 64;
+
+  private final int dimension;
+  private final double ridge;
+  private final double[] gram;
+  private final double[] moments;
+  private long observations;
+  private volatile double[] mean;
+
+  public PopulationPrior(int dimension, double ridge) {
+    this.dimension = dimension;
+    this.ridge = ridge;
+    this.gram = new double[dimension * dimension];
+    this.moments = new double[dimension];
+    this.mean = new double[dimension];
+  }
+
+  public int dimension() {
+    return dimension;
+  }
+
+  /** Adds {@code weight z z'} and {@code target z}. Single writer only. */
+  public void observe(double[] z, double weight, double target) {
+    for (int i = 0; i < dimension; i++) {
+      moments[i] += target * z[i];
+      double wz = weight * z[i];
+      for (int j = 0; j < dimension; j++) {
+        gram[i * dimension + j] += wz * z[j];
+      }
+    }
+    if (++observations % REFIT_EVERY == 0) {
+      refit();
+    }
+  }
+
+  /** Refits the published mean now. Single writer only. */
+  public void refit() {
+    mean = Ridge.solve(Ridge.withRidge(gram, ridge, dimension), moments, dimension);
+  }
+
+  /** The latest published mean; shared, do not modify. */
+  public double[] mean() {
+    return mean;
+  }
+
+  public long observations() {
+    return observations;
+  }
+}
