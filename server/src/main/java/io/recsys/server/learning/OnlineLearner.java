@@ -5,10 +5,12 @@ import io.recsys.server.feedback.OnlineUpdates;
 import io.recsys.server.user.Posterior;
 import io.recsys.server.user.ReactionType;
 import io.recsys.server.user.Ridge;
+import io.recsys.server.user.TasteChange;
 import io.recsys.server.user.UserPosteriors;
 import io.recsys.server.user.UserState;
 import io.recsys.server.user.UserStateStore;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -20,7 +22,9 @@ import java.util.function.Supplier;
  * ignored at rank 10, and an item never looked at says nothing. A reaction then completes that
  * same observation to weight 1 with its label (1 for click, like and purchase, the dwell's share
  * for a dwell, 0 for skip and dislike), so a clicked item counts once, as a click. Users' models
- * are of the residual after the item bias; items step by SGD on the user's error.
+ * are of the residual after the item bias; items step by SGD on the user's error. When a user's
+ * clicks fall far short of what their model expected ({@link TasteChange}), their taste changed:
+ * their state goes back to the prior before the next list is learned from.
  */
 public final class OnlineLearner implements OnlineUpdates {
   private final Supplier<CatalogSnapshot> catalog;
@@ -28,6 +32,8 @@ public final class OnlineLearner implements OnlineUpdates {
   private final UserPosteriors posteriors;
   private final ItemParameters items;
   private final double discount;
+  private final double changeThreshold;
+  private final AtomicLong tasteResets = new AtomicLong();
 
   public OnlineLearner(Supplier<CatalogSnapshot> catalog, UserStateStore users, UserPosteriors posteriors, ItemParameters items) {
     if (posteriors.dimension() != items.dimension()) {
@@ -39,6 +45,7 @@ public final class OnlineLearner implements OnlineUpdates {
     this.posteriors = posteriors;
     this.items = items;
     this.discount = posteriors.settings().discount();
+    this.changeThreshold = posteriors.settings().changeThreshold();
   }
 
   /** How likely a user looked at position {@code position} (0 = top): the DCG discount. */
@@ -50,7 +57,13 @@ public final class OnlineLearner implements OnlineUpdates {
   public void shown(String userId, List<String> itemIds) {
     CatalogSnapshot snapshot = catalog.get();
     UserState state = users.stateOf(userId);
+    if (state.tasteChange().changed(changeThreshold)) {
+      // What the model was surest of stopped being clicked: start again from the population.
+      tasteResets.incrementAndGet();
+      state = users.update(userId, UserState::forgetTaste);
+    }
     Posterior posterior = posteriors.posteriorOf(state);
+    TasteChange change = state.tasteChange().floored();
     double[] theta = posteriors.fit(state).mean();
     double[] z = new double[items.dimension()];
     for (int position = 0; position < itemIds.size(); position++) {
@@ -61,14 +74,16 @@ public final class OnlineLearner implements OnlineUpdates {
       double weight = examination(position);
       items.features(snapshot, row, z);
       double bias = items.bias(snapshot, row);
-      double error = 0 - Ridge.dot(theta, z) - bias;
-      items.step(snapshot, row, error, weight, theta);
+      double predicted = Ridge.dot(theta, z) + bias;
+      change = change.shown(weight * predicted);
+      items.step(snapshot, row, 0 - predicted, weight, theta);
       double residual = 0 - items.bias(snapshot, row);
       posterior = posterior.observe(z, weight, weight * residual, discount);
       posteriors.population().observe(z, weight, weight * residual);
     }
     Posterior learned = posterior;
-    users.update(userId, current -> current.withPosterior(learned));
+    TasteChange window = change;
+    users.update(userId, current -> current.withPosterior(learned, window));
   }
 
   @Override
@@ -83,14 +98,21 @@ public final class OnlineLearner implements OnlineUpdates {
     UserState state = users.stateOf(userId);
     double[] theta = posteriors.fit(state).mean();
     double[] z = items.features(snapshot, row, new double[items.dimension()]);
-    double error = label - Ridge.dot(theta, z) - items.bias(snapshot, row);
+    double predicted = Ridge.dot(theta, z) + items.bias(snapshot, row);
+    double error = label - predicted;
     items.step(snapshot, row, error, 1, theta);
     double bias = items.bias(snapshot, row);
     // Completes the shown item's observation (weight counted, label 0) to weight 1 with this label.
     double target = (label - bias) - counted * (0 - bias);
     Posterior posterior = posteriors.posteriorOf(state).observe(z, 1 - counted, target, 1);
     posteriors.population().observe(z, 1 - counted, target);
-    users.update(userId, current -> current.withPosterior(posterior));
+    TasteChange change = position >= 0 && label > 0.5 ? state.tasteChange().clicked(counted * predicted) : state.tasteChange();
+    users.update(userId, current -> current.withPosterior(posterior, change));
+  }
+
+  /** Users whose state went back to the prior because their taste changed, since start. */
+  public long tasteResets() {
+    return tasteResets.get();
   }
 
   static double labelOf(ReactionType type, float strength) {

@@ -101,6 +101,9 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--user-discount", description = "Weight a user's earlier observations keep at each new one, in (0, 1]; lower forgets a changed taste faster (default: ${DEFAULT-VALUE}).")
   double userDiscount;
 
+  @Option(names = "--taste-change-threshold", description = "Evidence (nats, a CUSUM test) that a user's clicks fell to a fifth of what their model predicts, past which their learned state goes back to the population prior; 0: never (default: ${DEFAULT-VALUE}).")
+  double tasteChangeThreshold;
+
   @Option(names = "--item-publish-ms", description = "How often what the items learned is rebuilt into a new retrieval session, in milliseconds (default: ${DEFAULT-VALUE}).")
   long itemPublishMillis;
 
@@ -151,7 +154,7 @@ public final class ServeCommand implements Callable<Integer> {
         .online(
             o -> o.withEnabled(onOff("--collaborative", collaborative))
                 .withPublishInterval(Duration.ofMillis(itemPublishMillis))
-                .withUsers(new PosteriorSettings(o.users().ridge(), userDiscount, ucbAlpha)))
+                .withUsers(new PosteriorSettings(o.users().ridge(), userDiscount, ucbAlpha, tasteChangeThreshold)))
         .learning(LearningSettings.defaults().withEnabled(onOff("--reranker", reranker)))
         .exploration(Exploration.parse(exploration))
         .candidates(candidates)

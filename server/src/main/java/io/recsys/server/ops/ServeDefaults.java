@@ -40,6 +40,7 @@ public final class ServeDefaults implements IDefaultValueProvider {
       case "--reranker" -> d.learning().enabled() ? "on" : "off";
       case "--collaborative" -> d.online().enabled() ? "on" : "off";
       case "--ucb-alpha" -> String.valueOf(d.online().users().ucbAlpha());
+      case "--taste-change-threshold" -> String.valueOf(d.online().users().changeThreshold());
       case "--item-publish-ms" -> String.valueOf(d.online().publishInterval().toMillis());
       case "--user-discount" -> String.valueOf(d.online().users().discount());
       case "--keep-disliked" -> String.valueOf(!feedback.updater().excludeDisliked());

@@ -14,20 +14,22 @@ public final class UserState {
   private final float[] vector;
   private final Set<String> disliked;
   private final Posterior posterior;
+  private final TasteChange change;
 
-  UserState(float[] vector, Set<String> disliked, Posterior posterior) {
+  UserState(float[] vector, Set<String> disliked, Posterior posterior, TasteChange change) {
     this.vector = vector;
     this.disliked = Collections.unmodifiableSet(disliked);
     this.posterior = posterior;
+    this.change = change;
   }
 
   /** The cold-start state: the zero vector, nothing disliked. */
   public static UserState prior(int dimension) {
-    return new UserState(new float[dimension], Set.of(), null);
+    return new UserState(new float[dimension], Set.of(), null, TasteChange.NONE);
   }
 
   public static UserState of(float[] vector) {
-    return new UserState(vector.clone(), Set.of(), null);
+    return new UserState(vector.clone(), Set.of(), null, TasteChange.NONE);
   }
 
   /** The vector itself, shared, not copied: read it, never modify it. */
@@ -50,11 +52,24 @@ public final class UserState {
 
   /** The same disliked items and posterior with another vector (taken as is, not copied). */
   public UserState withVector(float[] next) {
-    return new UserState(next, disliked, posterior);
+    return new UserState(next, disliked, posterior, change);
   }
 
-  public UserState withPosterior(Posterior next) {
-    return new UserState(vector, disliked, next);
+  /** How the user's recent reactions compare with what their model expected. */
+  public TasteChange tasteChange() {
+    return change;
+  }
+
+  public UserState withPosterior(Posterior next, TasteChange nextChange) {
+    return new UserState(vector, disliked, next, nextChange);
+  }
+
+  /**
+   * What the user was taught is forgotten (content vector, posterior, taste-change window), the
+   * disliked items are kept: their taste changed, their dislikes stand.
+   */
+  public UserState forgetTaste() {
+    return new UserState(new float[vector.length], disliked, null, TasteChange.NONE);
   }
 
   UserState withDisliked(String itemId, int maxDisliked) {
@@ -66,6 +81,6 @@ public final class UserState {
     while (next.size() > maxDisliked) {
       next.remove(next.iterator().next()); // oldest first
     }
-    return new UserState(vector, next, posterior);
+    return new UserState(vector, next, posterior, change);
   }
 }

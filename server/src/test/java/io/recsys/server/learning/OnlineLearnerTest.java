@@ -27,7 +27,7 @@ class OnlineLearnerTest {
 
   private static OnlineLearningSettings settings(double factorRate, double biasRate, double discount) {
     return new OnlineLearningSettings(
-        true, 4, 3, factorRate, biasRate, 0, Duration.ofSeconds(1), new PosteriorSettings(1, discount, 0.5));
+        true, 4, 3, factorRate, biasRate, 0, Duration.ofSeconds(1), new PosteriorSettings(1, discount, 0.5, 0));
   }
 
   private record Learner(ItemParameters items, UserPosteriors posteriors, UserStateStore users, OnlineLearner learner) {}

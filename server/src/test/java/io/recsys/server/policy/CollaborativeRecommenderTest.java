@@ -44,7 +44,7 @@ class CollaborativeRecommenderTest {
 
   private final CatalogSnapshot catalog = CatalogTestData.randomSnapshot(new Random(21), 300, DIM);
   private final OnlineLearningSettings settings =
-      new OnlineLearningSettings(true, 6, 4, 0.05, 0.02, 0.001, Duration.ofSeconds(1), new PosteriorSettings(1, 0.99, 0.5));
+      new OnlineLearningSettings(true, 6, 4, 0.05, 0.02, 0.001, Duration.ofSeconds(1), new PosteriorSettings(1, 0.99, 0.5, 5));
   private final UserStateStore users = new UserStateStore(1_000, DIM);
   private final UserPosteriors posteriors = new UserPosteriors(settings.dimension(), settings.users());
   private ItemParameters items;

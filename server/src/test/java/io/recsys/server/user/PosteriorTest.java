@@ -145,7 +145,7 @@ class PosteriorTest {
     for (int i = 0; i < 20; i++) {
       posterior = posterior.observe(seen, 1, 0, 1);
     }
-    UserPosteriors posteriors = new UserPosteriors(D, new PosteriorSettings(RIDGE, 1, 1));
+    UserPosteriors posteriors = new UserPosteriors(D, new PosteriorSettings(RIDGE, 1, 1, 0));
     Ridge.Fit fit = posterior.fit(new double[D], RIDGE);
 
     assertThat(posteriors.bonus(fit, seen)).isCloseTo(Math.sqrt(1 / (20 + RIDGE)), within(1e-12));
