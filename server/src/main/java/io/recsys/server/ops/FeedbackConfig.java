@@ -58,6 +58,15 @@ public record FeedbackConfig(
     });
   }
 
+  /** How far a positive reaction pulls the user's content state toward the item (0: never). */
+  public FeedbackConfig withContentRate(float rate) {
+    return withProcessor(p -> {
+      UserStateUpdater u = p.updater();
+      UserStateUpdater updater = new UserStateUpdater(rate, u.repelRate(), u.excludeDisliked(), u.maxDisliked());
+      return new FeedbackSettings(p.joinWindow(), p.maxOpenImpressions(), p.rewards(), updater, p.learning());
+    });
+  }
+
   public FeedbackConfig withFsync(FsyncPolicy policy) {
     SegmentedFeedbackLog.Options o = log;
     SettingChecks.present("fsync", policy);

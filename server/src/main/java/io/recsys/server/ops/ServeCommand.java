@@ -107,6 +107,9 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--item-publish-ms", description = "How often what the items learned is rebuilt into a new retrieval session, in milliseconds (default: ${DEFAULT-VALUE}).")
   long itemPublishMillis;
 
+  @Option(names = "--content-rate", description = "Share of a clicked item's content vector mixed into the user's content state, in [0, 1]; 0: only the posterior learns (default: ${DEFAULT-VALUE}).")
+  float contentRate;
+
   @Option(names = "--keep-disliked", description = "Let items a user disliked come back into their lists (default: ${DEFAULT-VALUE}).")
   boolean keepDisliked;
 
@@ -150,7 +153,8 @@ public final class ServeCommand implements Callable<Integer> {
                 .withStreamWindow(streamWindow)
                 .withReplayCapacity(replayCapacity)
                 .withLearning(onOff("--learning", learning))
-                .withKeepDisliked(keepDisliked))
+                .withKeepDisliked(keepDisliked)
+                .withContentRate(contentRate))
         .online(
             o -> o.withEnabled(onOff("--collaborative", collaborative))
                 .withPublishInterval(Duration.ofMillis(itemPublishMillis))

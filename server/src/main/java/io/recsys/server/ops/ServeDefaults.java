@@ -43,6 +43,7 @@ public final class ServeDefaults implements IDefaultValueProvider {
       case "--taste-change-threshold" -> String.valueOf(d.online().users().changeThreshold());
       case "--item-publish-ms" -> String.valueOf(d.online().publishInterval().toMillis());
       case "--user-discount" -> String.valueOf(d.online().users().discount());
+      case "--content-rate" -> String.valueOf(feedback.updater().attractRate());
       case "--keep-disliked" -> String.valueOf(!feedback.updater().excludeDisliked());
       case "--exploration" -> d.exploration().spec();
       case "--candidates" -> String.valueOf(d.candidates());

@@ -6,15 +6,16 @@ package io.recsys.server.user;
  * of the vector's component along the item; a block also remembers the item so it is never
  * recommended to this user again (when blocking is on).
  *
- * @param attractRate share of the item vector mixed in by a full-strength positive reaction
+ * @param attractRate share of the item vector mixed in by a full-strength positive reaction (0:
+ *     the content state never moves, only the posterior learns)
  * @param repelRate share of the state's component along the item removed by a negative one
  * @param excludeDisliked whether blocked items are kept out of the user's lists
  * @param maxDisliked bound of the remembered blocked items per user (oldest dropped first)
  */
 public record UserStateUpdater(float attractRate, float repelRate, boolean excludeDisliked, int maxDisliked) {
   public UserStateUpdater {
-    if (!(attractRate > 0 && attractRate <= 1)) {
-      throw new IllegalArgumentException("attractRate must be in (0, 1], got " + attractRate);
+    if (!(attractRate >= 0 && attractRate <= 1)) {
+      throw new IllegalArgumentException("content-rate must be in [0, 1], got " + attractRate);
     }
     if (!(repelRate >= 0 && repelRate <= 1)) {
       throw new IllegalArgumentException("repelRate must be in [0, 1], got " + repelRate);
@@ -31,6 +32,9 @@ public record UserStateUpdater(float attractRate, float repelRate, boolean exclu
   /** @param strength in (0, 1]: 1 for a click, less for a short dwell */
   public UserState attract(UserState state, float[] item, float strength) {
     float rate = attractRate * clamp(strength);
+    if (rate == 0) {
+      return state;
+    }
     float[] current = state.vectorView();
     float[] next = new float[current.length];
     for (int d = 0; d < next.length; d++) {
