@@ -66,7 +66,7 @@ public final class RetrievalGraph {
     if (dimension <= 0 || items <= 0) {
       throw new IllegalArgumentException("dim and items must be positive, got " + dimension + ", " + items);
     }
-    GraphProto graph =
+    GraphProto.Builder graph =
         GraphProto.newBuilder()
             .setName("recsys_retrieval")
             .addInput(floatValue(USER_VECTORS, dim("B"), dim(dimension)))
@@ -74,12 +74,8 @@ public final class RetrievalGraph {
             .addInitializer(itemMatrix)
             .addInitializer(itemBias)
             .addNode(node("MatMul", "user_item_dot", USER_VECTORS, ITEM_MATRIX))
-            .addNode(node("Add", "scores", "user_item_dot", ITEM_BIAS))
-            .addNode(topK("scores", K, TOP_SCORES, TOP_INDICES))
-            .addOutput(floatValue(TOP_SCORES, dim("B"), dim("k")))
-            .addOutput(int64Value(TOP_INDICES, dim("B"), dim("k")))
-            .build();
-    return OnnxGraphs.model(graph);
+            .addNode(node("Add", "scores", "user_item_dot", ITEM_BIAS));
+    return withTopK(graph);
   }
 
   /**
@@ -93,7 +89,7 @@ public final class RetrievalGraph {
       throw new IllegalArgumentException(
           "dims and items must be positive, got " + dimension + ", " + learned + ", " + items);
     }
-    GraphProto graph =
+    GraphProto.Builder graph =
         GraphProto.newBuilder()
             .setName("recsys_retrieval_learned")
             .addInput(floatValue(USER_VECTORS, dim("B"), dim(dimension)))
@@ -105,12 +101,17 @@ public final class RetrievalGraph {
             .addNode(node("MatMul", "content_dot", USER_VECTORS, ITEM_MATRIX))
             .addNode(node("MatMul", "learned_dot", USER_LEARNED, LEARNED_ITEMS))
             .addNode(node("Add", "user_item_dot", "content_dot", "learned_dot"))
-            .addNode(node("Add", "scores", "user_item_dot", ITEM_BIAS))
-            .addNode(topK("scores", K, TOP_SCORES, TOP_INDICES))
-            .addOutput(floatValue(TOP_SCORES, dim("B"), dim("k")))
-            .addOutput(int64Value(TOP_INDICES, dim("B"), dim("k")))
-            .build();
-    return OnnxGraphs.model(graph);
+            .addNode(node("Add", "scores", "user_item_dot", ITEM_BIAS));
+    return withTopK(graph);
+  }
+
+  /** Ends a graph whose {@code scores [B, N]} are computed: TopK and the two outputs. */
+  private static byte[] withTopK(GraphProto.Builder graph) {
+    graph
+        .addNode(topK("scores", K, TOP_SCORES, TOP_INDICES))
+        .addOutput(floatValue(TOP_SCORES, dim("B"), dim("k")))
+        .addOutput(int64Value(TOP_INDICES, dim("B"), dim("k")));
+    return OnnxGraphs.model(graph.build());
   }
 
   /** The k largest along the last axis, sorted, best first. */

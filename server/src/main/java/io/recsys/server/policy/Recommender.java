@@ -98,31 +98,8 @@ public final class Recommender {
         throw new IllegalStateException("a learned item space of " + space.dimension() + " dimensions needs users' posteriors over it");
       }
       int users = queries.size();
-      float[] states = new float[users * contentDim];
-      float[] inputs = new float[users * inputDim];
-      Ridge.Fit[] fits = new Ridge.Fit[users];
-      List<Set<Integer>> excludedRows = new ArrayList<>(users);
-      int fetch = 0;
-      for (int q = 0; q < users; q++) {
-        RecommendQuery query = queries.get(q);
-        UserState state = this.users.stateOf(query.userId());
-        System.arraycopy(state.vectorView(), 0, states, q * contentDim, contentDim);
-        System.arraycopy(state.vectorView(), 0, inputs, q * inputDim, contentDim);
-        if (space.dimension() > 0) {
-          fits[q] = posteriors.fit(state);
-          double[] mean = fits[q].mean();
-          for (int f = 0; f < mean.length; f++) {
-            inputs[q * inputDim + contentDim + f] = (float) mean[f];
-          }
-        }
-        Set<Integer> rows = new HashSet<>();
-        addRows(catalog, query.excludedItemIds(), rows);
-        addRows(catalog, state.disliked(), rows);
-        excludedRows.add(rows);
-        // k + |excluded| candidates guarantee k survivors even if every excluded item ranks high.
-        fetch = Math.max(fetch, Math.max(candidates, query.k()) + rows.size());
-      }
-      TopK top = retrieval.topK(inputs, users, fetch);
+      BatchInputs batch = inputsOf(queries, catalog, space.dimension() > 0, inputDim);
+      TopK top = retrieval.topK(batch.inputs, users, batch.fetch);
       double[] z = new double[space.dimension()];
       List<int[]> candidateRows = new ArrayList<>(users);
       List<float[]> scores = new ArrayList<>(users);
@@ -131,10 +108,11 @@ public final class Recommender {
         int[] rows = new int[Math.min(wanted, top.k())];
         float[] rowScores = new float[rows.length];
         int kept = 0;
+        Ridge.Fit fit = batch.fits[q];
         for (int rank = 0; rank < top.k() && kept < rows.length; rank++) {
           int row = top.row(q, rank);
-          if (!excludedRows.get(q).contains(row)) {
-            float bonus = fits[q] == null ? 0 : (float) posteriors.bonus(fits[q], space.featuresOf(row, z));
+          if (!batch.excludedRows.get(q).contains(row)) {
+            float bonus = fit == null ? 0 : (float) posteriors.bonus(fit, space.featuresOf(row, z));
             rowScores[kept] = top.score(q, rank) + bonus;
             rows[kept++] = row;
           }
@@ -142,6 +120,7 @@ public final class Recommender {
         candidateRows.add(Arrays.copyOf(rows, kept));
         scores.add(Arrays.copyOf(rowScores, kept));
       }
+      float[] states = batch.states;
       if (model.ranker() != null) {
         // Q values replace the retrieval scores; every user keeps all its candidates.
         scores = model.ranker().qValues(catalog, states, candidateRows);
@@ -155,6 +134,43 @@ public final class Recommender {
       }
       return results;
     }
+  }
+
+  /**
+   * What the retrieval call of a batch needs: each user's content state (also what the Q-network
+   * and the impression log see), their retrieval input (content state, then posterior mean), the
+   * posterior fit for the bonus, the rows to leave out, and how many rows to fetch.
+   */
+  private record BatchInputs(float[] states, float[] inputs, Ridge.Fit[] fits, List<Set<Integer>> excludedRows, int fetch) {}
+
+  private BatchInputs inputsOf(List<RecommendQuery> queries, CatalogSnapshot catalog, boolean learned, int inputDim) {
+    int users = queries.size();
+    int contentDim = catalog.dimension();
+    float[] states = new float[users * contentDim];
+    float[] inputs = new float[users * inputDim];
+    Ridge.Fit[] fits = new Ridge.Fit[users];
+    List<Set<Integer>> excludedRows = new ArrayList<>(users);
+    int fetch = 0;
+    for (int q = 0; q < users; q++) {
+      RecommendQuery query = queries.get(q);
+      UserState state = this.users.stateOf(query.userId());
+      System.arraycopy(state.vectorView(), 0, states, q * contentDim, contentDim);
+      System.arraycopy(state.vectorView(), 0, inputs, q * inputDim, contentDim);
+      if (learned) {
+        fits[q] = posteriors.fit(state);
+        double[] mean = fits[q].mean();
+        for (int f = 0; f < mean.length; f++) {
+          inputs[q * inputDim + contentDim + f] = (float) mean[f];
+        }
+      }
+      Set<Integer> rows = new HashSet<>();
+      addRows(catalog, query.excludedItemIds(), rows);
+      addRows(catalog, state.disliked(), rows);
+      excludedRows.add(rows);
+      // k + |excluded| candidates guarantee k survivors even if every excluded item ranks high.
+      fetch = Math.max(fetch, Math.max(candidates, query.k()) + rows.size());
+    }
+    return new BatchInputs(states, inputs, fits, excludedRows, fetch);
   }
 
   /**

@@ -98,15 +98,8 @@ class RetrievalGraphTest {
   void aLearnedItemSpaceScoresTheContentStateAndThePosteriorMeanTogether() {
     Random random = new Random(13);
     int learned = 5;
-    float[] features = new float[ITEMS * learned];
-    float[] bias = new float[ITEMS];
-    for (int i = 0; i < features.length; i++) {
-      features[i] = (float) random.nextGaussian();
-    }
-    for (int i = 0; i < bias.length; i++) {
-      bias[i] = (float) random.nextGaussian() * 0.1f;
-    }
-    RetrievalModel both = RetrievalModel.create(runtime, "learned", catalog, new ItemSpace(learned, features, bias));
+    ItemSpace space = randomSpace(random, learned);
+    RetrievalModel both = RetrievalModel.create(runtime, "learned", catalog, space);
     try {
       int users = 3;
       int width = DIM + learned;
@@ -122,12 +115,13 @@ class RetrievalGraphTest {
       for (int u = 0; u < users; u++) {
         for (int rank = 0; rank < ITEMS; rank++) {
           int row = top.row(u, rank);
-          double expected = bias[row];
+          double expected = space.bias(row);
           for (int d = 0; d < DIM; d++) {
             expected += inputs[u * width + d] * embeddings[row * DIM + d];
           }
+          double[] z = space.featuresOf(row, new double[learned]);
           for (int f = 0; f < learned; f++) {
-            expected += inputs[u * width + DIM + f] * features[row * learned + f];
+            expected += inputs[u * width + DIM + f] * z[f];
           }
           assertThat(top.score(u, rank)).as("user %d rank %d", u, rank).isCloseTo((float) expected, within(1e-4f));
           if (rank > 0) {
