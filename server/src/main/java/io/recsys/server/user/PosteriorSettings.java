@@ -28,6 +28,6 @@ public record PosteriorSettings(double ridge, double discount, double ucbAlpha, 
   }
 
   public static PosteriorSettings defaults() {
-    return new PosteriorSettings(1.0, 0.99, 0.5, 6);
+    return new PosteriorSettings(1.0, 0.99, 0.5, 0);
   }
 }

@@ -4,7 +4,7 @@ package io.recsys.server.user;
  * Whether a user's taste has just changed, by Page's CUSUM test on their own reactions: for every
  * shown item, the log-likelihood ratio of "the user clicks at a fifth of the rate their model
  * predicts" against "at the rate it predicts", summed and floored at zero before each list. A
- * model that is right keeps the sum near zero (at the default threshold of 6, measured: 0.5
+ * model that is right keeps the sum near zero (at a threshold of 6, measured: 0.5
  * false alarms a 1,000 lists of ten at a predicted 0.3; but 77 for a model twice too hopeful, the
  * price of firing within about three lists of a drop to 0.02); when the items it is surest of
  * stop being clicked the evidence climbs by about 0.3 an ignored item, and past the threshold the

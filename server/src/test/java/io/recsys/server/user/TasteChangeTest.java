@@ -7,7 +7,7 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /**
- * The taste-change test at the default threshold: quiet while the model is right, firing within
+ * The taste-change test at a threshold of 6: quiet while the model is right, firing within
  * a few lists of a drop. (It is not quiet for a model twice too hopeful: 77 alarms a 1,000 lists
  * at p = 0.3, measured; see docs/learning.md.)
  */
