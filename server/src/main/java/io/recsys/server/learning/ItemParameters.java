@@ -21,6 +21,8 @@ import java.util.SplittableRandom;
  */
 public final class ItemParameters implements ItemSpaceSource {
   private static final double INITIAL_FACTOR_NORM = 0.1;
+  /** Bound of an item vector's norm (and of each user weight an item step uses). */
+  private static final double MAX_FACTOR_NORM = 2;
 
   private final OnlineLearningSettings settings;
   private final float popularityWeight;
@@ -76,13 +78,30 @@ public final class ItemParameters implements ItemSpaceSource {
    */
   public synchronized void step(CatalogSnapshot catalog, int row, double error, double weight, double[] theta) {
     cover(catalog);
+    // Labels are in [0, 1], so a larger error is the model's own runaway, not evidence: clipped,
+    // and the vector and bias kept in a ball, so a user who clicks one item a thousand times
+    // (each a new list) cannot drive the item and themselves to infinity together.
+    double clipped = Math.max(-1, Math.min(1, error));
     int offset = row * factors;
+    double norm = 0;
     for (int f = 0; f < factors; f++) {
       double q = factorTable[offset + f];
-      factorTable[offset + f] = q + settings.factorRate() * weight * (error * theta[contentDims + f] - settings.factorDecay() * q);
+      double next = q + settings.factorRate() * weight * (clipped * clamp(theta[contentDims + f]) - settings.factorDecay() * q);
+      factorTable[offset + f] = next;
+      norm += next * next;
     }
-    bias[row] += settings.biasRate() * weight * error;
+    if (norm > MAX_FACTOR_NORM * MAX_FACTOR_NORM) {
+      double scale = MAX_FACTOR_NORM / Math.sqrt(norm);
+      for (int f = 0; f < factors; f++) {
+        factorTable[offset + f] *= scale;
+      }
+    }
+    bias[row] = Math.max(-1, Math.min(1, bias[row] + settings.biasRate() * weight * clipped));
     updates++;
+  }
+
+  private static double clamp(double value) {
+    return Double.isFinite(value) ? Math.max(-MAX_FACTOR_NORM, Math.min(MAX_FACTOR_NORM, value)) : 0;
   }
 
   @Override

@@ -81,7 +81,7 @@ public final class OnlineLearner implements OnlineUpdates {
       posterior = posterior.observe(z, weight, weight * residual, discount);
       posteriors.population().observe(z, weight, weight * residual);
     }
-    Posterior learned = posterior;
+    Posterior learned = posterior.withListMean(theta);
     TasteChange window = change;
     users.update(userId, current -> current.withPosterior(learned, window));
   }
@@ -96,7 +96,8 @@ public final class OnlineLearner implements OnlineUpdates {
     double label = labelOf(type, strength);
     double counted = position >= 0 ? examination(position) : 0;
     UserState state = users.stateOf(userId);
-    double[] theta = posteriors.fit(state).mean();
+    Posterior before = posteriors.posteriorOf(state);
+    double[] theta = before.listMean() != null ? before.listMean() : posteriors.population().mean();
     double[] z = items.features(snapshot, row, new double[items.dimension()]);
     double predicted = Ridge.dot(theta, z) + items.bias(snapshot, row);
     double error = label - predicted;
@@ -104,7 +105,7 @@ public final class OnlineLearner implements OnlineUpdates {
     double bias = items.bias(snapshot, row);
     // Completes the shown item's observation (weight counted, label 0) to weight 1 with this label.
     double target = (label - bias) - counted * (0 - bias);
-    Posterior posterior = posteriors.posteriorOf(state).observe(z, 1 - counted, target, 1);
+    Posterior posterior = before.observe(z, 1 - counted, target, 1);
     posteriors.population().observe(z, 1 - counted, target);
     TasteChange change = position >= 0 && label > 0.5 ? state.tasteChange().clicked(counted * predicted) : state.tasteChange();
     users.update(userId, current -> current.withPosterior(posterior, change));

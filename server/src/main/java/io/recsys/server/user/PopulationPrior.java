@@ -20,7 +20,7 @@ public final class PopulationPrior {
   public PopulationPrior(int dimension, double ridge) {
     this.dimension = dimension;
     this.ridge = ridge;
-    this.gram = new double[dimension * dimension];
+    this.gram = new double[dimension * (dimension + 1) / 2]; // packed upper triangle
     this.moments = new double[dimension];
     this.mean = new double[dimension];
   }
@@ -31,11 +31,12 @@ public final class PopulationPrior {
 
   /** Adds {@code weight z z'} and {@code target z}. Single writer only. */
   public void observe(double[] z, double weight, double target) {
+    int k = 0;
     for (int i = 0; i < dimension; i++) {
       moments[i] += target * z[i];
       double wz = weight * z[i];
-      for (int j = 0; j < dimension; j++) {
-        gram[i * dimension + j] += wz * z[j];
+      for (int j = i; j < dimension; j++, k++) {
+        gram[k] += wz * z[j];
       }
     }
     if (++observations % REFIT_EVERY == 0) {
@@ -45,7 +46,15 @@ public final class PopulationPrior {
 
   /** Refits the published mean now. Single writer only. */
   public void refit() {
-    mean = Ridge.solve(Ridge.withRidge(gram, ridge, dimension), moments, dimension);
+    double[] full = new double[dimension * dimension];
+    int k = 0;
+    for (int i = 0; i < dimension; i++) {
+      for (int j = i; j < dimension; j++, k++) {
+        full[i * dimension + j] = gram[k];
+        full[j * dimension + i] = gram[k];
+      }
+    }
+    mean = Ridge.solve(Ridge.withRidge(full, ridge, dimension), moments, dimension);
   }
 
   /** The latest published mean; shared, do not modify. */

@@ -9,19 +9,22 @@ import java.util.Arrays;
  * observation makes a new one, so serving reads a user's posterior without locks.
  *
  * <p>Memory: the Gram matrix is symmetric and stored as its packed upper triangle, so a posterior
- * over {@code d} dimensions holds {@code d (d + 1) / 2 + d} doubles: 2,800 bytes for the default
- * {@code d = 25}.
+ * over {@code d} dimensions holds {@code d (d + 1) / 2 + 2 d} doubles (with the latest list's
+ * estimate): 3,000 bytes for the default {@code d = 25}.
  */
 public final class Posterior {
   private final int dimension;
   /** Upper triangle, row by row: (0,0) (0,1) ... (0,d-1) (1,1) ... */
   private final double[] gram;
   private final double[] moments;
+  /** The mean fitted when the user's last list was learned from; null before. Shared, read-only. */
+  private final double[] listMean;
 
-  private Posterior(int dimension, double[] gram, double[] moments) {
+  private Posterior(int dimension, double[] gram, double[] moments, double[] listMean) {
     this.dimension = dimension;
     this.gram = gram;
     this.moments = moments;
+    this.listMean = listMean;
   }
 
   /** Nothing observed yet: the fit is the prior. */
@@ -29,12 +32,12 @@ public final class Posterior {
     if (dimension < 1) {
       throw new IllegalArgumentException("a posterior needs at least one dimension, got " + dimension);
     }
-    return new Posterior(dimension, new double[packedSize(dimension)], new double[dimension]);
+    return new Posterior(dimension, new double[packedSize(dimension)], new double[dimension], null);
   }
 
   /** Bytes one posterior of {@code dimension} holds in its arrays (the documented per-user cost). */
   public static long bytesFor(int dimension) {
-    return (long) (packedSize(dimension) + dimension) * Double.BYTES;
+    return (long) (packedSize(dimension) + 2 * dimension) * Double.BYTES;
   }
 
   private static int packedSize(int dimension) {
@@ -65,7 +68,21 @@ public final class Posterior {
         nextGram[k] = discount * gram[k] + wz * z[j];
       }
     }
-    return new Posterior(dimension, nextGram, nextMoments);
+    return new Posterior(dimension, nextGram, nextMoments, listMean);
+  }
+
+  /**
+   * The same observations, remembering {@code mean} as the estimate fitted for the user's latest
+   * list: reactions to it are learned with that estimate instead of a fresh factorisation each
+   * (the fit is most of a reaction's cost, and the estimate moves little within one list).
+   */
+  public Posterior withListMean(double[] mean) {
+    return new Posterior(dimension, gram, moments, mean);
+  }
+
+  /** The estimate fitted for the user's latest list, or null before their first. */
+  public double[] listMean() {
+    return listMean;
   }
 
   /** The Gram matrix, full {@code d x d} row-major (a copy). */

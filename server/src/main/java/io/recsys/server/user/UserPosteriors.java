@@ -34,9 +34,30 @@ public final class UserPosteriors {
     return posterior != null && posterior.dimension() == dimension ? posterior : Posterior.empty(dimension);
   }
 
-  /** The user's estimate, shrunk toward the population prior, with its precision's factor. */
+  /**
+   * The user's estimate, shrunk toward the population prior, with its precision's factor. A
+   * posterior that cannot be fitted (not finite: never seen, but a user's learning must not stop
+   * serving them) falls back to the prior's fit.
+   */
   public Ridge.Fit fit(UserState state) {
-    return posteriorOf(state).fit(population.mean(), settings.ridge());
+    try {
+      Ridge.Fit fit = posteriorOf(state).fit(population.mean(), settings.ridge());
+      if (finite(fit.mean())) {
+        return fit;
+      }
+    } catch (IllegalArgumentException notPositiveDefinite) {
+      // falls through to the prior
+    }
+    return Posterior.empty(dimension).fit(population.mean(), settings.ridge());
+  }
+
+  private static boolean finite(double[] values) {
+    for (double value : values) {
+      if (!Double.isFinite(value)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The confidence bonus of an item with features {@code z} under {@code fit}. */

@@ -85,7 +85,8 @@ class OnlineLearnerTest {
     long updates = l.items.updates();
 
     for (int i = 0; i < 20; i++) {
-      String user = "u" + i;
+      // Five users, four lists each: from their second list on, their own estimate moves q.
+      String user = "u" + i % 5;
       l.learner.shown(user, List.of("item-4"));
       l.learner.reacted(user, "item-4", 0, ReactionType.CLICK, 1);
     }
@@ -151,6 +152,31 @@ class OnlineLearnerTest {
       v[d] /= (float) Math.sqrt(norm);
     }
     return v;
+  }
+
+  @Test
+  void aUserWhoClicksOneItemAThousandTimesKeepsEverythingFinite() {
+    // Without the clipping, the item's vector and this user's estimate drive each other to
+    // infinity and the posterior stops being positive definite (seen in feedback-bench).
+    Learner l = learner(settings(0.05, 0.02, 0.99), CATALOG);
+    for (int i = 0; i < 1_000; i++) {
+      l.learner.reacted("fan", "item-2", 0, ReactionType.CLICK, 1);
+      if (i % 10 == 0) {
+        l.learner.shown("fan", List.of("item-2", "item-3"));
+      }
+    }
+
+    double[] theta = l.posteriors.fit(l.users.stateOf("fan")).mean();
+    for (double value : theta) {
+      assertThat(Double.isFinite(value)).isTrue();
+    }
+    double[] z = l.items.features(CATALOG, CATALOG.rowOf("item-2"), new double[l.items.dimension()]);
+    double norm = 0;
+    for (int f = 4; f < 7; f++) {
+      norm += z[f] * z[f];
+    }
+    assertThat(Math.sqrt(norm)).isLessThanOrEqualTo(2.0 + 1e-9);
+    assertThat(l.items.bias(CATALOG, CATALOG.rowOf("item-2"))).isBetween(-1.0, 1.0);
   }
 
   @Test

@@ -159,7 +159,7 @@ class PosteriorTest {
 
     assertThat(empty.gram()).containsOnly(0.0);
     assertThat(one.gram()[1]).isEqualTo(2.0);
-    assertThat(Posterior.bytesFor(25)).isEqualTo((25 * 26 / 2 + 25) * 8L);
+    assertThat(Posterior.bytesFor(25)).isEqualTo((25 * 26 / 2 + 2 * 25) * 8L);
   }
 
   @Test
