@@ -100,7 +100,9 @@ public final class OnlineLearner implements OnlineUpdates {
     double[] theta = before.listMean() != null ? before.listMean() : posteriors.population().mean();
     double[] z = items.features(snapshot, row, new double[items.dimension()]);
     double predicted = Ridge.dot(theta, z) + items.bias(snapshot, row);
-    double error = label - predicted;
+    // As for the user below: undo the "ignored" step the shown item took, then take the label's,
+    // so a clicked item counts once, as a click (not as one click and one ignore).
+    double error = (label - predicted) - counted * (0 - predicted);
     items.step(snapshot, row, error, 1, theta);
     double bias = items.bias(snapshot, row);
     // Completes the shown item's observation (weight counted, label 0) to weight 1 with this label.
