@@ -11,10 +11,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Republishes what the items learned into retrieval at a cadence: when the item parameters moved
- * since the last rebuild, a new retrieval session over the live catalog with the latest item
- * space is swapped in (the registry's ref-counted swap; a rebuild that lost a race with a catalog
- * upsert is dropped). Between rebuilds the learned item side serving uses is at most one interval
- * old; users' posteriors are always current.
+ * since the last publish, the live retrieval stage is succeeded by one that shares its ONNX
+ * session and holds the latest item space's tensors (the registry's ref-counted swap; one that
+ * lost a race with a catalog upsert is dropped). Between publishes the learned item side serving
+ * uses is at most one interval old; users' posteriors are always current.
  */
 public final class ItemSpacePublisher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ItemSpacePublisher.class);

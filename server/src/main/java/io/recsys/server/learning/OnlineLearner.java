@@ -10,7 +10,6 @@ import io.recsys.server.user.UserPosteriors;
 import io.recsys.server.user.UserState;
 import io.recsys.server.user.UserStateStore;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 /**
@@ -33,7 +32,6 @@ public final class OnlineLearner implements OnlineUpdates {
   private final ItemParameters items;
   private final double discount;
   private final double changeThreshold;
-  private final AtomicLong tasteResets = new AtomicLong();
 
   public OnlineLearner(Supplier<CatalogSnapshot> catalog, UserStateStore users, UserPosteriors posteriors, ItemParameters items) {
     if (posteriors.dimension() != items.dimension()) {
@@ -59,7 +57,6 @@ public final class OnlineLearner implements OnlineUpdates {
     UserState state = users.stateOf(userId);
     if (state.tasteChange().changed(changeThreshold)) {
       // What the model was surest of stopped being clicked: start again from the population.
-      tasteResets.incrementAndGet();
       state = users.update(userId, UserState::forgetTaste);
     }
     Posterior posterior = posteriors.posteriorOf(state);
@@ -111,11 +108,6 @@ public final class OnlineLearner implements OnlineUpdates {
     posteriors.population().observe(z, 1 - counted, target);
     TasteChange change = position >= 0 && label > 0.5 ? state.tasteChange().clicked(counted * predicted) : state.tasteChange();
     users.update(userId, current -> current.withPosterior(posterior, change));
-  }
-
-  /** Users whose state went back to the prior because their taste changed, since start. */
-  public long tasteResets() {
-    return tasteResets.get();
   }
 
   static double labelOf(ReactionType type, float strength) {

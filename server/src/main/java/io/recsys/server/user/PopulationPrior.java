@@ -20,7 +20,7 @@ public final class PopulationPrior {
   public PopulationPrior(int dimension, double ridge) {
     this.dimension = dimension;
     this.ridge = ridge;
-    this.gram = new double[dimension * (dimension + 1) / 2]; // packed upper triangle
+    this.gram = new double[Ridge.packedSize(dimension)]; // packed upper triangle, as Posterior's
     this.moments = new double[dimension];
     this.mean = new double[dimension];
   }
@@ -46,15 +46,7 @@ public final class PopulationPrior {
 
   /** Refits the published mean now. Single writer only. */
   public void refit() {
-    double[] full = new double[dimension * dimension];
-    int k = 0;
-    for (int i = 0; i < dimension; i++) {
-      for (int j = i; j < dimension; j++, k++) {
-        full[i * dimension + j] = gram[k];
-        full[j * dimension + i] = gram[k];
-      }
-    }
-    mean = Ridge.solve(Ridge.withRidge(full, ridge, dimension), moments, dimension);
+    mean = Ridge.solve(Ridge.withRidge(Ridge.unpackSymmetric(gram, dimension), ridge, dimension), moments, dimension);
   }
 
   /** The latest published mean; shared, do not modify. */

@@ -32,16 +32,12 @@ public final class Posterior {
     if (dimension < 1) {
       throw new IllegalArgumentException("a posterior needs at least one dimension, got " + dimension);
     }
-    return new Posterior(dimension, new double[packedSize(dimension)], new double[dimension], null);
+    return new Posterior(dimension, new double[Ridge.packedSize(dimension)], new double[dimension], null);
   }
 
   /** Bytes one posterior of {@code dimension} holds in its arrays (the documented per-user cost). */
   public static long bytesFor(int dimension) {
-    return (long) (packedSize(dimension) + 2 * dimension) * Double.BYTES;
-  }
-
-  private static int packedSize(int dimension) {
-    return dimension * (dimension + 1) / 2;
+    return (long) (Ridge.packedSize(dimension) + 2 * dimension) * Double.BYTES;
   }
 
   public int dimension() {
@@ -87,15 +83,7 @@ public final class Posterior {
 
   /** The Gram matrix, full {@code d x d} row-major (a copy). */
   public double[] gram() {
-    double[] full = new double[dimension * dimension];
-    int k = 0;
-    for (int i = 0; i < dimension; i++) {
-      for (int j = i; j < dimension; j++, k++) {
-        full[i * dimension + j] = gram[k];
-        full[j * dimension + i] = gram[k];
-      }
-    }
-    return full;
+    return Ridge.unpackSymmetric(gram, dimension);
   }
 
   public double[] moments() {

@@ -16,6 +16,24 @@ public final class Ridge {
     return sum;
   }
 
+  /** Doubles in the packed upper triangle of a symmetric {@code n x n} matrix: (0,0) (0,1) ... (1,1) ... */
+  public static int packedSize(int n) {
+    return n * (n + 1) / 2;
+  }
+
+  /** The full row-major {@code n x n} matrix of a packed upper triangle (a new array). */
+  public static double[] unpackSymmetric(double[] packed, int n) {
+    double[] full = new double[n * n];
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+      for (int j = i; j < n; j++, k++) {
+        full[i * n + j] = packed[k];
+        full[j * n + i] = packed[k];
+      }
+    }
+    return full;
+  }
+
   /** Adds one observation to X'X and X'r. */
   public static void addObservation(double[] gram, double[] moments, double[] x, double reward, int n) {
     for (int i = 0; i < n; i++) {
