@@ -69,6 +69,14 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--experiments", description = "Also run the experimental policies (hybrid-ucb: per-item learned vectors and bias beside content, per-user discounted ridge, UCB; and its ablations without the vectors or the bias).")
   boolean experiments;
 
+  @Option(
+      names = "--bounds",
+      description =
+          "Also run references that read the hidden truth (known-items-G: LinUCB given the true item vectors, discount G = 1 and"
+              + " --linucb-discount; known-items-G-reset: also forgets every user at each abrupt drift): how far learning only"
+              + " the users can go, and how fast. Never candidates.")
+  boolean bounds;
+
   @Option(names = "--linucb-alpha", description = "Confidence-bonus width of the LinUCB baselines (default: ${DEFAULT-VALUE}).", defaultValue = "0.5")
   double linUcbAlpha;
 
@@ -197,6 +205,12 @@ public final class SimulateCommand implements Callable<Integer> {
             policies.add(new HybridUcb(world, vectors.matrix(), vectors.dimension(), linUcbAlpha, linUcbDiscount, variant, runSeed + 5));
           }
         }
+      }
+      if (bounds) {
+        policies.add(new KnownItemsBound(world, linUcbAlpha, 1));
+        policies.add(new KnownItemsBound(world, linUcbAlpha, linUcbDiscount));
+        List<Long> abrupt = drifts.stream().filter(d -> d.kind() == Drift.Kind.ABRUPT).map(Drift::at).toList();
+        policies.add(new KnownItemsBound(world, linUcbAlpha, linUcbDiscount, abrupt));
       }
       policies.add(new BaselinePolicies.Oracle(world));
       List<Policy> skipped = policies.stream().filter(p -> !wanted(p.name())).toList();

@@ -106,6 +106,21 @@ public final class World {
     return dot / Math.sqrt(FACTORS) + quality[item];
   }
 
+  /**
+   * The item's true features, in which every user's affinity is linear: {@code [vector / sqrt(F),
+   * quality, 1]}, so that affinity = {@code [taste, 1, 0] . features}. For references that bound
+   * what learning users can reach ({@link KnownItemsBound}); no candidate policy may read it.
+   */
+  double[] trueFeatures(int item) {
+    double[] features = new double[FACTORS + 2];
+    for (int f = 0; f < FACTORS; f++) {
+      features[f] = items[item][f] / Math.sqrt(FACTORS);
+    }
+    features[FACTORS] = quality[item];
+    features[FACTORS + 1] = 1;
+    return features;
+  }
+
   int indexOf(String itemId) {
     Integer index = indexOf.get(itemId);
     if (index == null) {

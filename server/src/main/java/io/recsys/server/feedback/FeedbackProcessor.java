@@ -164,9 +164,10 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   /** The effects of a durable reaction: counter, user state, transition (if joined). */
   private void apply(Impression impression, int position, Reaction reaction, long timeMicros) {
     durableFeedback.incrementAndGet();
-    UserState next = users.update(reaction.userId(), state -> react(state, reaction));
-    online.reacted(
-        reaction.userId(), reaction.itemId(), position, reaction.type(), settings.rewards().dwellFraction(reaction.dwellSeconds()));
+    float strength = settings.rewards().dwellFraction(reaction.dwellSeconds());
+    UserState next =
+        users.update(
+            reaction.userId(), state -> online.reacted(react(state, reaction), reaction.itemId(), position, reaction.type(), strength));
     if (impression == null) {
       return;
     }

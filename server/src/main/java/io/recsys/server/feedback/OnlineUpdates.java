@@ -1,6 +1,7 @@
 package io.recsys.server.feedback;
 
 import io.recsys.server.user.ReactionType;
+import io.recsys.server.user.UserState;
 import java.util.List;
 
 /**
@@ -16,16 +17,21 @@ public interface OnlineUpdates {
         public void shown(String userId, List<String> itemIds) {}
 
         @Override
-        public void reacted(String userId, String itemId, int position, ReactionType type, float strength) {}
+        public UserState reacted(UserState state, String itemId, int position, ReactionType type, float strength) {
+          return state;
+        }
       };
 
   /** A list was served to {@code userId}: every shown item, best position first. */
   void shown(String userId, List<String> itemIds);
 
   /**
+   * A durable reaction of the user whose state is {@code state}: returns their state with it
+   * learned. Called inside the store's atomic update of that user.
+   *
    * @param position where the item was shown in the list the reaction joined, or -1 when it joined
    *     none (its window had closed, or it came from before a restart without its list)
    * @param strength for a dwell, its share of a full reaction, in [0, 1]; 1 otherwise
    */
-  void reacted(String userId, String itemId, int position, ReactionType type, float strength);
+  UserState reacted(UserState state, String itemId, int position, ReactionType type, float strength);
 }

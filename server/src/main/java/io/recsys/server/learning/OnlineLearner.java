@@ -9,6 +9,7 @@ import io.recsys.server.user.TasteChange;
 import io.recsys.server.user.UserPosteriors;
 import io.recsys.server.user.UserState;
 import io.recsys.server.user.UserStateStore;
+import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
 
@@ -59,40 +60,51 @@ public final class OnlineLearner implements OnlineUpdates {
       // What the model was surest of stopped being clicked: start again from the population.
       state = users.update(userId, UserState::forgetTaste);
     }
-    Posterior posterior = posteriors.posteriorOf(state);
     TasteChange change = state.tasteChange().floored();
     double[] theta = posteriors.fit(state).mean();
-    double[] z = new double[items.dimension()];
+    double[][] z = new double[itemIds.size()][];
+    double[] weights = new double[itemIds.size()];
+    double[] targets = new double[itemIds.size()];
+    int observed = 0;
     for (int position = 0; position < itemIds.size(); position++) {
       int row = snapshot.rowOf(itemIds.get(position));
       if (row < 0) {
         continue; // removed from the catalog since: nothing to learn about it
       }
       double weight = examination(position);
-      items.features(snapshot, row, z);
-      double bias = items.bias(snapshot, row);
-      double predicted = Ridge.dot(theta, z) + bias;
+      double[] features = items.features(snapshot, row, new double[items.dimension()]);
+      double predicted = Ridge.dot(theta, features) + items.bias(snapshot, row);
       change = change.shown(weight * predicted);
       items.step(snapshot, row, 0 - predicted, weight, theta);
       double residual = 0 - items.bias(snapshot, row);
-      posterior = posterior.observe(z, weight, weight * residual, discount);
-      posteriors.population().observe(z, weight, weight * residual);
+      posteriors.population().observe(features, weight, weight * residual);
+      z[observed] = features;
+      weights[observed] = weight;
+      targets[observed++] = weight * residual;
     }
-    Posterior learned = posterior.withListMean(theta);
+    Posterior learned =
+        posteriors
+            .posteriorOf(state)
+            .observeAll(Arrays.copyOf(z, observed), Arrays.copyOf(weights, observed), Arrays.copyOf(targets, observed), discount)
+            .withListMean(theta);
     TasteChange window = change;
     users.update(userId, current -> current.withPosterior(learned, window));
   }
 
+  /**
+   * Learns from a durable reaction and returns the user's state with it. Runs inside the store's
+   * update of this user (one atomic update per reaction, with the content state's); the item step
+   * it takes is its only other effect.
+   */
   @Override
-  public void reacted(String userId, String itemId, int position, ReactionType type, float strength) {
+  public UserState reacted(UserState state, String itemId, int position, ReactionType type, float strength) {
     CatalogSnapshot snapshot = catalog.get();
     int row = snapshot.rowOf(itemId);
     if (row < 0) {
-      return;
+      return state;
     }
     double label = labelOf(type, strength);
     double counted = position >= 0 ? examination(position) : 0;
-    UserState state = users.stateOf(userId);
     Posterior before = posteriors.posteriorOf(state);
     double[] theta = before.listMean() != null ? before.listMean() : posteriors.population().mean();
     double[] z = items.features(snapshot, row, new double[items.dimension()]);
@@ -104,10 +116,14 @@ public final class OnlineLearner implements OnlineUpdates {
     double bias = items.bias(snapshot, row);
     // Completes the shown item's observation (weight counted, label 0) to weight 1 with this label.
     double target = (label - bias) - counted * (0 - bias);
-    Posterior posterior = before.observe(z, 1 - counted, target, 1);
     posteriors.population().observe(z, 1 - counted, target);
     TasteChange change = position >= 0 && label > 0.5 ? state.tasteChange().clicked(counted * predicted) : state.tasteChange();
-    users.update(userId, current -> current.withPosterior(posterior, change));
+    return state.withPosterior(before.observe(z, 1 - counted, target, 1), change);
+  }
+
+  /** {@link #reacted(UserState, String, int, ReactionType, float)} as its own update of the user. */
+  public void reacted(String userId, String itemId, int position, ReactionType type, float strength) {
+    users.update(userId, state -> reacted(state, itemId, position, type, strength));
   }
 
   static double labelOf(ReactionType type, float strength) {

@@ -8,23 +8,39 @@ import java.util.Arrays;
  * the confidence widths follow from one Cholesky factorisation, see {@link #fit}). Immutable: an
  * observation makes a new one, so serving reads a user's posterior without locks.
  *
+ * <p>Corrections (observations that discount nothing: the reactions that complete an item of the
+ * latest list) are kept aside as a short chain and folded into the matrix with the next
+ * discounting observation, or once {@link #MAX_PENDING} have gathered: a reaction then costs one
+ * small node instead of a copy of the whole matrix (the effects thread's largest cost per
+ * reaction), and the sums are the same, bit for bit, as if each had been added at once.
+ *
  * <p>Memory: the Gram matrix is symmetric and stored as its packed upper triangle, so a posterior
  * over {@code d} dimensions holds {@code d (d + 1) / 2 + 2 d} doubles (with the latest list's
- * estimate): 3,000 bytes for the default {@code d = 25}.
+ * estimate) and at most {@link #MAX_PENDING} corrections of {@code d + 2} values: 3,000 bytes
+ * plus at most 3,600 for the default {@code d = 25}.
  */
 public final class Posterior {
+  /** Corrections kept aside before they are folded into the matrix. */
+  static final int MAX_PENDING = 16;
+
   private final int dimension;
   /** Upper triangle, row by row: (0,0) (0,1) ... (0,d-1) (1,1) ... */
   private final double[] gram;
   private final double[] moments;
   /** The mean fitted when the user's last list was learned from; null before. Shared, read-only. */
   private final double[] listMean;
+  /** Corrections not yet in {@link #gram} and {@link #moments}, newest first; null when none. */
+  private final Correction pending;
 
-  private Posterior(int dimension, double[] gram, double[] moments, double[] listMean) {
+  /** One observation that discounts nothing, waiting to be folded in. */
+  private record Correction(double[] z, double weight, double target, Correction older, int count) {}
+
+  private Posterior(int dimension, double[] gram, double[] moments, double[] listMean, Correction pending) {
     this.dimension = dimension;
     this.gram = gram;
     this.moments = moments;
     this.listMean = listMean;
+    this.pending = pending;
   }
 
   /** Nothing observed yet: the fit is the prior. */
@@ -32,10 +48,10 @@ public final class Posterior {
     if (dimension < 1) {
       throw new IllegalArgumentException("a posterior needs at least one dimension, got " + dimension);
     }
-    return new Posterior(dimension, new double[Ridge.packedSize(dimension)], new double[dimension], null);
+    return new Posterior(dimension, new double[Ridge.packedSize(dimension)], new double[dimension], null, null);
   }
 
-  /** Bytes one posterior of {@code dimension} holds in its arrays (the documented per-user cost). */
+  /** Bytes one posterior of {@code dimension} holds in its arrays, corrections kept aside excluded. */
   public static long bytesFor(int dimension) {
     return (long) (Ridge.packedSize(dimension) + 2 * dimension) * Double.BYTES;
   }
@@ -48,23 +64,72 @@ public final class Posterior {
    * Weighs everything observed so far by {@code discount} (1: no forgetting), then adds one
    * observation: {@code weight z z'} to the Gram matrix and {@code target z} to the moments. For a
    * label y seen with weight w, the target is {@code w y}; a later correction of the same
-   * observation (a reaction to an item already counted as shown) passes discount 1.
+   * observation (a reaction to an item already counted as shown) passes discount 1. The posterior
+   * keeps {@code z} (do not modify it afterwards).
    */
   public Posterior observe(double[] z, double weight, double target, double discount) {
+    checkFeatures(z);
+    if (discount == 1 && (pending == null || pending.count() < MAX_PENDING)) {
+      int count = pending == null ? 1 : pending.count() + 1;
+      return new Posterior(dimension, gram, moments, listMean, new Correction(z, weight, target, pending, count));
+    }
+    return observeAll(new double[][] {z}, new double[] {weight}, new double[] {target}, discount);
+  }
+
+  /**
+   * The same as {@link #observe} once for each {@code i} in order, with one copy of the matrix:
+   * a whole list learned at once.
+   */
+  public Posterior observeAll(double[][] z, double[] weight, double[] target, double discount) {
+    if (z.length != weight.length || z.length != target.length) {
+      throw new IllegalArgumentException(z.length + " feature rows, " + weight.length + " weights, " + target.length + " targets");
+    }
+    for (double[] row : z) {
+      checkFeatures(row);
+    }
+    double[] nextGram = gram.clone();
+    double[] nextMoments = moments.clone();
+    foldPending(nextGram, nextMoments);
+    for (int n = 0; n < z.length; n++) {
+      add(nextGram, nextMoments, z[n], weight[n], target[n], discount);
+    }
+    return new Posterior(dimension, nextGram, nextMoments, listMean, null);
+  }
+
+  private void checkFeatures(double[] z) {
     if (z.length != dimension) {
       throw new IllegalArgumentException("expected " + dimension + " features, got " + z.length);
     }
-    double[] nextGram = new double[gram.length];
-    double[] nextMoments = new double[dimension];
+  }
+
+  /** Adds the corrections kept aside, oldest first, into copies of the sums. */
+  private void foldPending(double[] intoGram, double[] intoMoments) {
+    if (pending == null) {
+      return;
+    }
+    Correction[] oldestFirst = new Correction[pending.count()];
+    for (Correction c = pending; c != null; c = c.older()) {
+      oldestFirst[c.count() - 1] = c;
+    }
+    for (Correction c : oldestFirst) {
+      add(intoGram, intoMoments, c.z(), c.weight(), c.target(), 1);
+    }
+  }
+
+  private void add(double[] intoGram, double[] intoMoments, double[] z, double weight, double target, double discount) {
     int k = 0;
     for (int i = 0; i < dimension; i++) {
-      nextMoments[i] = discount * moments[i] + target * z[i];
+      intoMoments[i] = discount * intoMoments[i] + target * z[i];
       double wz = weight * z[i];
       for (int j = i; j < dimension; j++, k++) {
-        nextGram[k] = discount * gram[k] + wz * z[j];
+        intoGram[k] = discount * intoGram[k] + wz * z[j];
       }
     }
-    return new Posterior(dimension, nextGram, nextMoments, listMean);
+  }
+
+  /** Corrections kept aside, not yet folded into the matrix (at most {@link #MAX_PENDING}). */
+  int pendingCorrections() {
+    return pending == null ? 0 : pending.count();
   }
 
   /**
@@ -73,7 +138,7 @@ public final class Posterior {
    * (the fit is most of a reaction's cost, and the estimate moves little within one list).
    */
   public Posterior withListMean(double[] mean) {
-    return new Posterior(dimension, gram, moments, mean);
+    return new Posterior(dimension, gram, moments, mean, pending);
   }
 
   /** The estimate fitted for the user's latest list, or null before their first. */
@@ -83,11 +148,22 @@ public final class Posterior {
 
   /** The Gram matrix, full {@code d x d} row-major (a copy). */
   public double[] gram() {
-    return Ridge.unpackSymmetric(gram, dimension);
+    return Ridge.unpackSymmetric(folded()[0], dimension);
   }
 
   public double[] moments() {
-    return Arrays.copyOf(moments, dimension);
+    return Arrays.copyOf(folded()[1], dimension);
+  }
+
+  /** The packed Gram matrix and the moments with the corrections folded in (shared when there are none). */
+  private double[][] folded() {
+    if (pending == null) {
+      return new double[][] {gram, moments};
+    }
+    double[] foldedGram = gram.clone();
+    double[] foldedMoments = moments.clone();
+    foldPending(foldedGram, foldedMoments);
+    return new double[][] {foldedGram, foldedMoments};
   }
 
   /**
@@ -96,6 +172,7 @@ public final class Posterior {
    * widths ({@link Ridge#inverseQuadratic}).
    */
   public Ridge.Fit fit(double[] priorMean, double ridge) {
-    return Ridge.shrunkToward(priorMean, gram(), moments, ridge, dimension);
+    double[][] sums = folded();
+    return Ridge.shrunkToward(priorMean, Ridge.unpackSymmetric(sums[0], dimension), sums[1], ridge, dimension);
   }
 }

@@ -42,4 +42,18 @@ class StateCodecTest {
 
     assertThatThrownBy(() -> StateCodec.decode(stored, new double[4])).isInstanceOf(IllegalArgumentException.class);
   }
+
+  @Test
+  void theFloatRoundingIsRintOnEveryValueTheCodecMeets() {
+    for (int k = -128; k <= 127; k++) {
+      for (float x : new float[] {k, k + 0.5f, Math.nextDown(k + 0.5f), Math.nextUp(k + 0.5f)}) {
+        assertThat(StateCodec.roundToNearestEven(x)).as("%s", x).isEqualTo((float) Math.rint(x));
+      }
+    }
+    java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+    for (int i = 0; i < 1_000_000; i++) {
+      float x = (float) random.nextDouble(-128, 128);
+      assertThat(StateCodec.roundToNearestEven(x)).isEqualTo((float) Math.rint(x));
+    }
+  }
 }

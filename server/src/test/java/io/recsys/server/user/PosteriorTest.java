@@ -163,6 +163,39 @@ class PosteriorTest {
   }
 
   @Test
+  void correctionsKeptAsideGiveTheSameSumsBitForBitAsAddingEachAtOnce() {
+    SplittableRandom random = new SplittableRandom(6);
+    double[][] list = new double[10][];
+    double[] weights = new double[10];
+    double[] targets = new double[10];
+    Posterior lazy = Posterior.empty(D);
+    Posterior eager = Posterior.empty(D);
+    for (int round = 0; round < 5; round++) {
+      for (int i = 0; i < list.length; i++) {
+        list[i] = randomVector(random, D);
+        weights[i] = random.nextDouble(0.1, 1);
+        targets[i] = -weights[i] * random.nextDouble();
+      }
+      lazy = lazy.observeAll(list, weights, targets, 0.95);
+      for (int i = 0; i < list.length; i++) {
+        eager = eager.observe(list[i], weights[i], targets[i], 0.95);
+      }
+      // More reactions than are kept aside: the chain folds and starts again.
+      for (int reaction = 0; reaction < Posterior.MAX_PENDING + 3; reaction++) {
+        double[] z = list[reaction % list.length];
+        lazy = lazy.observe(z, 0.4, 0.7, 1);
+        eager = eager.observeAll(new double[][] {z}, new double[] {0.4}, new double[] {0.7}, 1);
+        assertThat(lazy.pendingCorrections()).isEqualTo((reaction + 1) % (Posterior.MAX_PENDING + 1));
+        assertThat(lazy.gram()).containsExactly(eager.gram());
+        assertThat(lazy.moments()).containsExactly(eager.moments());
+      }
+      assertThat(eager.pendingCorrections()).isZero();
+    }
+    double[] prior = randomVector(random, D);
+    assertThat(lazy.fit(prior, RIDGE).mean()).containsExactly(eager.fit(prior, RIDGE).mean());
+  }
+
+  @Test
   void thePopulationPriorPublishesItsRefitByCount() {
     PopulationPrior population = new PopulationPrior(2, 1);
     double[] z = {1, 0};
