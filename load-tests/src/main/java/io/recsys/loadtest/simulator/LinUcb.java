@@ -3,6 +3,7 @@ package io.recsys.loadtest.simulator;
 import io.recsys.server.user.Ridge;
 import io.recsys.v1.FeedbackType;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -19,19 +20,22 @@ import java.util.SplittableRandom;
  */
 final class LinUcb implements Policy {
   static final int PROJECTED = 24;
-  private static final int D = PROJECTED + 1;
   private static final double USER_RIDGE = 1.0;
   private static final double POPULATION_RIDGE = 1.0;
 
   private final World world;
+  private final String name;
   private final double alpha;
   private final double discount;
   private final double[][] features;
-  /** Per user: X'X and X'r of their own observations (row-major D x D, and D). */
+  private final int d;
+  /** Per user: X'X and X'r of their own observations (row-major d x d, and d). */
   private final double[][] gram;
   private final double[][] moments;
-  private final double[] populationGram = new double[D * D];
-  private final double[] populationMoments = new double[D];
+  private final double[] populationGram;
+  private final double[] populationMoments;
+  /** Impressions not yet reached at which every user is forgotten; empty for none. */
+  private final List<Long> resets;
 
   /**
    * @param contentVectors row-major {@code [items, dimension]}, in the world's item order
@@ -39,19 +43,40 @@ final class LinUcb implements Policy {
    * @param discount weight of a user's past observations kept at each new one, in (0, 1]; 1 forgets nothing
    */
   LinUcb(World world, float[] contentVectors, int dimension, double alpha, double discount, long seed) {
+    this(world, nameFor(discount), projected(world, contentVectors, dimension, seed), alpha, discount, List.of());
+  }
+
+  /**
+   * LinUCB over any item features, in the world's item order (the same number each).
+   *
+   * @param resets impressions at which every user's observations are forgotten, ascending
+   */
+  LinUcb(World world, String name, double[][] features, double alpha, double discount, List<Long> resets) {
     if (!(discount > 0 && discount <= 1)) {
       throw new IllegalArgumentException("the discount must be in (0, 1], got " + discount);
     }
+    if (features.length != world.itemIds().size()) {
+      throw new IllegalArgumentException("need features for " + world.itemIds().size() + " items, got " + features.length);
+    }
     this.world = world;
+    this.name = name;
     this.alpha = alpha;
     this.discount = discount;
+    this.features = features;
+    this.d = features[0].length;
+    this.gram = new double[world.users()][];
+    this.moments = new double[world.users()][];
+    this.populationGram = new double[d * d];
+    this.populationMoments = new double[d];
+    this.resets = new ArrayList<>(resets);
+  }
+
+  private static double[][] projected(World world, float[] contentVectors, int dimension, long seed) {
     int items = world.itemIds().size();
     if (contentVectors.length != items * dimension) {
       throw new IllegalArgumentException("need " + items + " content vectors of " + dimension + " values");
     }
-    this.features = project(contentVectors, items, dimension, seed);
-    this.gram = new double[world.users()][];
-    this.moments = new double[world.users()][];
+    return project(contentVectors, items, dimension, seed);
   }
 
   /** A seeded Gaussian projection to {@value #PROJECTED} dimensions (Johnson-Lindenstrauss), then an intercept of 1. */
@@ -63,7 +88,7 @@ final class LinUcb implements Policy {
         row[j] = gaussian(random) / Math.sqrt(PROJECTED);
       }
     }
-    double[][] features = new double[items][D];
+    double[][] features = new double[items][PROJECTED + 1];
     for (int i = 0; i < items; i++) {
       for (int p = 0; p < PROJECTED; p++) {
         double sum = 0;
@@ -79,7 +104,7 @@ final class LinUcb implements Policy {
 
   @Override
   public String name() {
-    return nameFor(discount);
+    return name;
   }
 
   /** The report's name of the LinUCB with this discount. */
@@ -89,6 +114,11 @@ final class LinUcb implements Policy {
 
   @Override
   public List<List<String>> recommend(List<Integer> users, int k, long time) {
+    while (!resets.isEmpty() && time >= resets.get(0)) {
+      resets.remove(0);
+      Arrays.fill(gram, null);
+      Arrays.fill(moments, null);
+    }
     double[] population = population();
     List<List<String>> lists = new ArrayList<>(users.size());
     for (int user : users) {
@@ -102,7 +132,7 @@ final class LinUcb implements Policy {
 
   /** The user's discounted X'X (row-major), for tests. */
   double[] userGram(int user) {
-    return gram[user] == null ? new double[D * D] : gram[user].clone();
+    return gram[user] == null ? new double[d * d] : gram[user].clone();
   }
 
   /** The {@code k} items of highest UCB, best first. */
@@ -113,16 +143,16 @@ final class LinUcb implements Policy {
   /** Every item's upper confidence bound for the user: {@code theta_u . x + alpha * sqrt(x' A_u^-1 x)}. */
   double[] allUcbs(int user, double[] population) {
     // The user's estimate, shrunk toward the population model.
-    Ridge.Fit fit = Ridge.shrunkToward(population, gram[user], moments[user], USER_RIDGE, D);
+    Ridge.Fit fit = Ridge.shrunkToward(population, gram[user], moments[user], USER_RIDGE, d);
     double[] ucbs = new double[features.length];
     for (int i = 0; i < features.length; i++) {
-      ucbs[i] = Ridge.dot(fit.mean(), features[i]) + alpha * Math.sqrt(Ridge.inverseQuadratic(fit.cholesky(), features[i], D));
+      ucbs[i] = Ridge.dot(fit.mean(), features[i]) + alpha * Math.sqrt(Ridge.inverseQuadratic(fit.cholesky(), features[i], d));
     }
     return ucbs;
   }
 
   double[] population() {
-    return Ridge.solve(Ridge.withRidge(populationGram, POPULATION_RIDGE, D), populationMoments, D);
+    return Ridge.solve(Ridge.withRidge(populationGram, POPULATION_RIDGE, d), populationMoments, d);
   }
 
   @Override
@@ -133,12 +163,12 @@ final class LinUcb implements Policy {
         double[] x = features[world.indexOf(lists.get(u).get(position))];
         double reward = reactions[u][position] == FeedbackType.FEEDBACK_TYPE_CLICK ? 1 : 0;
         if (gram[user] == null) {
-          gram[user] = new double[D * D];
-          moments[user] = new double[D];
+          gram[user] = new double[d * d];
+          moments[user] = new double[d];
         }
         Ridge.discount(gram[user], moments[user], discount);
-        Ridge.addObservation(gram[user], moments[user], x, reward, D);
-        Ridge.addObservation(populationGram, populationMoments, x, reward, D);
+        Ridge.addObservation(gram[user], moments[user], x, reward, d);
+        Ridge.addObservation(populationGram, populationMoments, x, reward, d);
       }
     }
   }

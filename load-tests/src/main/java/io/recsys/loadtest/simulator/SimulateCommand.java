@@ -207,10 +207,10 @@ public final class SimulateCommand implements Callable<Integer> {
         }
       }
       if (bounds) {
-        policies.add(new KnownItemsBound(world, linUcbAlpha, 1));
-        policies.add(new KnownItemsBound(world, linUcbAlpha, linUcbDiscount));
         List<Long> abrupt = drifts.stream().filter(d -> d.kind() == Drift.Kind.ABRUPT).map(Drift::at).toList();
-        policies.add(new KnownItemsBound(world, linUcbAlpha, linUcbDiscount, abrupt));
+        policies.add(KnownItemsBound.of(world, linUcbAlpha, 1, List.of()));
+        policies.add(KnownItemsBound.of(world, linUcbAlpha, linUcbDiscount, List.of()));
+        policies.add(KnownItemsBound.of(world, linUcbAlpha, linUcbDiscount, abrupt));
       }
       policies.add(new BaselinePolicies.Oracle(world));
       List<Policy> skipped = policies.stream().filter(p -> !wanted(p.name())).toList();

@@ -48,7 +48,7 @@ public final class TrainerBenchCommand implements Callable<Integer> {
       for (int c = 0; c < 100; c++) {
         candidates.add(catalog.item(random.nextInt(items)).id());
       }
-      replay.add(new Transition(StateCodec.encode(state), candidates.get(0), 0, random.nextInt(2), StateCodec.encode(state), candidates, 0.5f, "v1", i));
+      replay.add(new Transition("bench-" + i, StateCodec.encode(state), candidates.get(0), 0, random.nextInt(2), StateCodec.encode(state), candidates, 0.5f, "v1", i));
     }
     DqnTrainer.Settings settings = DqnTrainer.Settings.defaults();
     DqnTrainer trainer =

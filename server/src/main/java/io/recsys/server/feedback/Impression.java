@@ -84,7 +84,7 @@ final class Impression {
   /** The learning example of the item at {@code position}: the one place transitions are built. */
   Transition transition(int position, float reward, QuantizedVector nextState, long atMicros) {
     return new Transition(
-        state, items.get(position), position, reward, nextState, candidates, propensities[position], modelVersion, atMicros);
+        eventId, state, items.get(position), position, reward, nextState, candidates, propensities[position], modelVersion, atMicros);
   }
 
   static int reactionKey(int position, int type) {

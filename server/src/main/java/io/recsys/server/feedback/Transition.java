@@ -4,12 +4,13 @@ import io.recsys.server.feedback.log.QuantizedVector;
 import java.util.List;
 
 /**
- * One learning example: in {@code state} the policy showed {@code itemId} (drawn from the
+ * One learning example: in list {@code eventId}, in {@code state}, the policy showed {@code itemId} (drawn from the
  * retrieval {@code candidates}, with probability {@code propensity} at its position, ranked by
  * {@code modelVersion}), the user's reaction earned {@code reward} and moved the state to {@code
  * nextState}.
  */
 public record Transition(
+    String eventId,
     QuantizedVector state,
     String itemId,
     int position,

@@ -9,6 +9,9 @@ import io.recsys.server.evaluation.Estimator;
 import io.recsys.server.evaluation.LogPolicies;
 import io.recsys.server.evaluation.LoggedImpressions;
 import io.recsys.server.evaluation.OffPolicyEvaluation;
+import io.recsys.server.evaluation.RewardRange;
+import io.recsys.server.evaluation.SlateEstimator;
+import io.recsys.server.evaluation.SlateSample;
 import io.recsys.server.feedback.RewardFunction;
 import io.recsys.server.feedback.SegmentedFeedbackLog;
 import io.recsys.server.storage.DataDirectory;
@@ -20,8 +23,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ope}: a target policy's value estimated from the server's own feedback log (IPS, SNIPS,
- * DM, DR with bootstrap intervals). Reads the log without locking it, so it runs beside a live
+ * {@code ope}: a target policy's value estimated from the server's own feedback log, per shown
+ * item (IPS, SNIPS, DM, DR, SNDR, switch-DR, DR-OS) and per list (slate IPS, RIPS, SNRIPS), with
+ * bootstrap intervals, effective sample sizes and clipping to the reward range. Reads the log without locking it, so it runs beside a live
  * server.
  */
 @Command(
@@ -60,31 +64,37 @@ public final class OpeCommand implements Callable<Integer> {
     if (!Files.isDirectory(logDir)) {
       throw new IllegalArgumentException("no feedback log in " + dataDir.toAbsolutePath() + " (expected " + logDir + ")");
     }
-    LoggedImpressions logged =
-        new LoggedImpressions(RewardFunction.defaults().withOverrides(rewards).withNoFeedbackReward(noFeedbackReward));
+    RewardFunction rewardFunction = RewardFunction.defaults().withOverrides(rewards).withNoFeedbackReward(noFeedbackReward);
+    LoggedImpressions logged = new LoggedImpressions(rewardFunction);
     long records = SegmentedFeedbackLog.readAll(logDir, logged::accept);
     List<LoggedImpressions.Decision> decisions = logged.decisions();
     if (decisions.isEmpty()) {
       throw new IllegalArgumentException("the feedback log in " + logDir + " holds no impressions yet");
     }
-    List<Estimate> estimates =
-        new OffPolicyEvaluation(resamples, 0.95, seed)
-            .evaluate(LogPolicies.samples(decisions, target, priorStrength), Estimator.IPS, Estimator.SNIPS, Estimator.DM, Estimator.DR);
+    RewardRange range = new RewardRange(rewardFunction.lowest(), rewardFunction.highest());
+    OffPolicyEvaluation evaluation = new OffPolicyEvaluation(resamples, 0.95, seed);
+    List<Estimate> estimates = evaluation.evaluate(LogPolicies.decisions(decisions, target, priorStrength), range, Estimator.ALL);
+    List<SlateSample> lists = LogPolicies.slates(decisions, target);
+    List<Estimate> slateEstimates = evaluation.evaluateSlates(lists, range, SlateEstimator.values());
 
     JsonObject result = new JsonObject();
     result.addProperty("policy", policy);
     result.addProperty("log_records", records);
     result.addProperty("decisions", decisions.size());
+    result.addProperty("lists", lists.size());
     result.addProperty("logged_mean_reward", decisions.stream().mapToDouble(LoggedImpressions.Decision::reward).average().orElse(0));
     JsonArray warnings = new JsonArray();
     boolean deterministic = decisions.stream().allMatch(d -> d.propensity() >= 1.0);
     if (deterministic && target != LogPolicies.Target.LOGGED) {
       warnings.add(
           "every logged propensity is 1 (no exploration): the target shows items where the log has none,"
-              + " so IPS and SNIPS are biased low; only DM and DR, through the reward model, cover them");
+              + " so the weighted estimators are biased low; only DM, through the reward model, covers them");
     }
+    warnings.addAll(EstimateJson.warnings(estimates));
+    warnings.addAll(EstimateJson.warnings(slateEstimates));
     result.add("warnings", warnings);
     result.add("estimators", EstimateJson.byEstimator(estimates, null));
+    result.add("list_estimators", EstimateJson.byEstimator(slateEstimates, null));
     String text = new GsonBuilder().setPrettyPrinting().create().toJson(result);
     System.out.println(text);
     if (json != null) {

@@ -16,9 +16,11 @@ import io.recsys.server.catalog.Catalog;
 import io.recsys.server.catalog.CatalogFiles;
 import io.recsys.server.catalog.CatalogItem;
 import io.recsys.server.catalog.CatalogSnapshot;
+import io.recsys.server.evaluation.RewardRange;
 import io.recsys.server.feedback.FeedbackProcessor;
 import io.recsys.server.feedback.OnlineUpdates;
 import io.recsys.server.feedback.ReplayBuffer;
+import io.recsys.server.feedback.RewardFunction;
 import io.recsys.server.feedback.SegmentedFeedbackLog;
 import io.recsys.server.learning.ItemParameters;
 import io.recsys.server.learning.ItemSpacePublisher;
@@ -32,7 +34,6 @@ import io.recsys.server.model.CatalogUpdater;
 import io.recsys.server.model.MiniLmEmbedder;
 import io.recsys.server.model.ModelRegistry;
 import io.recsys.server.model.OnnxRuntime;
-import io.recsys.server.policy.EpsilonGreedy;
 import io.recsys.server.policy.EventIds;
 import io.recsys.server.policy.Exploration;
 import io.recsys.server.policy.RecommendPipeline;
@@ -226,7 +227,8 @@ final class ServerAssembly {
       return TrainingControl.off();
     }
     QRange range = QRange.reachable(config.feedback().processor().rewards(), config.learning().trainer().gamma());
-    SafetyGate gate = new SafetyGate(config.learning().gate(), explorationEpsilon(config.exploration()), range);
+    RewardFunction rewards = config.feedback().processor().rewards();
+    SafetyGate gate = new SafetyGate(config.learning().gate(), config.exploration(), range, new RewardRange(rewards.lowest(), rewards.highest()));
     LearningLoop learning =
         new LearningLoop(
             config.learning(), replayBuffer, catalog::current, models, gate, ModelStore.open(dataDir.path()), range,
@@ -237,11 +239,6 @@ final class ServerAssembly {
         "Trainer started: Double DQN, a candidate every {} steps, safety gate margin {}",
         config.learning().candidateEverySteps(), config.learning().gate().margin());
     return new LearningLoopControl(learning);
-  }
-
-  /** The epsilon the gate assumes a candidate will serve with (0 for other explorations). */
-  private static double explorationEpsilon(Exploration exploration) {
-    return exploration instanceof EpsilonGreedy greedy ? greedy.epsilon() : 0;
   }
 
   private static void markServing(HealthStatusManager health) {

@@ -21,6 +21,29 @@ public record EpsilonGreedy(double epsilon) implements Exploration {
   }
 
   @Override
+  public double[] probabilities(float[] scores, int[] picks) {
+    boolean[] taken = new boolean[scores.length];
+    double[] probabilities = new double[picks.length];
+    for (int position = 0; position < picks.length; position++) {
+      int best = bestRemaining(scores, taken);
+      probabilities[position] = (picks[position] == best ? 1 - epsilon : 0) + epsilon / (scores.length - position);
+      taken[picks[position]] = true;
+    }
+    return probabilities;
+  }
+
+  /** The first highest-scored candidate not taken yet (ties go to the lower index). */
+  private static int bestRemaining(float[] scores, boolean[] taken) {
+    int best = -1;
+    for (int c = 0; c < scores.length; c++) {
+      if (!taken[c] && (best < 0 || scores[c] > scores[best])) {
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  @Override
   public Slate choose(float[] scores, int k, RandomGenerator random) {
     int n = scores.length;
     int length = Math.min(k, n);
@@ -29,12 +52,7 @@ public record EpsilonGreedy(double epsilon) implements Exploration {
     float[] propensities = new float[length];
     for (int position = 0; position < length; position++) {
       int remaining = n - position;
-      int best = -1;
-      for (int c = 0; c < n; c++) {
-        if (!taken[c] && (best < 0 || scores[c] > scores[best])) {
-          best = c;
-        }
-      }
+      int best = bestRemaining(scores, taken);
       int pick = best;
       if (epsilon > 0 && random.nextDouble() < epsilon) {
         int skip = random.nextInt(remaining);

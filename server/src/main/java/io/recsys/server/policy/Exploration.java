@@ -15,6 +15,13 @@ public interface Exploration {
   /** Draws {@code min(k, scores.length)} distinct candidates. */
   Slate choose(float[] scores, int k, RandomGenerator random);
 
+  /**
+   * The probability that this policy draws each of {@code picks} where it stands, given the picks
+   * above it: what {@link #choose} reports as the propensities when it draws exactly these. The
+   * safety gate asks it of a candidate's scores on logged lists.
+   */
+  double[] probabilities(float[] scores, int[] picks);
+
   /** The setting that {@link #parse} reads back as this exploration. */
   String spec();
 

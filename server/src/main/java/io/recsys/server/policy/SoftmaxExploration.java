@@ -19,17 +19,38 @@ public record SoftmaxExploration(double temperature) implements Exploration {
   }
 
   @Override
-  public Slate choose(float[] scores, int k, RandomGenerator random) {
-    int n = scores.length;
-    int length = Math.min(k, n);
+  public double[] probabilities(float[] scores, int[] picks) {
+    double[] weights = weights(scores);
+    double[] probabilities = new double[picks.length];
+    for (int position = 0; position < picks.length; position++) {
+      double total = 0; // summed afresh, as choose does, so both give the same numbers
+      for (double weight : weights) {
+        total += weight;
+      }
+      probabilities[position] = Math.max(weights[picks[position]] / total, Float.MIN_NORMAL);
+      weights[picks[position]] = 0;
+    }
+    return probabilities;
+  }
+
+  /** {@code exp(score / temperature)}, shifted by the highest score so that nothing overflows. */
+  private double[] weights(float[] scores) {
     double max = Double.NEGATIVE_INFINITY;
     for (float score : scores) {
       max = Math.max(max, score);
     }
-    double[] weights = new double[n];
-    for (int c = 0; c < n; c++) {
-      weights[c] = Math.exp((scores[c] - max) / temperature); // shifted: no overflow
+    double[] weights = new double[scores.length];
+    for (int c = 0; c < scores.length; c++) {
+      weights[c] = Math.exp((scores[c] - max) / temperature);
     }
+    return weights;
+  }
+
+  @Override
+  public Slate choose(float[] scores, int k, RandomGenerator random) {
+    int n = scores.length;
+    int length = Math.min(k, n);
+    double[] weights = weights(scores);
     int[] picks = new int[length];
     float[] propensities = new float[length];
     for (int position = 0; position < length; position++) {

@@ -44,7 +44,7 @@ class ReplayBufferTest {
   }
 
   private static Transition transition(int i) {
-    return new Transition(StateCodec.encode(new float[] {i, 1}), "item-" + i, 0, 0.5f, StateCodec.encode(new float[] {i, 1}),
+    return new Transition("event-" + i, StateCodec.encode(new float[] {i, 1}), "item-" + i, 0, 0.5f, StateCodec.encode(new float[] {i, 1}),
         List.of("item-" + i), 1f, "v1", i);
   }
 }

@@ -108,7 +108,7 @@ class DqnDivergenceTest {
           attract(next, catalog.embedding(user));
         }
         String item = "i" + (click ? user : t % 10);
-        buffer.add(new Transition(StateCodec.encode(state), item, t % 10, click ? 1f : 0.5f, StateCodec.encode(next), candidates, 0.95f, "v1", t));
+        buffer.add(new Transition("event-" + t / 10, StateCodec.encode(state), item, t % 10, click ? 1f : 0.5f, StateCodec.encode(next), candidates, 0.95f, "v1", t));
         states.add(state);
       }
     }

@@ -39,7 +39,7 @@ class IdleLearningTest {
         LearningLoop loop =
             new LearningLoop(
                 fast, replay, () -> CATALOG, registry,
-                new SafetyGate(0.02, 0.05, 100, new QRange(0, 10), new OffPolicyEvaluation(100, 0.95, 1)),
+                new SafetyGate(0.02, new io.recsys.server.policy.EpsilonGreedy(0.05), 100, new QRange(0, 10), io.recsys.server.evaluation.RewardRange.RATE, new OffPolicyEvaluation(100, 0.95, 1)),
                 ModelStore.open(dataDir), new QRange(0, 10), DIM)) {
       loop.start();
       awaitVersions(registry, 2); // v1 and the first candidate
@@ -73,7 +73,7 @@ class IdleLearningTest {
         state[d] = (float) random.nextGaussian() * 0.3f;
       }
       int item = random.nextInt(20);
-      replay.add(new Transition(StateCodec.encode(state), "item-" + item, 0, item < 10 ? 1f : 0f, StateCodec.encode(state),
+      replay.add(new Transition(java.util.UUID.randomUUID().toString(), StateCodec.encode(state), "item-" + item, 0, item < 10 ? 1f : 0f, StateCodec.encode(state),
           candidates, 1f / 20, "v1", i));
     }
   }

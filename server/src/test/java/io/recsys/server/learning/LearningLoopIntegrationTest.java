@@ -91,7 +91,7 @@ class LearningLoopIntegrationTest {
       assertThat(client.status().getTrainerSteps()).isPositive();
       assertThat(client.status().getModelVersion()).as("a learned version went live").isNotEqualTo("v1");
       assertThat(versions.get(0).getState()).isEqualTo(ModelVersionState.MODEL_VERSION_STATE_LIVE);
-      assertThat(versions.get(0).getDescription()).contains("Double DQN", "SNIPS", "DR");
+      assertThat(versions.get(0).getDescription()).contains("Double DQN", "slate_dm", "slate_snrips", "serving epsilon:0.05");
       assertThat(versions.get(versions.size() - 1).getVersion()).isEqualTo("v1");
       assertThat(versions.get(versions.size() - 1).getState()).isEqualTo(ModelVersionState.MODEL_VERSION_STATE_RETIRED);
       assertThat(calls.get()).isPositive();

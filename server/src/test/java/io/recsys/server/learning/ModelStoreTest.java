@@ -140,7 +140,7 @@ class ModelStoreTest {
     try (ModelRegistry registry = new ModelRegistry(RUNTIME, 0.1f, CATALOG);
         LearningLoop loop = new LearningLoop(
             LearningSettings.defaults(), new ReplayBuffer(10), () -> CATALOG, registry,
-            new SafetyGate(0.02, 0.05, 100, new QRange(0, 10), new OffPolicyEvaluation(100, 0.95, 1)), store, new QRange(0, 10), DIM)) {
+            new SafetyGate(0.02, new io.recsys.server.policy.EpsilonGreedy(0.05), 100, new QRange(0, 10), io.recsys.server.evaluation.RewardRange.RATE, new OffPolicyEvaluation(100, 0.95, 1)), store, new QRange(0, 10), DIM)) {
       store.close(); // the history can no longer be written
 
       assertThatThrownBy(() -> loop.pin("v2")).isInstanceOf(IOException.class);
@@ -193,7 +193,7 @@ class ModelStoreTest {
   private LearningLoop loop(ModelRegistry registry) throws IOException {
     return new LearningLoop(
         LearningSettings.defaults(), new ReplayBuffer(10), () -> CATALOG, registry,
-        new SafetyGate(0.02, 0.05, 100, new QRange(0, 10), new OffPolicyEvaluation(100, 0.95, 1)), ModelStore.open(dataDir), new QRange(0, 10), DIM);
+        new SafetyGate(0.02, new io.recsys.server.policy.EpsilonGreedy(0.05), 100, new QRange(0, 10), io.recsys.server.evaluation.RewardRange.RATE, new OffPolicyEvaluation(100, 0.95, 1)), ModelStore.open(dataDir), new QRange(0, 10), DIM);
   }
 
   private static ModelVersionInfo info(String version, ModelVersionInfo.State state) {

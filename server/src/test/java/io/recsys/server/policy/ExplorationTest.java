@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Reported propensities are the frequencies the draws really have. */
@@ -75,6 +76,27 @@ class ExplorationTest {
    * Position 0: how often each candidate comes first. Position 1: how often each comes second
    * given the first. Both must agree with the reported propensity within 4.5 standard errors.
    */
+  @Test
+  void theProbabilitiesOfAGivenListAreThePropensitiesItsDrawReported() {
+    java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+    float[] scores = new float[30];
+    for (int c = 0; c < scores.length; c++) {
+      scores[c] = (float) random.nextDouble(-2, 2);
+    }
+    scores[7] = scores[3]; // a tie: both must break it the same way
+    for (Exploration exploration : List.of(new EpsilonGreedy(0.2), new SoftmaxExploration(0.7), Exploration.GREEDY)) {
+      for (int draw = 0; draw < 200; draw++) {
+        Exploration.Slate slate = exploration.choose(scores, 10, random);
+
+        double[] probabilities = exploration.probabilities(scores, slate.picks());
+
+        for (int p = 0; p < probabilities.length; p++) {
+          assertThat((float) probabilities[p]).as("%s position %d", exploration.spec(), p).isEqualTo(slate.propensities()[p]);
+        }
+      }
+    }
+  }
+
   private static void assertPropensitiesMatchFrequencies(Exploration exploration) {
     SplittableRandom random = new SplittableRandom(42);
     Map<String, int[]> counts = new HashMap<>(); // key -> {times, total given the condition}

@@ -49,11 +49,26 @@ class ObdFilesTest {
   void theUniformPolicysWeightsAreTheRatioOfTargetToLoggingProbability() {
     List<ObdRound> rounds = List.of(new ObdRound(0, 1, true, 0.5), new ObdRound(1, 2, false, 0.125));
 
-    var samples = ObdEvaluation.uniformPolicySamples(rounds, 4, 10);
+    var samples = ObdEvaluation.decisions(rounds, ObdEvaluation.uniformPolicy(4), 4, 10).resample(new int[] {0, 1});
 
-    assertThat(samples.get(0).weight()).isEqualTo(0.5);
-    assertThat(samples.get(1).weight()).isEqualTo(2.0);
-    assertThat(samples.get(0).reward()).isEqualTo(1.0);
+    assertThat(samples[0].weight()).isEqualTo(0.5);
+    assertThat(samples[1].weight()).isEqualTo(2.0);
+    assertThat(samples[0].reward()).isEqualTo(1.0);
+  }
+
+  @Test
+  void theBtsPolicyIsTheShareOfEachItemAtEachPositionInItsLog() {
+    List<ObdRound> bts = List.of(new ObdRound(0, 1, false, 0.9), new ObdRound(0, 1, true, 0.9), new ObdRound(2, 1, false, 0.1),
+        new ObdRound(3, 2, false, 0.5));
+    double[][] policy = ObdEvaluation.empiricalPolicy(bts, 4);
+    List<ObdRound> random = List.of(new ObdRound(0, 1, true, 0.25), new ObdRound(1, 1, false, 0.25));
+
+    var samples = ObdEvaluation.decisions(random, policy, 4, 10).resample(new int[] {0, 1});
+
+    assertThat(policy[1]).containsExactly(2 / 3.0, 0, 1 / 3.0, 0);
+    assertThat(policy[2]).containsExactly(0, 0, 0, 1);
+    assertThat(samples[0].weight()).isEqualTo((2 / 3.0) / 0.25);
+    assertThat(samples[1].weight()).isZero();
   }
 
   private void assertRefused(String content, String message) throws IOException {
