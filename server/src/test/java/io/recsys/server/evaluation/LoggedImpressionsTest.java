@@ -65,6 +65,13 @@ class LoggedImpressionsTest {
     assertThat(ips.get("estimate").getAsDouble()).isCloseTo(mean, within(1e-9));
     assertThat(ips.get("ci_low").getAsDouble()).isLessThanOrEqualTo(mean);
     assertThat(result.getAsJsonArray("warnings")).isEmpty();
+    // Per list: the on-policy value of a list is its mean total reward, for every list estimator.
+    assertThat(result.get("lists").getAsInt()).isEqualTo(2);
+    JsonObject lists = result.getAsJsonObject("list_estimators");
+    assertThat(lists.keySet()).containsExactly("slate_ips", "slate_rips", "slate_snrips");
+    for (String estimator : lists.keySet()) {
+      assertThat(lists.getAsJsonObject(estimator).get("estimate").getAsDouble()).isCloseTo(mean * 5 / 2, within(1e-9));
+    }
   }
 
   @Test
