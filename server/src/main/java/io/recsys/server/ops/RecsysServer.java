@@ -21,13 +21,15 @@ public final class RecsysServer {
   private final ServerConfig config;
   private final Server server;
   private final HealthStatusManager health;
+  private final int metricsPort;
   private final Deque<AutoCloseable> resources;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private boolean stopping;
 
   private RecsysServer(
-      ServerConfig config, Server server, HealthStatusManager health, Deque<AutoCloseable> resources) {
+      ServerConfig config, Server server, HealthStatusManager health, int metricsPort, Deque<AutoCloseable> resources) {
     this.config = config;
+    this.metricsPort = metricsPort;
     this.server = server;
     this.health = health;
     this.resources = resources;
@@ -46,7 +48,7 @@ public final class RecsysServer {
           assembled.catalogVersion(),
           assembled.catalogSize(),
           (System.nanoTime() - begin) / 1_000_000);
-      return new RecsysServer(config, assembled.server(), assembled.health(), resources);
+      return new RecsysServer(config, assembled.server(), assembled.health(), assembled.metricsPort(), resources);
     } catch (IOException | RuntimeException e) {
       closeAll(resources);
       throw e;
@@ -55,6 +57,11 @@ public final class RecsysServer {
 
   public int port() {
     return server.getPort();
+  }
+
+  /** The Prometheus endpoint's port, -1 when metrics are off. */
+  public int metricsPort() {
+    return metricsPort;
   }
 
   /**

@@ -83,6 +83,11 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--max-concurrent-scoring", description = "Recommend calls admitted at once; more get RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE}).")
   int maxConcurrentScoring;
 
+  @Option(
+      names = "--metrics-port",
+      description = "Serve Prometheus metrics on http://0.0.0.0:PORT/metrics; 0 picks a free port, -1 turns them off (default: ${DEFAULT-VALUE}).")
+  int metricsPort;
+
   @Option(names = "--max-batch-size", description = "Concurrent Recommend calls scored together; 1 turns batching off (default: ${DEFAULT-VALUE}).")
   int maxBatchSize;
 
@@ -163,6 +168,7 @@ public final class ServeCommand implements Callable<Integer> {
         .exploration(Exploration.parse(exploration))
         .candidates(candidates)
         .maxConcurrentScoring(maxConcurrentScoring)
+        .metricsPort(metricsPort)
         .maxBatchSize(maxBatchSize)
         .maxQueueDelay(Duration.ofNanos(maxQueueDelayMicros * 1_000))
         .build();

@@ -49,6 +49,7 @@ public final class ServeDefaults implements IDefaultValueProvider {
       case "--candidates" -> String.valueOf(d.candidates());
       case "--max-concurrent-scoring" -> String.valueOf(d.maxConcurrentScoring());
       case "--max-batch-size" -> String.valueOf(d.maxBatchSize());
+      case "--metrics-port" -> String.valueOf(d.metricsPort());
       case "--max-queue-delay-us" -> String.valueOf(d.maxQueueDelay().toNanos() / 1_000);
       default -> null;
     };

@@ -71,7 +71,9 @@ final class ServerAssembly {
   private static final Logger log = LoggerFactory.getLogger(ServerAssembly.class);
 
   /** The started gRPC server, its health service, and what it serves, for the start-up log line. */
-  record Assembled(Server server, HealthStatusManager health, String modelVersion, long catalogVersion, int catalogSize) {}
+  /** @param metricsPort the Prometheus endpoint's port, -1 when metrics are off */
+  record Assembled(
+      Server server, HealthStatusManager health, String modelVersion, long catalogVersion, int catalogSize, int metricsPort) {}
 
   /** Fixed, so the content projection and the items' starting vectors are the same at every start. */
   private static final long ITEM_SEED = 0x5EED_1753L;
@@ -124,10 +126,20 @@ final class ServerAssembly {
     AdminGrpcService admin =
         new AdminGrpcService(
             models, catalog, users, feedback, replayBuffer, training, pipeline::meanBatchSize, guard::malformedRequests, startedAt);
-    Server server =
+    NettyServerBuilder builder =
         NettyServerBuilder.forAddress(new InetSocketAddress(config.port()))
             .maxInboundMessageSize(ApiLimits.MAX_INBOUND_MESSAGE_BYTES)
-            .intercept(new ScoringBulkhead(config.maxConcurrentScoring()))
+            .intercept(new ScoringBulkhead(config.maxConcurrentScoring()));
+    int metricsPort = -1;
+    if (config.metricsPort() >= 0) {
+      ServerMetrics metrics = new ServerMetrics();
+      metrics.bind(feedback, replayBuffer, users, training, models, catalog, pipeline::meanBatchSize, guard::malformedRequests);
+      builder.intercept(metrics.grpcInterceptor()); // outermost: counts the bulkhead's refusals too
+      metricsPort = own(MetricsEndpoint.start(config.metricsPort(), metrics)).port();
+      log.info("Metrics on http://0.0.0.0:{}/metrics", metricsPort);
+    }
+    Server server =
+        builder
             .addService(guard.guard(new RecommenderGrpcService(pipeline).bindService()))
             .addService(guard.guard(new CatalogGrpcService(catalog, new CatalogUpdater(catalog, models)).bindService()))
             .addService(guard.guard(new FeedbackGrpcService(feedback, config.feedback().streamWindow()).bindService()))
@@ -137,7 +149,7 @@ final class ServerAssembly {
             .build()
             .start();
     markServing(health);
-    return new Assembled(server, health, models.liveVersion(), catalog.current().version(), catalog.current().size());
+    return new Assembled(server, health, models.liveVersion(), catalog.current().version(), catalog.current().size(), metricsPort);
   }
 
   /** The fast learner's parts, or none of them (content-only retrieval). */

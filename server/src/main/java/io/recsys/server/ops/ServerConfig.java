@@ -34,6 +34,8 @@ import java.util.function.UnaryOperator;
  * @param maxConcurrentScoring Recommend calls admitted at once; more are refused (RESOURCE_EXHAUSTED)
  * @param maxBatchSize concurrent Recommend calls scored together (1: no batching)
  * @param maxQueueDelay how long a call may wait for its batch to fill
+ * @param metricsPort the port of the Prometheus endpoint ({@code /metrics}), 0 for any free one,
+ *     -1 for none
  */
 public record ServerConfig(
     int port,
@@ -53,7 +55,8 @@ public record ServerConfig(
     OnlineLearningSettings online,
     int maxConcurrentScoring,
     int maxBatchSize,
-    Duration maxQueueDelay) {
+    Duration maxQueueDelay,
+    int metricsPort) {
 
   public static final int DEFAULT_PORT = 50051;
   public static final Path DEFAULT_DATA_DIR = Path.of("./data");
@@ -70,10 +73,12 @@ public record ServerConfig(
     checkedMaxConcurrentScoring(maxConcurrentScoring);
     checkedMaxBatchSize(maxBatchSize);
     checkedMaxQueueDelay(maxQueueDelay);
+    checkedMetricsPort(metricsPort);
   }
 
   // Each bounded setting's rule, written once: the builder applies it as the setting is set.
   private static int checkedPort(int v) { return SettingChecks.inRange("port", v, 0, 65_535); }
+  private static int checkedMetricsPort(int v) { return SettingChecks.inRange("metrics-port", v, -1, 65_535); }
   private static int checkedOnnxThreads(int v) { return SettingChecks.atLeast("onnx-threads", v, 1); }
   private static long checkedMaxCachedUsers(long v) { return SettingChecks.atLeast("max-cached-users", v, 1); }
   private static float checkedPopularityWeight(float v) { return SettingChecks.finiteAtLeastZero("popularity-weight", v); }
@@ -164,6 +169,7 @@ public record ServerConfig(
     // Greedy batching: a free batcher takes whatever is queued at once; calls that arrive while a
     // batch runs form the next one. Waiting for more only added latency on CPU (compare).
     private Duration maxQueueDelay = Duration.ZERO;
+    private int metricsPort = -1;
 
     private Builder(Path dataDir) {
       dataDir(dataDir);
@@ -188,6 +194,7 @@ public record ServerConfig(
       maxConcurrentScoring = c.maxConcurrentScoring;
       maxBatchSize = c.maxBatchSize;
       maxQueueDelay = c.maxQueueDelay;
+      metricsPort = c.metricsPort;
     }
 
     public Builder port(int value) {
@@ -262,6 +269,12 @@ public record ServerConfig(
       return this;
     }
 
+    /** The Prometheus endpoint's port; 0 for any free one, -1 for none (the default). */
+    public Builder metricsPort(int value) {
+      metricsPort = checkedMetricsPort(value);
+      return this;
+    }
+
     public Builder maxQueueDelay(Duration value) {
       maxQueueDelay = checkedMaxQueueDelay(value);
       return this;
@@ -291,7 +304,8 @@ public record ServerConfig(
     public ServerConfig build() {
       return new ServerConfig(
           port, dataDir, catalogFile, userVectorsFile, device, onnxThreads, onnxSpinning, maxCachedUsers, popularityWeight,
-          drainTimeout, feedback, exploration, candidates, learning, online, maxConcurrentScoring, maxBatchSize, maxQueueDelay);
+          drainTimeout, feedback, exploration, candidates, learning, online, maxConcurrentScoring, maxBatchSize, maxQueueDelay,
+          metricsPort);
     }
   }
 }

@@ -1,0 +1,124 @@
+package io.recsys.server.ops;
+
+import io.grpc.ServerInterceptor;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
+import io.micrometer.core.instrument.binder.grpc.MetricCollectingServerInterceptor;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.recsys.server.api.TrainingControl;
+import io.recsys.server.catalog.Catalog;
+import io.recsys.server.feedback.FeedbackProcessor;
+import io.recsys.server.feedback.ReplayBuffer;
+import io.recsys.server.model.ModelRegistry;
+import io.recsys.server.user.UserStateStore;
+import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The server's metrics in one Prometheus registry (Micrometer): gRPC calls by service, method and
+ * status with latency histograms (Micrometer's own gRPC interceptor), the feedback loop, the user
+ * cache, the trainer, the live model and the catalog (read from the same sources as {@code
+ * GetStatus}, at scrape time), and the JVM. Names follow Prometheus conventions: units in the
+ * name, {@code _total} for counters (Micrometer's Prometheus naming adds both), all under {@code
+ * recsys_} but the gRPC, JVM and process families.
+ */
+public final class ServerMetrics {
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+  public ServerMetrics() {
+    // Micrometer's gRPC binder tags in camelCase; Prometheus labels are snake_case (promtool checks).
+    registry.config().meterFilter(MeterFilter.renameTag("grpc.server", "statusCode", "status_code"));
+    registry.config().meterFilter(MeterFilter.renameTag("grpc.server", "methodType", "method_type"));
+    // Two processor meters break Prometheus naming rules (system_cpu_count, process_cpu_time_ns):
+    // process_cpu_usage and system_cpu_usage say the same.
+    registry.config().meterFilter(MeterFilter.denyNameStartsWith("system.cpu.count"));
+    registry.config().meterFilter(MeterFilter.denyNameStartsWith("process.cpu.time"));
+    // Latency as histograms (buckets Prometheus can aggregate across replicas), not client-side quantiles.
+    registry.config().meterFilter(
+        new MeterFilter() {
+          @Override
+          public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+            return id.getType() == Meter.Type.TIMER
+                ? DistributionStatisticConfig.builder().percentilesHistogram(true).build().merge(config)
+                : config;
+          }
+        });
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** Counts every call and times it, by service, method and status code. */
+  public ServerInterceptor grpcInterceptor() {
+    return new MetricCollectingServerInterceptor(registry);
+  }
+
+  /** The Prometheus text exposition of every metric now. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  /** The server's own state, read at each scrape. */
+  public void bind(
+      FeedbackProcessor feedback,
+      ReplayBuffer replay,
+      UserStateStore users,
+      TrainingControl training,
+      ModelRegistry models,
+      Catalog catalog,
+      DoubleSupplier meanBatchSize,
+      LongSupplier malformedRequests) {
+    counter("recsys.feedback.durable.events", "Reactions made durable and applied", feedback, FeedbackProcessor::durableFeedbackEvents);
+    counter("recsys.feedback.no.reaction.rewards", "Shown items that earned the no-feedback reward when their list closed", feedback, FeedbackProcessor::noFeedbackRewards);
+    counter("recsys.impressions.closed.early", "Served lists closed before their join window ended, pushed out by the bound", feedback, FeedbackProcessor::closedEarly);
+    gauge("recsys.impressions.open", "Served lists whose join window is open", feedback, FeedbackProcessor::openImpressions);
+    gauge("recsys.replay.buffer.transitions", "Transitions in the replay buffer", replay, ReplayBuffer::size);
+    gauge("recsys.users.cached", "User states in the cache", users, UserStateStore::size);
+    counter("recsys.user.cache.hits", "User-state lookups that found a state", users, u -> u.stats().hitCount());
+    counter("recsys.user.cache.misses", "User-state lookups that found none (cold start or evicted)", users, u -> u.stats().missCount());
+    counter("recsys.user.cache.evictions", "User states evicted by the cache bound", users, u -> u.stats().evictionCount());
+    counter("recsys.trainer.steps", "Double-DQN minibatch steps", training, TrainingControl::trainerSteps);
+    counter("recsys.trainer.divergences", "Trainer steps rolled back by the divergence guard", training, TrainingControl::trainerDivergences);
+    gauge("recsys.training.paused", "1 while training is paused or a version is pinned", training, t -> t.isPaused() ? 1 : 0);
+    gauge("recsys.model.live.version", "Number of the live model version (vN)", models, m -> versionNumber(m.liveVersion()));
+    gauge("recsys.model.versions", "Model versions recorded (live, retired, rejected)", models, m -> m.versions().size());
+    gauge("recsys.catalog.items", "Items in the live catalog snapshot", catalog, c -> c.current().size());
+    gauge("recsys.catalog.version", "Version of the live catalog snapshot", catalog, c -> c.current().version());
+    gauge("recsys.recommend.batch.size.mean", "Mean Recommend calls per scoring batch since start", meanBatchSize, DoubleSupplier::getAsDouble);
+    counter("recsys.requests.malformed", "Requests refused as malformed before reaching a service", malformedRequests, s -> s.getAsLong());
+  }
+
+  private <T> void counter(String name, String help, T source, ToDoubleFunction<T> value) {
+    FunctionCounter.builder(name, source, value).description(help).register(registry);
+  }
+
+  private <T> void gauge(String name, String help, T source, ToDoubleFunction<T> value) {
+    Gauge.builder(name, source, value).description(help).register(registry);
+  }
+
+  /** 7 for "v7"; 0 for a name without a number. */
+  static double versionNumber(String version) {
+    String digits = version.replaceAll("\\D", "");
+    return digits.isEmpty() ? 0 : Double.parseDouble(digits);
+  }
+
+}
