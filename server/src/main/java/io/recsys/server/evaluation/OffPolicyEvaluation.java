@@ -91,11 +91,9 @@ public record OffPolicyEvaluation(int resamples, double confidence, long seed) {
       logged[l] = all[l].onPolicy();
     }
     double length = meanLength(all);
-    double spread = perItem == RewardRange.UNBOUNDED ? Double.MAX_VALUE : (perItem.high() - perItem.low()) * length;
-    RewardRange difference = new RewardRange(-spread, spread);
     double[] boot = bootstrap(all.length, index -> estimator.estimate(pick(all, index)) - estimator.estimate(pick(logged, index)));
     double value = estimator.estimate(all) - estimator.estimate(logged);
-    return estimate(estimator.label() + "_minus_logged", value, boot, all.length, estimator.effectiveSampleSize(all), difference);
+    return estimate(estimator.label() + "_minus_logged", value, boot, all.length, estimator.effectiveSampleSize(all), perItem.differenceOf(length));
   }
 
   private static SlateSample[] checked(List<SlateSample> lists) {

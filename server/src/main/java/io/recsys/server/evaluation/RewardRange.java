@@ -26,6 +26,15 @@ public record RewardRange(double low, double high) {
     return value >= low && value <= high;
   }
 
+  /** The range of a difference of two sums of {@code n} such rewards (two policies' lists). */
+  public RewardRange differenceOf(double n) {
+    if (this == UNBOUNDED) {
+      return this;
+    }
+    double spread = (high - low) * n;
+    return new RewardRange(-spread, spread);
+  }
+
   /** The range of a sum of {@code n} such rewards (a list's). */
   public RewardRange times(double n) {
     return this == UNBOUNDED ? this : new RewardRange(low * n, high * n);

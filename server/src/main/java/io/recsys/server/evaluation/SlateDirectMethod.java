@@ -76,9 +76,8 @@ public final class SlateDirectMethod {
       length += lists.get(l).rewards().length;
     }
     length /= all.length;
-    double spread = perItem == RewardRange.UNBOUNDED ? Double.MAX_VALUE : (perItem.high() - perItem.low()) * length;
     double[] boot = evaluation.bootstrap(all.length, this::difference);
-    return evaluation.estimate("slate_dm_minus_logged", difference(all), boot, all.length, all.length, new RewardRange(-spread, spread));
+    return evaluation.estimate("slate_dm_minus_logged", difference(all), boot, all.length, all.length, perItem.differenceOf(length));
   }
 
   private double difference(int[] index) {
