@@ -6,11 +6,11 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /** A vector catalog in the documented {@code .jsonl} format: items with random vectors, no language model needed. */
-final class RandomVectorCatalog {
+public final class RandomVectorCatalog {
   private RandomVectorCatalog() {}
 
   /** {@code items} lines with ids {@code prefix0, prefix1, ...} and uniform vectors in [-0.5, 0.5). */
-  static String jsonl(long seed, int items, int dimension, String prefix) {
+  public static String jsonl(long seed, int items, int dimension, String prefix) {
     SplittableRandom random = new SplittableRandom(seed);
     StringBuilder catalog = new StringBuilder();
     for (int i = 0; i < items; i++) {

@@ -12,9 +12,9 @@ import java.util.function.UnaryOperator;
  * A real server on a socket over a {@link RandomVectorCatalog} (no language model, so it starts in
  * well under a second), with a client of it; closing stops both.
  */
-final class VectorCatalogServer implements AutoCloseable {
-  final RecsysServer server;
-  final RecsysClient client;
+public final class VectorCatalogServer implements AutoCloseable {
+  public final RecsysServer server;
+  public final RecsysClient client;
 
   private VectorCatalogServer(RecsysServer server) {
     this.server = server;
@@ -26,7 +26,7 @@ final class VectorCatalogServer implements AutoCloseable {
    * (seeded), with the data dir and catalog file under {@code dir}; {@code settings} adjusts the
    * defaults (port 0 is already set).
    */
-  static VectorCatalogServer start(Path dir, long seed, int items, int dimension, String prefix, UnaryOperator<ServerConfig> settings)
+  public static VectorCatalogServer start(Path dir, long seed, int items, int dimension, String prefix, UnaryOperator<ServerConfig> settings)
       throws IOException {
     Path catalog = Files.writeString(dir.resolve("catalog.jsonl"), RandomVectorCatalog.jsonl(seed, items, dimension, prefix));
     return new VectorCatalogServer(
