@@ -1,12 +1,10 @@
 package io.recsys.server.ops;
 
-import io.grpc.Server;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +17,7 @@ public final class RecsysServer {
   private static final Logger log = LoggerFactory.getLogger(RecsysServer.class);
 
   private final ServerConfig config;
-  private final Server server;
+  private final GrpcEndpoints server;
   private final HealthStatusManager health;
   private final int metricsPort;
   private final Deque<AutoCloseable> resources;
@@ -27,7 +25,7 @@ public final class RecsysServer {
   private boolean stopping;
 
   private RecsysServer(
-      ServerConfig config, Server server, HealthStatusManager health, int metricsPort, Deque<AutoCloseable> resources) {
+      ServerConfig config, GrpcEndpoints server, HealthStatusManager health, int metricsPort, Deque<AutoCloseable> resources) {
     this.config = config;
     this.metricsPort = metricsPort;
     this.server = server;
@@ -43,12 +41,12 @@ public final class RecsysServer {
       ServerAssembly.Assembled assembled = ServerAssembly.assemble(config, resources);
       log.info(
           "Serving on port {}: model {}, catalog v{} ({} items), started in {} ms",
-          assembled.server().getPort(),
+          assembled.endpoints().port(),
           assembled.modelVersion(),
           assembled.catalogVersion(),
           assembled.catalogSize(),
           (System.nanoTime() - begin) / 1_000_000);
-      return new RecsysServer(config, assembled.server(), assembled.health(), assembled.metricsPort(), resources);
+      return new RecsysServer(config, assembled.endpoints(), assembled.health(), assembled.metricsPort(), resources);
     } catch (IOException | RuntimeException e) {
       closeAll(resources);
       throw e;
@@ -56,7 +54,12 @@ public final class RecsysServer {
   }
 
   public int port() {
-    return server.getPort();
+    return server.port();
+  }
+
+  /** The admin service's own port, -1 when it is served on {@link #port()}. */
+  public int adminPort() {
+    return server.adminPort();
   }
 
   /** The Prometheus endpoint's port, -1 when metrics are off. */
@@ -77,10 +80,10 @@ public final class RecsysServer {
     health.enterTerminalState();
     server.shutdown();
     try {
-      if (!server.awaitTermination(config.drainTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+      if (!server.awaitTermination(config.drainTimeout().toMillis())) {
         log.warn("Drain timeout passed; cancelling the calls still running");
         server.shutdownNow();
-        server.awaitTermination(5, TimeUnit.SECONDS);
+        server.awaitTermination(5_000);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

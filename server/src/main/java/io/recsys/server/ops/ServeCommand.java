@@ -88,6 +88,24 @@ public final class ServeCommand implements Callable<Integer> {
       description = "Serve Prometheus metrics on http://0.0.0.0:PORT/metrics; 0 picks a free port, -1 turns them off (default: ${DEFAULT-VALUE}).")
   int metricsPort;
 
+  @Option(names = "--tls-cert", description = "PEM certificate chain: serve gRPC over TLS (with --tls-key).")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", description = "PEM private key (PKCS#8) of --tls-cert.")
+  Path tlsKey;
+
+  @Option(names = "--tls-client-ca", description = "PEM CA certificates: mutual TLS, clients must present a certificate it signed.")
+  Path tlsClientCa;
+
+  @Option(names = "--token-file", description = "Bearer tokens (one per line, optional scopes feedback,catalog,admin) that feedback, catalog changes and admin calls must carry; re-read when it changes. None: no token is asked for.")
+  Path tokenFile;
+
+  @Option(names = "--admin-port", description = "Serve the admin service on a port of its own, bound to --admin-address; 0 picks a free port, -1 keeps it on --port (default: ${DEFAULT-VALUE}).")
+  int adminPort;
+
+  @Option(names = "--admin-address", description = "Address the admin port is bound to (default: ${DEFAULT-VALUE}).")
+  String adminAddress;
+
   @Option(names = "--max-batch-size", description = "Concurrent Recommend calls scored together; 1 turns batching off (default: ${DEFAULT-VALUE}).")
   int maxBatchSize;
 
@@ -169,6 +187,10 @@ public final class ServeCommand implements Callable<Integer> {
         .candidates(candidates)
         .maxConcurrentScoring(maxConcurrentScoring)
         .metricsPort(metricsPort)
+        .tls(TlsSettings.of(tlsCert, tlsKey, tlsClientCa))
+        .tokenFile(tokenFile)
+        .adminPort(adminPort)
+        .adminAddress(adminAddress)
         .maxBatchSize(maxBatchSize)
         .maxQueueDelay(Duration.ofNanos(maxQueueDelayMicros * 1_000))
         .build();

@@ -50,6 +50,8 @@ public final class ServeDefaults implements IDefaultValueProvider {
       case "--max-concurrent-scoring" -> String.valueOf(d.maxConcurrentScoring());
       case "--max-batch-size" -> String.valueOf(d.maxBatchSize());
       case "--metrics-port" -> String.valueOf(d.metricsPort());
+      case "--admin-port" -> String.valueOf(d.adminPort());
+      case "--admin-address" -> d.adminAddress();
       case "--max-queue-delay-us" -> String.valueOf(d.maxQueueDelay().toNanos() / 1_000);
       default -> null;
     };

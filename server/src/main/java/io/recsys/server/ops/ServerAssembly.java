@@ -1,12 +1,10 @@
 package io.recsys.server.ops;
 
-import io.grpc.Server;
+import io.grpc.ServerInterceptor;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.recsys.server.api.AdminGrpcService;
-import io.recsys.server.api.ApiLimits;
 import io.recsys.server.api.CatalogGrpcService;
 import io.recsys.server.api.FeedbackGrpcService;
 import io.recsys.server.api.MalformedRequestGuard;
@@ -48,10 +46,10 @@ import io.recsys.v1.CatalogServiceGrpc;
 import io.recsys.v1.FeedbackServiceGrpc;
 import io.recsys.v1.RecommenderServiceGrpc;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -70,10 +68,10 @@ import org.slf4j.LoggerFactory;
 final class ServerAssembly {
   private static final Logger log = LoggerFactory.getLogger(ServerAssembly.class);
 
-  /** The started gRPC server, its health service, and what it serves, for the start-up log line. */
+  /** The started gRPC ports, their health service, and what they serve, for the start-up log line. */
   /** @param metricsPort the Prometheus endpoint's port, -1 when metrics are off */
   record Assembled(
-      Server server, HealthStatusManager health, String modelVersion, long catalogVersion, int catalogSize, int metricsPort) {}
+      GrpcEndpoints endpoints, HealthStatusManager health, String modelVersion, long catalogVersion, int catalogSize, int metricsPort) {}
 
   /** Fixed, so the content projection and the items' starting vectors are the same at every start. */
   private static final long ITEM_SEED = 0x5EED_1753L;
@@ -126,30 +124,44 @@ final class ServerAssembly {
     AdminGrpcService admin =
         new AdminGrpcService(
             models, catalog, users, feedback, replayBuffer, training, pipeline::meanBatchSize, guard::malformedRequests, startedAt);
-    NettyServerBuilder builder =
-        NettyServerBuilder.forAddress(new InetSocketAddress(config.port()))
-            .maxInboundMessageSize(ApiLimits.MAX_INBOUND_MESSAGE_BYTES)
-            .intercept(new ScoringBulkhead(config.maxConcurrentScoring()));
+    // Innermost first: metrics see every call, the token check runs before a scoring permit is taken.
+    List<ServerInterceptor> interceptors = new ArrayList<>(List.of(new ScoringBulkhead(config.maxConcurrentScoring())));
+    BearerTokenAuth auth = null;
+    if (config.tokenFile().isPresent()) {
+      auth = new BearerTokenAuth(TokenFile.load(config.tokenFile().get()));
+      interceptors.add(auth);
+    }
     int metricsPort = -1;
     if (config.metricsPort() >= 0) {
       ServerMetrics metrics = new ServerMetrics();
       metrics.bind(feedback, replayBuffer, users, training, models, catalog, pipeline::meanBatchSize, guard::malformedRequests);
-      builder.intercept(metrics.grpcInterceptor()); // outermost: counts the bulkhead's refusals too
+      if (auth != null) {
+        metrics.bindAuth(auth);
+      }
+      interceptors.add(metrics.grpcInterceptor());
       metricsPort = own(MetricsEndpoint.start(config.metricsPort(), metrics)).port();
       log.info("Metrics on http://0.0.0.0:{}/metrics", metricsPort);
     }
-    Server server =
-        builder
-            .addService(guard.guard(new RecommenderGrpcService(pipeline).bindService()))
-            .addService(guard.guard(new CatalogGrpcService(catalog, new CatalogUpdater(catalog, models)).bindService()))
-            .addService(guard.guard(new FeedbackGrpcService(feedback, config.feedback().streamWindow()).bindService()))
-            .addService(guard.guard(admin.bindService()))
-            .addService(guard.guard(health.getHealthService().bindService()))
-            .addService(guard.guard(ProtoReflectionServiceV1.newInstance().bindService()))
-            .build()
-            .start();
+    GrpcEndpoints endpoints =
+        GrpcEndpoints.start(
+            config,
+            interceptors,
+            List.of(
+                guard.guard(new RecommenderGrpcService(pipeline).bindService()),
+                guard.guard(new CatalogGrpcService(catalog, new CatalogUpdater(catalog, models)).bindService()),
+                guard.guard(new FeedbackGrpcService(feedback, config.feedback().streamWindow()).bindService())),
+            guard.guard(admin.bindService()),
+            List.of(
+                guard.guard(health.getHealthService().bindService()),
+                guard.guard(ProtoReflectionServiceV1.newInstance().bindService())));
+    log.info(
+        "gRPC: {} on port {}{}, tokens {}",
+        config.tls().mutual() ? "mutual TLS" : config.tls().enabled() ? "TLS" : "plaintext",
+        endpoints.port(),
+        endpoints.adminPort() >= 0 ? ", admin on " + config.adminAddress() + ":" + endpoints.adminPort() : "",
+        auth == null ? "off (anyone who reaches the port may send feedback and operate it)" : "required for feedback, catalog changes and admin");
     markServing(health);
-    return new Assembled(server, health, models.liveVersion(), catalog.current().version(), catalog.current().size(), metricsPort);
+    return new Assembled(endpoints, health, models.liveVersion(), catalog.current().version(), catalog.current().size(), metricsPort);
   }
 
   /** The fast learner's parts, or none of them (content-only retrieval). */

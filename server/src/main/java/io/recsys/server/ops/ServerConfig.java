@@ -36,6 +36,11 @@ import java.util.function.UnaryOperator;
  * @param maxQueueDelay how long a call may wait for its batch to fill
  * @param metricsPort the port of the Prometheus endpoint ({@code /metrics}), 0 for any free one,
  *     -1 for none
+ * @param tls TLS (and mutual TLS) on the gRPC ports, or plaintext
+ * @param tokenFile the bearer tokens feedback, catalog changes and admin calls need; none: no check
+ * @param adminPort a port of its own for the admin service (0 for any free one), bound to {@code
+ *     adminAddress}; -1: the admin service is on the main port
+ * @param adminAddress the address the admin port is bound to (loopback by default)
  */
 public record ServerConfig(
     int port,
@@ -56,7 +61,11 @@ public record ServerConfig(
     int maxConcurrentScoring,
     int maxBatchSize,
     Duration maxQueueDelay,
-    int metricsPort) {
+    int metricsPort,
+    TlsSettings tls,
+    Optional<Path> tokenFile,
+    int adminPort,
+    String adminAddress) {
 
   public static final int DEFAULT_PORT = 50051;
   public static final Path DEFAULT_DATA_DIR = Path.of("./data");
@@ -74,11 +83,16 @@ public record ServerConfig(
     checkedMaxBatchSize(maxBatchSize);
     checkedMaxQueueDelay(maxQueueDelay);
     checkedMetricsPort(metricsPort);
+    SettingChecks.present("tls", tls);
+    SettingChecks.present("token-file", tokenFile);
+    checkedAdminPort(adminPort);
+    SettingChecks.present("admin-address", adminAddress);
   }
 
   // Each bounded setting's rule, written once: the builder applies it as the setting is set.
   private static int checkedPort(int v) { return SettingChecks.inRange("port", v, 0, 65_535); }
   private static int checkedMetricsPort(int v) { return SettingChecks.inRange("metrics-port", v, -1, 65_535); }
+  private static int checkedAdminPort(int v) { return SettingChecks.inRange("admin-port", v, -1, 65_535); }
   private static int checkedOnnxThreads(int v) { return SettingChecks.atLeast("onnx-threads", v, 1); }
   private static long checkedMaxCachedUsers(long v) { return SettingChecks.atLeast("max-cached-users", v, 1); }
   private static float checkedPopularityWeight(float v) { return SettingChecks.finiteAtLeastZero("popularity-weight", v); }
@@ -170,6 +184,10 @@ public record ServerConfig(
     // batch runs form the next one. Waiting for more only added latency on CPU (compare).
     private Duration maxQueueDelay = Duration.ZERO;
     private int metricsPort = -1;
+    private TlsSettings tls = TlsSettings.PLAINTEXT;
+    private Optional<Path> tokenFile = Optional.empty();
+    private int adminPort = -1;
+    private String adminAddress = "127.0.0.1";
 
     private Builder(Path dataDir) {
       dataDir(dataDir);
@@ -195,6 +213,10 @@ public record ServerConfig(
       maxBatchSize = c.maxBatchSize;
       maxQueueDelay = c.maxQueueDelay;
       metricsPort = c.metricsPort;
+      tls = c.tls;
+      tokenFile = c.tokenFile;
+      adminPort = c.adminPort;
+      adminAddress = c.adminAddress;
     }
 
     public Builder port(int value) {
@@ -275,6 +297,28 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder tls(TlsSettings value) {
+      tls = SettingChecks.present("tls", value);
+      return this;
+    }
+
+    /** Null: no token is asked for. */
+    public Builder tokenFile(Path value) {
+      tokenFile = Optional.ofNullable(value);
+      return this;
+    }
+
+    /** A port of its own for the admin service; -1 (the default) keeps it on the main port. */
+    public Builder adminPort(int value) {
+      adminPort = checkedAdminPort(value);
+      return this;
+    }
+
+    public Builder adminAddress(String value) {
+      adminAddress = SettingChecks.present("admin-address", value);
+      return this;
+    }
+
     public Builder maxQueueDelay(Duration value) {
       maxQueueDelay = checkedMaxQueueDelay(value);
       return this;
@@ -305,7 +349,7 @@ public record ServerConfig(
       return new ServerConfig(
           port, dataDir, catalogFile, userVectorsFile, device, onnxThreads, onnxSpinning, maxCachedUsers, popularityWeight,
           drainTimeout, feedback, exploration, candidates, learning, online, maxConcurrentScoring, maxBatchSize, maxQueueDelay,
-          metricsPort);
+          metricsPort, tls, tokenFile, adminPort, adminAddress);
     }
   }
 }

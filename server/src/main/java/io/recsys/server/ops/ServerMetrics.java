@@ -107,6 +107,11 @@ public final class ServerMetrics {
     counter("recsys.requests.malformed", "Requests refused as malformed before reaching a service", malformedRequests, s -> s.getAsLong());
   }
 
+  /** Calls refused by the bearer-token check (also counted by status in the gRPC family). */
+  public void bindAuth(BearerTokenAuth auth) {
+    counter("recsys.auth.refused.calls", "Calls refused for a missing, unknown or insufficient bearer token", auth, BearerTokenAuth::refusedCalls);
+  }
+
   private <T> void counter(String name, String help, T source, ToDoubleFunction<T> value) {
     FunctionCounter.builder(name, source, value).description(help).register(registry);
   }
