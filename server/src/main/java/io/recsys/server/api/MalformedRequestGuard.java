@@ -1,7 +1,5 @@
 package io.recsys.server.api;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
@@ -12,9 +10,6 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,8 +38,7 @@ public final class MalformedRequestGuard {
   private static final Logger log = LoggerFactory.getLogger(MalformedRequestGuard.class);
 
   private final AtomicLong malformed = new AtomicLong();
-  private final Cache<String, AtomicLong> recentlyLogged =
-      Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(10)).build();
+  private final ClientErrorLog clientErrors = new ClientErrorLog();
 
   /** The service with every method guarded. */
   public ServerServiceDefinition guard(ServerServiceDefinition service) {
@@ -80,22 +74,13 @@ public final class MalformedRequestGuard {
 
   private void countAndLog(ServerCall<?, ?> call, String reason) {
     malformed.incrementAndGet();
-    String client = clientOf(call);
-    AtomicLong seen = recentlyLogged.asMap().computeIfAbsent(client, key -> new AtomicLong());
-    if (seen.getAndIncrement() == 0) {
+    String client = ClientErrorLog.clientOf(call);
+    if (clientErrors.shouldLog(client)) {
       log.warn(
           "Unparseable {} request from {} ({}); answered INVALID_ARGUMENT; further ones from this client are"
               + " counted in GetStatus.requests_malformed, not logged, for 10 minutes",
           call.getMethodDescriptor().getFullMethodName(), client, reason);
     }
-  }
-
-  private static String clientOf(ServerCall<?, ?> call) {
-    SocketAddress address = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-    if (address instanceof InetSocketAddress inet) {
-      return inet.getHostString(); // the port changes per connection; one client is one host
-    }
-    return String.valueOf(address);
   }
 
   /**

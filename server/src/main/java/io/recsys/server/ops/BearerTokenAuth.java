@@ -6,7 +6,10 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import java.util.Set;
+import io.recsys.server.api.ClientErrorLog;
 import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Checks the {@code authorization: Bearer <token>} header of every call that needs a scope (see
@@ -18,8 +21,11 @@ public final class BearerTokenAuth implements ServerInterceptor {
   static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
   private static final String BEARER = "Bearer ";
 
+  private static final Logger log = LoggerFactory.getLogger(BearerTokenAuth.class);
+
   private final TokenFile tokens;
   private final AtomicLong refused = new AtomicLong();
+  private final ClientErrorLog clientErrors = new ClientErrorLog();
 
   public BearerTokenAuth(TokenFile tokens) {
     this.tokens = tokens;
@@ -54,6 +60,13 @@ public final class BearerTokenAuth implements ServerInterceptor {
 
   private <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status) {
     refused.incrementAndGet();
+    String client = ClientErrorLog.clientOf(call);
+    if (clientErrors.shouldLog(client)) {
+      log.warn(
+          "{} {} from {}: {}; further refusals of this client are counted in recsys_auth_refused_calls_total, not logged, for {} minutes",
+          call.getMethodDescriptor().getFullMethodName(), status.getCode(), client, status.getDescription(),
+          ClientErrorLog.QUIET_FOR.toMinutes());
+    }
     call.close(status, new Metadata());
     return new ServerCall.Listener<>() {};
   }

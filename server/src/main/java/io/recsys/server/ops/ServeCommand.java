@@ -11,15 +11,42 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code serve}: run the gRPC server until SIGTERM or SIGINT, then shut down gracefully. */
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
     defaultValueProvider = ServeDefaults.class,
-    description = "Serve recommendations over gRPC (embedded goodbooks-10k catalog by default; a catalog whose items carry embeddings serves those vectors without a language model).")
+    description = "Serve recommendations over gRPC (embedded goodbooks-10k catalog by default; a catalog whose items carry embeddings serves those vectors without a language model).",
+    footer = {
+      "",
+      "Every setting can also come from the environment (RECSYS_SERVE_ and the flag's name in upper case, - as _:"
+          + " RECSYS_SERVE_MAX_BATCH_SIZE=16) or from a configuration file (--config or RECSYS_SERVE_CONFIG; Java properties"
+          + " named like the flags without dashes: max-batch-size = 16). Precedence: command line > environment >"
+          + " configuration file > default. An unknown name or a bad value stops the start, naming it;"
+          + " --print-config shows what would be used and where each value came from."
+    })
 public final class ServeCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = "--config", description = "Configuration file (Java properties: name = value, names as the flags without dashes); also RECSYS_SERVE_CONFIG.")
+  Path configFile;
+
+  @Option(names = "--print-config", description = "Print the effective configuration (as a configuration file, grouped by where each value came from) and exit.")
+  boolean printConfig;
+
+  @Option(names = "--log-format", description = "text, or json: one JSON object per line, for log collectors (default: ${DEFAULT-VALUE}).")
+  String logFormat;
+
+  @Option(names = "--log-level", description = "Level of every logger not named in --log-levels: error, warn, info, debug or trace (default: ${DEFAULT-VALUE}).")
+  String logLevel;
+
+  @Option(names = "--log-levels", description = "Levels per logger (a package or class), e.g. io.grpc=warn,io.recsys.server.feedback=debug.")
+  String logLevels;
+
   @Option(names = "--port", description = "gRPC port (default: ${DEFAULT-VALUE}).")
   int port;
 
@@ -38,7 +65,7 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--onnx-threads", description = "Intra-op threads per ONNX session (default: ${DEFAULT-VALUE}, the available cores).")
   int onnxThreads;
 
-  @Option(names = "--onnx-spinning", description = "Let idle ONNX Runtime threads spin: lower latency on cores nothing else needs (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--onnx-spinning", arity = "0..1", description = "Let idle ONNX Runtime threads spin: lower latency on cores nothing else needs (default: ${DEFAULT-VALUE}).")
   boolean onnxSpinning;
 
   @Option(names = "--max-cached-users", description = "Users whose state is kept in memory (default: ${DEFAULT-VALUE}).")
@@ -133,12 +160,22 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--content-rate", description = "Share of a clicked item's content vector mixed into the user's content state, in [0, 1]; 0: only the posterior learns (default: ${DEFAULT-VALUE}).")
   float contentRate;
 
-  @Option(names = "--keep-disliked", description = "Let items a user disliked come back into their lists (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--keep-disliked", arity = "0..1", description = "Let items a user disliked come back into their lists (default: ${DEFAULT-VALUE}).")
   boolean keepDisliked;
 
   @Override
   public Integer call() throws Exception {
-    RecsysServer server = RecsysServer.start(config());
+    ConfigSources.Resolved resolved =
+        ConfigSources.resolve(this, spec, ConfigSources.flagsOf(spec.commandLine().getParseResult()), System.getenv());
+    ServerConfig config = resolved.command().configNaming(resolved);
+    if (printConfig) {
+      spec.commandLine().getOut().print(resolved.describe());
+      spec.commandLine().getOut().flush();
+      return 0;
+    }
+    ServeCommand settings = resolved.command();
+    LogSettings.of(settings.logFormat, settings.logLevel, settings.logLevels).apply();
+    RecsysServer server = RecsysServer.start(config);
     TerminationSignals.onTermination(server::stop);
     // Other ways out (System.exit elsewhere, SIGHUP) still release files and sessions.
     Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "shutdown-hook"));
@@ -154,6 +191,28 @@ public final class ServeCommand implements Callable<Integer> {
     ServeCommand command = new ServeCommand();
     new CommandLine(command).parseArgs(args);
     return command.config();
+  }
+
+  /**
+   * {@link #config()}, but a refused value also says where it was set when that was not the
+   * command line (the file or the environment), so the operator knows which to fix.
+   */
+  private ServerConfig configNaming(ConfigSources.Resolved resolved) {
+    try {
+      return config();
+    } catch (IllegalArgumentException e) {
+      String message = String.valueOf(e.getMessage());
+      for (ConfigSources.Setting setting : resolved.settings().values()) {
+        if (message.startsWith(setting.name() + " ") && setting.source() != ConfigSources.Source.FLAG) {
+          String where =
+              setting.source() == ConfigSources.Source.ENVIRONMENT
+                  ? "environment variable " + ConfigSources.envName(setting.name())
+                  : "configuration file " + resolved.file().map(Path::toString).orElse("");
+          throw new IllegalArgumentException(message + " (set by " + where + ")", e);
+        }
+      }
+      throw e;
+    }
   }
 
   /** The parsed flags as a config; every flag holds a value (its default when not given). */

@@ -51,6 +51,8 @@ public final class ServeDefaults implements IDefaultValueProvider {
       case "--max-batch-size" -> String.valueOf(d.maxBatchSize());
       case "--metrics-port" -> String.valueOf(d.metricsPort());
       case "--admin-port" -> String.valueOf(d.adminPort());
+      case "--log-format" -> LogSettings.DEFAULT_FORMAT;
+      case "--log-level" -> LogSettings.DEFAULT_LEVEL;
       case "--admin-address" -> d.adminAddress();
       case "--max-queue-delay-us" -> String.valueOf(d.maxQueueDelay().toNanos() / 1_000);
       default -> null;

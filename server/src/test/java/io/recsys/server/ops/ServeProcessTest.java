@@ -2,6 +2,8 @@ package io.recsys.server.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.recsys.client.RecsysClient;
 import io.recsys.v1.Item;
 import io.recsys.v1.RecommendedItem;
@@ -119,8 +121,28 @@ class ServeProcessTest {
 
     try (ServerProcess server =
         ServerProcess.start("--port", "0", "--data-dir", dir.resolve("data").toString(), "--catalog", catalog.toString())) {
-      assertThat(server.awaitExit()).isNotZero();
+      assertThat(server.awaitExit()).isEqualTo(1);
       assertThat(server.log()).anyMatch(line -> line.contains("bad.csv:3: expected 2 columns, found 3"));
+    }
+  }
+
+  @Test
+  void jsonLogsAreOneObjectPerLineFailuresIncluded() throws Exception {
+    Path catalog = Files.writeString(dir.resolve("bad.csv"), "item_id,title\nb1,Dune\nb2,Emma,extra\n");
+
+    try (ServerProcess server =
+        ServerProcess.start(
+            "--port", "0", "--data-dir", dir.resolve("data").toString(), "--catalog", catalog.toString(), "--log-format", "json",
+            "--log-levels", "io.recsys.server.model=warn")) {
+      assertThat(server.awaitExit()).isEqualTo(1);
+      List<JsonObject> lines = server.log().stream().map(line -> JsonParser.parseString(line).getAsJsonObject()).toList();
+      assertThat(lines).anyMatch(line -> line.get("loggerName").getAsString().endsWith("ServerAssembly"));
+      assertThat(lines).as("the per-logger level holds").noneMatch(line -> line.get("loggerName").getAsString().contains(".model.")
+          && line.get("level").getAsString().equals("INFO"));
+      assertThat(lines)
+          .filteredOn(line -> line.get("level").getAsString().equals("ERROR"))
+          .singleElement()
+          .satisfies(line -> assertThat(line.get("formattedMessage").getAsString()).contains("bad.csv:3: expected 2 columns, found 3"));
     }
   }
 }
