@@ -13,6 +13,15 @@ public interface TrainingControl {
 
   long trainerDivergences();
 
+  /** Candidate versions the safety gate passed (they went live) since start. */
+  long gatePassed();
+
+  /** Candidate versions the safety gate refused since start. */
+  long gateRefused();
+
+  /** The trainer's last minibatch loss; NaN before its first step or without a trainer. */
+  double lastLoss();
+
   boolean isPaused();
 
   /**
@@ -42,6 +51,21 @@ public interface TrainingControl {
       @Override
       public long trainerDivergences() {
         return 0;
+      }
+
+      @Override
+      public long gatePassed() {
+        return 0;
+      }
+
+      @Override
+      public long gateRefused() {
+        return 0;
+      }
+
+      @Override
+      public double lastLoss() {
+        return Double.NaN;
       }
 
       @Override

@@ -44,6 +44,8 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   private final AtomicLong durableFeedback = new AtomicLong();
   private final AtomicLong noFeedbackRewards = new AtomicLong();
   private final AtomicLong lostImpressionLogs = new AtomicLong();
+  private final AtomicLong rejectedFeedback = new AtomicLong();
+  private final AtomicLong duplicateFeedback = new AtomicLong();
   private final OrderedEffects effects;
   private final ReactionRule rule;
   private final OnlineUpdates online;
@@ -123,7 +125,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   public CompletableFuture<FeedbackResult> submit(Reaction reaction) {
     String problem = ReactionChecks.problemWith(reaction);
     if (problem != null) {
-      return CompletableFuture.completedFuture(FeedbackResult.rejected(problem));
+      return rejected(problem);
     }
     ImpressionJoin.Match match = join.match(reaction);
     if (match.problem() != null) {
@@ -136,6 +138,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     ImpressionJoin.Claim claim =
         join.claim(impression, position, type, now, () -> feedbackLog.append(LogRecords.of(reaction, now)));
     if (claim instanceof ImpressionJoin.Claim.Repeat repeat) {
+      duplicateFeedback.incrementAndGet();
       return repeat.original().thenApply(ok -> FeedbackResult.DUPLICATE);
     }
     if (!(claim instanceof ImpressionJoin.Claim.Logged logged)) {
@@ -157,7 +160,8 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
             });
   }
 
-  private static CompletableFuture<FeedbackResult> rejected(String reason) {
+  private CompletableFuture<FeedbackResult> rejected(String reason) {
+    rejectedFeedback.incrementAndGet();
     return CompletableFuture.completedFuture(FeedbackResult.rejected(reason));
   }
 
@@ -251,6 +255,16 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   }
 
   /** Served lists closed before their join window ended, pushed out by the bound. */
+  /** Reactions refused as invalid (REJECTED) since start. */
+  public long rejectedFeedbackEvents() {
+    return rejectedFeedback.get();
+  }
+
+  /** Reactions that repeated one already accepted (DUPLICATE) since start. */
+  public long duplicateFeedbackEvents() {
+    return duplicateFeedback.get();
+  }
+
   public long closedEarly() {
     return join.closedEarly();
   }

@@ -18,6 +18,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -72,6 +73,10 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
   private long segmentSize;
   private ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
   private long lastForceNanos = System.nanoTime();
+  private final LongAdder groupCommits = new LongAdder();
+  private final LongAdder groupCommitRecords = new LongAdder();
+  private final LongAdder fsyncs = new LongAdder();
+  private final LongAdder fsyncNanos = new LongAdder();
 
   private SegmentedFeedbackLog(Path directory, Options options, long recordCount) throws IOException {
     this.directory = directory;
@@ -236,12 +241,13 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
     }
     flushBuffer();
     if (options.fsync() == FsyncPolicy.BATCH) {
-      segment.force(false);
-      lastForceNanos = System.nanoTime();
+      force();
     } else {
       forceIfIntervalPassed();
     }
     recordCount += group.size();
+    groupCommits.increment();
+    groupCommitRecords.add(group.size());
     for (Pending pending : group) {
       pending.done().complete(null);
     }
@@ -267,9 +273,37 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
 
   private void forceIfIntervalPassed() throws IOException {
     if (System.nanoTime() - lastForceNanos >= options.fsyncInterval().toNanos()) {
-      segment.force(false);
-      lastForceNanos = System.nanoTime();
+      force();
     }
+  }
+
+  /** fsync of the open segment, timed: the cost every acknowledgement waits for under BATCH. */
+  private void force() throws IOException {
+    long start = System.nanoTime();
+    segment.force(false);
+    lastForceNanos = System.nanoTime();
+    fsyncs.increment();
+    fsyncNanos.add(lastForceNanos - start);
+  }
+
+  /** Group commits (one write and, under BATCH, one fsync each) since open. */
+  public long groupCommits() {
+    return groupCommits.sum();
+  }
+
+  /** Records written by those group commits. */
+  public long groupCommitRecords() {
+    return groupCommitRecords.sum();
+  }
+
+  /** fsyncs of the log's segments since open (group commits, background fsyncs). */
+  public long fsyncs() {
+    return fsyncs.sum();
+  }
+
+  /** Seconds those fsyncs took, summed. */
+  public double fsyncSeconds() {
+    return fsyncNanos.sum() / 1e9;
   }
 
   @Override

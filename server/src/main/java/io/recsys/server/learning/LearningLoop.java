@@ -35,6 +35,8 @@ public final class LearningLoop implements AutoCloseable {
   private final AtomicBoolean paused = new AtomicBoolean();
   private final int dimension;
   private final AtomicLong steps = new AtomicLong();
+  private final AtomicLong gatePassed = new AtomicLong();
+  private final AtomicLong gateRefused = new AtomicLong();
   private final Thread thread;
   private volatile boolean closed;
   private int nextVersion = 2;
@@ -184,6 +186,7 @@ public final class LearningLoop implements AutoCloseable {
         String.format(java.util.Locale.ROOT, "Double DQN after %d steps (loss %.4f); gate: %s", steps.get(), trainer.lastLoss(), verdict.reason());
     ModelVersionInfo info = new ModelVersionInfo(version, ModelVersionInfo.State.LIVE, Instant.now(), description);
     try {
+      (verdict.publish() ? gatePassed : gateRefused).incrementAndGet();
       if (verdict.publish()) {
         store.saveWeights(version, network);
         ModelVersionInfo previous = models.liveVersionInfo();
@@ -264,6 +267,21 @@ public final class LearningLoop implements AutoCloseable {
 
   public long trainerDivergences() {
     return trainer.divergences();
+  }
+
+  /** Candidates the safety gate let go live since start. */
+  public long gatePassed() {
+    return gatePassed.get();
+  }
+
+  /** Candidates the safety gate held back since start. */
+  public long gateRefused() {
+    return gateRefused.get();
+  }
+
+  /** The last minibatch's loss (NaN before the first step). */
+  public double lastLoss() {
+    return trainer.lastLoss();
   }
 
   /** Pauses or resumes training, durably: a restart keeps the choice. */

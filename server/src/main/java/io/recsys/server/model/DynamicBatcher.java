@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -38,6 +39,8 @@ public final class DynamicBatcher<Q, R> implements AutoCloseable {
   private final Thread worker;
   private final AtomicLong batches = new AtomicLong();
   private final AtomicLong requests = new AtomicLong();
+  private final LongAdder queueDelayNanos = new LongAdder();
+  private final LongAdder workNanos = new LongAdder();
   private volatile boolean closed;
 
   public DynamicBatcher(
@@ -111,9 +114,14 @@ public final class DynamicBatcher<Q, R> implements AutoCloseable {
       return;
     }
     List<Q> requestsOfBatch = new ArrayList<>(live.size());
-    live.forEach(p -> requestsOfBatch.add(p.request()));
+    long start = System.nanoTime();
+    for (Pending<Q, R> pending : live) {
+      requestsOfBatch.add(pending.request());
+      queueDelayNanos.add(start - pending.enqueuedNanos());
+    }
     try {
       List<R> results = work.apply(requestsOfBatch);
+      workNanos.add(System.nanoTime() - start);
       for (int i = 0; i < live.size(); i++) {
         live.get(i).result().complete(results.get(i));
       }
@@ -122,6 +130,26 @@ public final class DynamicBatcher<Q, R> implements AutoCloseable {
     } catch (RuntimeException e) {
       live.forEach(p -> p.result().completeExceptionally(e));
     }
+  }
+
+  /** Batches run since start. */
+  public long batches() {
+    return batches.get();
+  }
+
+  /** Requests run in those batches. */
+  public long batchedRequests() {
+    return requests.get();
+  }
+
+  /** Seconds the batched requests waited in the queue, summed. */
+  public double queueDelaySeconds() {
+    return queueDelayNanos.sum() / 1e9;
+  }
+
+  /** Seconds the batches took to score, summed. */
+  public double workSeconds() {
+    return workNanos.sum() / 1e9;
   }
 
   /** Mean requests per batch so far. */

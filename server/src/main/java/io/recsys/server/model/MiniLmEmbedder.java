@@ -125,6 +125,7 @@ public final class MiniLmEmbedder implements ItemEmbedder {
     }
     long[] shape = {rows, length};
     var env = runtime.environment();
+    long start = System.nanoTime();
     try (OnnxTensor idTensor = OnnxTensor.createTensor(env, LongBuffer.wrap(ids), shape);
         OnnxTensor maskTensor = OnnxTensor.createTensor(env, LongBuffer.wrap(mask), shape);
         OnnxTensor typeTensor = OnnxTensor.createTensor(env, LongBuffer.wrap(types), shape);
@@ -134,6 +135,7 @@ public final class MiniLmEmbedder implements ItemEmbedder {
                     "input_ids", idTensor,
                     "attention_mask", maskTensor,
                     "token_type_ids", typeTensor))) {
+      runtime.timings().record(OnnxTimings.Stage.EMBEDDER, start);
       FloatBuffer hidden = ((OnnxTensor) result.get(0)).getFloatBuffer();
       return meanPoolAndNormalise(hidden, mask, rows, length);
     } catch (OrtException e) {

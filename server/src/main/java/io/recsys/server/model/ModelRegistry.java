@@ -4,6 +4,7 @@ import io.recsys.server.catalog.CatalogSnapshot;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +25,8 @@ public final class ModelRegistry implements AutoCloseable {
   private final ItemSpaceSource itemSpaces;
   private final AtomicReference<ServingModel> live = new AtomicReference<>();
   private final Object swaps = new Object();
+  private final AtomicLong retrievalSwaps = new AtomicLong();
+  private final AtomicLong rankerSwaps = new AtomicLong();
   /** Every version this process knows, oldest first; guarded by {@code swaps}. */
   private final List<ModelVersionInfo> history = new ArrayList<>();
 
@@ -117,6 +120,7 @@ public final class ModelRegistry implements AutoCloseable {
       }
       live.set(new ServingModel(next, ranker, current.version()));
       current.release();
+      retrievalSwaps.incrementAndGet();
       return true;
     }
   }
@@ -139,12 +143,23 @@ public final class ModelRegistry implements AutoCloseable {
       }
       live.set(new ServingModel(current.retrieval(), ranker, version));
       current.release();
+      rankerSwaps.incrementAndGet();
       replaceInHistory(recorded(current.version()).withState(ModelVersionInfo.State.RETIRED));
       if (!replaceInHistory(version.withState(ModelVersionInfo.State.LIVE))) {
         history.add(version.withState(ModelVersionInfo.State.LIVE));
       }
       log.info("Model {} is live ({})", version.version(), version.description());
     }
+  }
+
+  /** Retrieval stages swapped in (new catalogs, republished item spaces) since start. */
+  public long retrievalSwaps() {
+    return retrievalSwaps.get();
+  }
+
+  /** Re-rankers swapped in (published, pinned versions) since start. */
+  public long rankerSwaps() {
+    return rankerSwaps.get();
   }
 
   /** The version live now. */

@@ -30,6 +30,7 @@ public final class OnnxRuntime {
   }
 
   private final OrtEnvironment environment;
+  private final OnnxTimings timings = new OnnxTimings();
   private final boolean useCuda;
   private final int intraOpThreads;
   private final boolean spinning;
@@ -94,6 +95,11 @@ public final class OnnxRuntime {
   }
 
   /** "cpu" or "cuda", for logs and status. */
+  /** Time spent in ONNX Runtime per stage, over this runtime's every session. */
+  public OnnxTimings timings() {
+    return timings;
+  }
+
   public String deviceName() {
     return useCuda ? "cuda" : "cpu";
   }

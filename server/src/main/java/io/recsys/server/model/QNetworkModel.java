@@ -54,6 +54,7 @@ public final class QNetworkModel implements AutoCloseable {
       throw new IllegalArgumentException("states or candidates do not match " + users + " x " + perUser + " x " + dimension);
     }
     var env = runtime.environment();
+    long start = System.nanoTime();
     try (OnnxTensor stateTensor = OnnxTensor.createTensor(env, STATE_BUFFERS.of(states), new long[] {users, dimension});
         OnnxTensor candidateTensor =
             OnnxTensor.createTensor(env, CANDIDATE_BUFFERS.of(candidates), new long[] {users, perUser, dimension});
@@ -62,6 +63,7 @@ public final class QNetworkModel implements AutoCloseable {
             session.session().run(
                 Map.of(QNetworkGraph.USER_STATES, stateTensor, QNetworkGraph.CANDIDATES, candidateTensor, QNetworkGraph.K, k),
                 java.util.Set.of(QNetworkGraph.Q_VALUES))) {
+      runtime.timings().record(OnnxTimings.Stage.QNETWORK, start);
       FloatBuffer q = ((OnnxTensor) result.get(QNetworkGraph.Q_VALUES).orElseThrow()).getFloatBuffer();
       float[] values = new float[q.remaining()];
       q.get(values);

@@ -200,7 +200,9 @@ public final class RetrievalModel {
         run.put(RetrievalGraph.LEARNED_ITEMS, learnedItems);
         run.put(RetrievalGraph.ITEM_BIAS, learnedBias);
       }
+      long start = System.nanoTime();
       try (OrtSession.Result result = session.session().run(run)) {
+        runtime.timings().record(OnnxTimings.Stage.RETRIEVAL, start);
         FloatBuffer scores = ((OnnxTensor) result.get(RetrievalGraph.TOP_SCORES).orElseThrow()).getFloatBuffer();
         LongBuffer rows = ((OnnxTensor) result.get(RetrievalGraph.TOP_INDICES).orElseThrow()).getLongBuffer();
         float[] scoreArray = new float[scores.remaining()];

@@ -24,6 +24,21 @@ final class LearningLoopControl implements TrainingControl {
   }
 
   @Override
+  public long gatePassed() {
+    return loop.gatePassed();
+  }
+
+  @Override
+  public long gateRefused() {
+    return loop.gateRefused();
+  }
+
+  @Override
+  public double lastLoss() {
+    return loop.lastLoss();
+  }
+
+  @Override
   public boolean isPaused() {
     return loop.isPaused();
   }

@@ -108,7 +108,7 @@ final class ServerAssembly {
     FeedbackProcessor feedback =
         own(new FeedbackProcessor(
             catalog::current, users, replayBuffer, Clock.systemUTC(), config.feedback().processor(), fast.updates()));
-    openFeedbackLog(dataDir, feedback, replayBuffer, users);
+    SegmentedFeedbackLog feedbackLog = openFeedbackLog(dataDir, feedback, replayBuffer, users);
     if (fast.items() != null) {
       models.republishItemSpace(); // what the replay taught the items serves from the first call
       own(ItemSpacePublisher.start(fast.items(), models, config.online().publishInterval()));
@@ -134,7 +134,10 @@ final class ServerAssembly {
     int metricsPort = -1;
     if (config.metricsPort() >= 0) {
       ServerMetrics metrics = new ServerMetrics();
-      metrics.bind(feedback, replayBuffer, users, training, models, catalog, pipeline::meanBatchSize, guard::malformedRequests);
+      metrics.bindFeedback(feedback, feedbackLog, replayBuffer);
+      metrics.bindUsers(users);
+      metrics.bindLearning(training, models);
+      metrics.bindServing(pipeline, models.runtime().timings(), catalog, guard::malformedRequests);
       if (auth != null) {
         metrics.bindAuth(auth);
       }
@@ -221,7 +224,7 @@ final class ServerAssembly {
   }
 
   /** Replays the log into the feedback loop, then attaches it; join windows close once a second. */
-  private void openFeedbackLog(DataDirectory dataDir, FeedbackProcessor feedback, ReplayBuffer replayBuffer, UserStateStore users)
+  private SegmentedFeedbackLog openFeedbackLog(DataDirectory dataDir, FeedbackProcessor feedback, ReplayBuffer replayBuffer, UserStateStore users)
       throws IOException {
     long replayStart = System.nanoTime();
     SegmentedFeedbackLog feedbackLog = own(SegmentedFeedbackLog.open(dataDir.feedbackLog(), config.feedback().log(), feedback::replay));
@@ -242,6 +245,7 @@ final class ServerAssembly {
             });
     joinWindows.scheduleWithFixedDelay(feedback::expireJoinWindows, 1, 1, TimeUnit.SECONDS);
     resources.push(joinWindows::shutdownNow);
+    return feedbackLog;
   }
 
   /** Starts the trainer when learning is on; the admin API reaches it through the returned control. */

@@ -20,9 +20,12 @@ import io.recsys.server.api.TrainingControl;
 import io.recsys.server.catalog.Catalog;
 import io.recsys.server.feedback.FeedbackProcessor;
 import io.recsys.server.feedback.ReplayBuffer;
+import io.recsys.server.feedback.SegmentedFeedbackLog;
+import io.recsys.server.model.DynamicBatcher;
 import io.recsys.server.model.ModelRegistry;
+import io.recsys.server.model.OnnxTimings;
+import io.recsys.server.policy.RecommendPipeline;
 import io.recsys.server.user.UserStateStore;
-import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 
@@ -77,33 +80,64 @@ public final class ServerMetrics {
     return registry.scrape();
   }
 
-  /** The server's own state, read at each scrape. */
-  public void bind(
-      FeedbackProcessor feedback,
-      ReplayBuffer replay,
-      UserStateStore users,
-      TrainingControl training,
-      ModelRegistry models,
-      Catalog catalog,
-      DoubleSupplier meanBatchSize,
-      LongSupplier malformedRequests) {
+  /** The feedback loop: reactions by outcome, open impressions, the log's group commits and fsyncs, the replay buffer. */
+  public void bindFeedback(FeedbackProcessor feedback, SegmentedFeedbackLog log, ReplayBuffer replay) {
     counter("recsys.feedback.durable.events", "Reactions made durable and applied", feedback, FeedbackProcessor::durableFeedbackEvents);
+    counter("recsys.feedback.rejected.events", "Reactions refused as invalid (REJECTED)", feedback, FeedbackProcessor::rejectedFeedbackEvents);
+    counter("recsys.feedback.duplicate.events", "Reactions that repeated an accepted one (DUPLICATE), counted once", feedback, FeedbackProcessor::duplicateFeedbackEvents);
     counter("recsys.feedback.no.reaction.rewards", "Shown items that earned the no-feedback reward when their list closed", feedback, FeedbackProcessor::noFeedbackRewards);
     counter("recsys.impressions.closed.early", "Served lists closed before their join window ended, pushed out by the bound", feedback, FeedbackProcessor::closedEarly);
     gauge("recsys.impressions.open", "Served lists whose join window is open", feedback, FeedbackProcessor::openImpressions);
+    counter("recsys.feedback.log.group.commits", "Group commits of the feedback log: one write (and one fsync under --fsync batch) each", log, SegmentedFeedbackLog::groupCommits);
+    counter("recsys.feedback.log.group.commit.records", "Records written by the group commits (divide by the commits for the mean group size)", log, SegmentedFeedbackLog::groupCommitRecords);
+    counter("recsys.feedback.log.fsyncs", "fsyncs of the feedback log's segments", log, SegmentedFeedbackLog::fsyncs);
+    counter("recsys.feedback.log.fsync.seconds", "Time spent in those fsyncs", log, SegmentedFeedbackLog::fsyncSeconds);
     gauge("recsys.replay.buffer.transitions", "Transitions in the replay buffer", replay, ReplayBuffer::size);
+  }
+
+  /** The user-state cache. */
+  public void bindUsers(UserStateStore users) {
     gauge("recsys.users.cached", "User states in the cache", users, UserStateStore::size);
     counter("recsys.user.cache.hits", "User-state lookups that found a state", users, u -> u.stats().hitCount());
     counter("recsys.user.cache.misses", "User-state lookups that found none (cold start or evicted)", users, u -> u.stats().missCount());
     counter("recsys.user.cache.evictions", "User states evicted by the cache bound", users, u -> u.stats().evictionCount());
+  }
+
+  /** The trainer, the safety gate and the live model. */
+  public void bindLearning(TrainingControl training, ModelRegistry models) {
     counter("recsys.trainer.steps", "Double-DQN minibatch steps", training, TrainingControl::trainerSteps);
     counter("recsys.trainer.divergences", "Trainer steps rolled back by the divergence guard", training, TrainingControl::trainerDivergences);
+    gauge("recsys.trainer.loss", "The trainer's last minibatch loss (Huber); NaN before the first step", training, TrainingControl::lastLoss);
     gauge("recsys.training.paused", "1 while training is paused or a version is pinned", training, t -> t.isPaused() ? 1 : 0);
+    FunctionCounter.builder("recsys.gate.verdicts", training, TrainingControl::gatePassed)
+        .description("Candidate versions judged by the safety gate, by verdict").tag("verdict", "published").register(registry);
+    FunctionCounter.builder("recsys.gate.verdicts", training, TrainingControl::gateRefused)
+        .description("Candidate versions judged by the safety gate, by verdict").tag("verdict", "rejected").register(registry);
+    FunctionCounter.builder("recsys.model.swaps", models, ModelRegistry::rankerSwaps)
+        .description("Models swapped in while serving, by stage").tag("stage", "ranker").register(registry);
+    FunctionCounter.builder("recsys.model.swaps", models, ModelRegistry::retrievalSwaps)
+        .description("Models swapped in while serving, by stage").tag("stage", "retrieval").register(registry);
     gauge("recsys.model.live.version", "Number of the live model version (vN)", models, m -> versionNumber(m.liveVersion()));
     gauge("recsys.model.versions", "Model versions recorded (live, retired, rejected)", models, m -> m.versions().size());
+  }
+
+  /** The Recommend path: batching, time in ONNX Runtime per stage, the catalog, refused requests. */
+  public void bindServing(RecommendPipeline pipeline, OnnxTimings onnx, Catalog catalog, LongSupplier malformedRequests) {
+    pipeline.batcher().ifPresent(batcher -> {
+      counter("recsys.recommend.batches", "Scoring batches run", batcher, DynamicBatcher::batches);
+      counter("recsys.recommend.batched.requests", "Recommend calls scored in those batches (divide by the batches for the mean batch size)", batcher, DynamicBatcher::batchedRequests);
+      counter("recsys.recommend.queue.delay.seconds", "Time batched calls waited in the batcher's queue, summed", batcher, DynamicBatcher::queueDelaySeconds);
+      counter("recsys.recommend.batch.work.seconds", "Time the batches took to score, summed", batcher, DynamicBatcher::workSeconds);
+    });
+    for (OnnxTimings.Stage stage : OnnxTimings.Stage.values()) {
+      String name = stage.name().toLowerCase(java.util.Locale.ROOT);
+      FunctionCounter.builder("recsys.onnx.runs", onnx, t -> t.runs(stage))
+          .description("ONNX Runtime session runs, by stage").tag("stage", name).register(registry);
+      FunctionCounter.builder("recsys.onnx.run.seconds", onnx, t -> t.seconds(stage))
+          .description("Time inside ONNX Runtime session runs, by stage").tag("stage", name).register(registry);
+    }
     gauge("recsys.catalog.items", "Items in the live catalog snapshot", catalog, c -> c.current().size());
     gauge("recsys.catalog.version", "Version of the live catalog snapshot", catalog, c -> c.current().version());
-    gauge("recsys.recommend.batch.size.mean", "Mean Recommend calls per scoring batch since start", meanBatchSize, DoubleSupplier::getAsDouble);
     counter("recsys.requests.malformed", "Requests refused as malformed before reaching a service", malformedRequests, s -> s.getAsLong());
   }
 

@@ -86,6 +86,11 @@ public final class RecommendPipeline implements AutoCloseable {
     return recommender.recommend(queries);
   }
 
+  /** The batcher's counters (batches, queue delay, work time); empty with batching off. */
+  public java.util.Optional<DynamicBatcher<?, ?>> batcher() {
+    return java.util.Optional.ofNullable(batcher);
+  }
+
   /** Mean queries per batcher batch so far; 0 with batching off. */
   public double meanBatchSize() {
     return batcher == null ? 0 : batcher.meanBatchSize();
