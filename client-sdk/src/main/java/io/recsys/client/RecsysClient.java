@@ -1,7 +1,11 @@
 package io.recsys.client;
 
+import io.grpc.ChannelCredentials;
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.StreamObserver;
 import io.recsys.v1.AdminServiceGrpc;
 import io.recsys.v1.CatalogServiceGrpc;
@@ -14,14 +18,18 @@ import io.recsys.v1.GetStatusResponse;
 import io.recsys.v1.Item;
 import io.recsys.v1.ListModelVersionsRequest;
 import io.recsys.v1.ListModelVersionsResponse;
+import io.recsys.v1.PinModelVersionRequest;
 import io.recsys.v1.RecommendBatchRequest;
 import io.recsys.v1.RecommendBatchResponse;
 import io.recsys.v1.RecommendRequest;
 import io.recsys.v1.RecommendResponse;
 import io.recsys.v1.RecommenderServiceGrpc;
 import io.recsys.v1.ReportFeedbackRequest;
+import io.recsys.v1.SetTrainingPausedRequest;
 import io.recsys.v1.UpsertItemsRequest;
 import io.recsys.v1.UpsertItemsResponse;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -173,6 +181,24 @@ public final class RecsysClient implements AutoCloseable {
     return new FeedbackSession(FeedbackServiceGrpc.newStub(channel), onAck);
   }
 
+  /**
+   * Opens a feedback stream that reconnects when the connection breaks and resends what was not
+   * acknowledged (see {@link ReliableFeedbackStream}); at most {@code window} events are in flight.
+   */
+  public ReliableFeedbackStream reliableFeedbackStream(Consumer<FeedbackAck> onAck, int window) {
+    return new ReliableFeedbackStream(FeedbackServiceGrpc.newStub(channel), onAck, window);
+  }
+
+  /** Serves {@code version} again (the baseline "v1" or an earlier learned one) and pauses training. */
+  public String pinModelVersion(String version) {
+    return admin().pinModelVersion(PinModelVersionRequest.newBuilder().setVersion(version).build()).getModelVersion();
+  }
+
+  /** Pauses (true) or resumes (false) the background trainer; returns whether it is paused now. */
+  public boolean setTrainingPaused(boolean paused) {
+    return admin().setTrainingPaused(SetTrainingPausedRequest.newBuilder().setPaused(paused).build()).getPaused();
+  }
+
   /** The item; NOT_FOUND if the server does not know it. */
   public Item getItem(String itemId) {
     return CatalogServiceGrpc.newBlockingStub(channel)
@@ -226,7 +252,8 @@ public final class RecsysClient implements AutoCloseable {
     private Duration deadline = Duration.ofSeconds(2);
     private Duration upsertDeadline = Duration.ofMinutes(5);
     private int maxAttempts = 3;
-    private boolean plaintext = true;
+    private ChannelCredentials credentials = InsecureChannelCredentials.create();
+    private BearerToken token;
 
     private Builder(String target) {
       if (target == null || target.isBlank()) {
@@ -258,14 +285,42 @@ public final class RecsysClient implements AutoCloseable {
 
     /** Use TLS with the JVM's trust store instead of plaintext. */
     public Builder useTransportSecurity() {
-      this.plaintext = false;
+      this.credentials = TlsChannelCredentials.create();
+      return this;
+    }
+
+    /** TLS, trusting the server certificates {@code caCertificates} (PEM) signed. */
+    public Builder tls(Path caCertificates) throws IOException {
+      this.credentials = TlsChannelCredentials.newBuilder().trustManager(caCertificates.toFile()).build();
+      return this;
+    }
+
+    /** Mutual TLS: trusts {@code caCertificates} and presents {@code certificateChain} (PEM) with its PKCS#8 key. */
+    public Builder mutualTls(Path caCertificates, Path certificateChain, Path privateKey) throws IOException {
+      this.credentials =
+          TlsChannelCredentials.newBuilder()
+              .trustManager(caCertificates.toFile())
+              .keyManager(certificateChain.toFile(), privateKey.toFile())
+              .build();
+      return this;
+    }
+
+    /** Sends {@code authorization: Bearer <token>} on every call (feedback, upserts and admin calls need it when the server has tokens). */
+    public Builder token(String value) {
+      this.token = BearerToken.of(value);
+      return this;
+    }
+
+    /** Like {@link #token}, read from a file (its first line) and re-read when the file changes, so a rotated token is picked up. */
+    public Builder tokenFile(Path file) {
+      this.token = BearerToken.fromFile(file);
       return this;
     }
 
     public RecsysClient build() {
-      ManagedChannelBuilder<?> builder = ManagedChannelBuilder.forTarget(target);
-      if (plaintext) {
-        builder.usePlaintext();
+      ManagedChannelBuilder<?> builder = Grpc.newChannelBuilder(target, credentials);
+      if (token != null) {
+        builder.intercept(token.interceptor());
       }
       if (maxAttempts > 1) {
         builder.enableRetry().defaultServiceConfig(retryConfig(maxAttempts));
