@@ -57,6 +57,7 @@ class NodeSdkTest {
               "RECSYS_DIRECT_TARGET", "127.0.0.1:" + server.server.port(),
               "RECSYS_RESULT_FILE", result.toString());
       Result tests = run(sdk, List.of("node", "--test", "test/"), env, NODE_TIMEOUT_SECONDS, dir.resolve("node-test.log"));
+      System.out.println("node --test test/ (" + cutter.cuts() + " cuts):\n" + tests.output);
 
       assertThat(tests.exitCode).as("node --test test/ (exit %d):%n%s", tests.exitCode, tests.output).isZero();
       assertThat(cutter.cuts()).as("connection cuts during the suite").isGreaterThanOrEqualTo(1);
