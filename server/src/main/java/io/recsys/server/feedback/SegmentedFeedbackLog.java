@@ -262,7 +262,7 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
   }
 
   private void rollSegment(long firstSequence) throws IOException {
-    segment.force(false);
+    force();
     segment.close();
     segment =
         FileChannel.open(

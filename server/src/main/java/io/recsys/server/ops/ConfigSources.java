@@ -91,10 +91,10 @@ final class ConfigSources {
   private ConfigSources() {}
 
   /**
-   * Layers the environment and the configuration file under {@code flags} (the command line as
-   * given, already parsed once into {@code parsed}).
+   * Layers the environment and the configuration file under the command line as given, already
+   * parsed once ({@code given}) into {@code parsed}.
    */
-  static Resolved resolve(ServeCommand parsed, CommandSpec spec, List<String> flags, Map<String, String> environment)
+  static Resolved resolve(ServeCommand parsed, CommandSpec spec, CommandLine.ParseResult given, Map<String, String> environment)
       throws IOException {
     Map<String, OptionSpec> options = settingsOf(spec);
     Optional<Path> file =
@@ -105,12 +105,11 @@ final class ConfigSources {
     List<String> layered = new ArrayList<>();
     fromFile.forEach((name, value) -> layered.add(flag(name, value, options, "configuration file " + file.get() + ": " + name)));
     fromEnvironment.forEach((name, value) -> layered.add(flag(name, value, options, "environment variable " + envName(name))));
-    layered.addAll(flags);
+    layered.addAll(flagsOf(given));
     ServeCommand command = new ServeCommand();
     CommandLine line = new CommandLine(command).setOverwrittenOptionsAllowed(true);
     CommandLine.ParseResult result = line.parseArgs(layered.toArray(String[]::new));
 
-    CommandLine.ParseResult given = new CommandLine(new ServeCommand()).parseArgs(flags.toArray(String[]::new));
     Map<String, Setting> settings = new LinkedHashMap<>();
     ServeDefaults defaults = new ServeDefaults();
     for (Map.Entry<String, OptionSpec> entry : options.entrySet()) {
@@ -131,7 +130,7 @@ final class ConfigSources {
   }
 
   /** The flags {@code serve} was given, one {@code --name=value} each (a bare boolean as is). */
-  static List<String> flagsOf(CommandLine.ParseResult parsed) {
+  private static List<String> flagsOf(CommandLine.ParseResult parsed) {
     List<String> flags = new ArrayList<>();
     for (OptionSpec option : parsed.matchedOptions()) {
       List<String> values = parsed.matchedOption(option.longestName()).stringValues();

@@ -166,7 +166,7 @@ public final class ServeCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     ConfigSources.Resolved resolved =
-        ConfigSources.resolve(this, spec, ConfigSources.flagsOf(spec.commandLine().getParseResult()), System.getenv());
+        ConfigSources.resolve(this, spec, spec.commandLine().getParseResult(), System.getenv());
     ServerConfig config = resolved.command().configNaming(resolved);
     if (printConfig) {
       spec.commandLine().getOut().print(resolved.describe());

@@ -109,14 +109,12 @@ public final class ServerMetrics {
     counter("recsys.trainer.divergences", "Trainer steps rolled back by the divergence guard", training, TrainingControl::trainerDivergences);
     gauge("recsys.trainer.loss", "The trainer's last minibatch loss (Huber); NaN before the first step", training, TrainingControl::lastLoss);
     gauge("recsys.training.paused", "1 while training is paused or a version is pinned", training, t -> t.isPaused() ? 1 : 0);
-    FunctionCounter.builder("recsys.gate.verdicts", training, TrainingControl::gatePassed)
-        .description("Candidate versions judged by the safety gate, by verdict").tag("verdict", "published").register(registry);
-    FunctionCounter.builder("recsys.gate.verdicts", training, TrainingControl::gateRefused)
-        .description("Candidate versions judged by the safety gate, by verdict").tag("verdict", "rejected").register(registry);
-    FunctionCounter.builder("recsys.model.swaps", models, ModelRegistry::rankerSwaps)
-        .description("Models swapped in while serving, by stage").tag("stage", "ranker").register(registry);
-    FunctionCounter.builder("recsys.model.swaps", models, ModelRegistry::retrievalSwaps)
-        .description("Models swapped in while serving, by stage").tag("stage", "retrieval").register(registry);
+    String verdicts = "Candidate versions judged by the safety gate, by verdict";
+    counter("recsys.gate.verdicts", verdicts, "verdict", "published", training, TrainingControl::gatePassed);
+    counter("recsys.gate.verdicts", verdicts, "verdict", "rejected", training, TrainingControl::gateRefused);
+    String swaps = "Models swapped in while serving, by stage";
+    counter("recsys.model.swaps", swaps, "stage", "ranker", models, ModelRegistry::rankerSwaps);
+    counter("recsys.model.swaps", swaps, "stage", "retrieval", models, ModelRegistry::retrievalSwaps);
     gauge("recsys.model.live.version", "Number of the live model version (vN)", models, m -> versionNumber(m.liveVersion()));
     gauge("recsys.model.versions", "Model versions recorded (live, retired, rejected)", models, m -> m.versions().size());
   }
@@ -131,10 +129,8 @@ public final class ServerMetrics {
     });
     for (OnnxTimings.Stage stage : OnnxTimings.Stage.values()) {
       String name = stage.name().toLowerCase(java.util.Locale.ROOT);
-      FunctionCounter.builder("recsys.onnx.runs", onnx, t -> t.runs(stage))
-          .description("ONNX Runtime session runs, by stage").tag("stage", name).register(registry);
-      FunctionCounter.builder("recsys.onnx.run.seconds", onnx, t -> t.seconds(stage))
-          .description("Time inside ONNX Runtime session runs, by stage").tag("stage", name).register(registry);
+      counter("recsys.onnx.runs", "ONNX Runtime session runs, by stage", "stage", name, onnx, t -> t.runs(stage));
+      counter("recsys.onnx.run.seconds", "Time inside ONNX Runtime session runs, by stage", "stage", name, onnx, t -> t.seconds(stage));
     }
     gauge("recsys.catalog.items", "Items in the live catalog snapshot", catalog, c -> c.current().size());
     gauge("recsys.catalog.version", "Version of the live catalog snapshot", catalog, c -> c.current().version());
@@ -148,6 +144,11 @@ public final class ServerMetrics {
 
   private <T> void counter(String name, String help, T source, ToDoubleFunction<T> value) {
     FunctionCounter.builder(name, source, value).description(help).register(registry);
+  }
+
+  /** One series of a labelled counter family: same name and help, one label value each. */
+  private <T> void counter(String name, String help, String label, String labelValue, T source, ToDoubleFunction<T> value) {
+    FunctionCounter.builder(name, source, value).description(help).tag(label, labelValue).register(registry);
   }
 
   private <T> void gauge(String name, String help, T source, ToDoubleFunction<T> value) {

@@ -19,7 +19,7 @@ class ConfigSourcesTest {
     ServeCommand command = new ServeCommand();
     CommandLine line = new CommandLine(command);
     CommandLine.ParseResult parsed = line.parseArgs(flags);
-    return ConfigSources.resolve(command, line.getCommandSpec(), ConfigSources.flagsOf(parsed), environment);
+    return ConfigSources.resolve(command, line.getCommandSpec(), parsed, environment);
   }
 
   private static ServerConfig config(ConfigSources.Resolved resolved) {

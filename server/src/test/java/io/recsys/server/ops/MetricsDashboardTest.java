@@ -64,14 +64,14 @@ class MetricsDashboardTest {
       int durable = exercise(server);
       System.gc(); // one GC pause on record, as a running server has
       String exposition = get("http://127.0.0.1:" + server.server.metricsPort() + "/metrics");
-      assertThat(sample(exposition, "recsys_feedback_durable_events_total")).isEqualTo(durable);
-      assertThat(sample(exposition, "recsys_feedback_duplicate_events_total")).isEqualTo(durable);
-      assertThat(sample(exposition, "recsys_feedback_rejected_events_total")).isEqualTo(durable);
-      assertThat(sample(exposition, "recsys_auth_refused_calls_total")).isEqualTo(1);
-      assertThat(sample(exposition, "recsys_feedback_log_group_commit_records_total")).isGreaterThanOrEqualTo(durable);
-      assertThat(sample(exposition, "recsys_feedback_log_fsync_seconds_total")).isPositive();
-      assertThat(sample(exposition, "recsys_onnx_runs_total{stage=\"retrieval\"}")).isGreaterThanOrEqualTo(20);
-      assertThat(sample(exposition, "recsys_recommend_batched_requests_total")).isEqualTo(20);
+      assertThat(MetricsEndpointTest.value(exposition, "recsys_feedback_durable_events_total")).isEqualTo(durable);
+      assertThat(MetricsEndpointTest.value(exposition, "recsys_feedback_duplicate_events_total")).isEqualTo(durable);
+      assertThat(MetricsEndpointTest.value(exposition, "recsys_feedback_rejected_events_total")).isEqualTo(durable);
+      assertThat(MetricsEndpointTest.value(exposition, "recsys_auth_refused_calls_total")).isEqualTo(1);
+      assertThat(MetricsEndpointTest.value(exposition, "recsys_feedback_log_group_commit_records_total")).isGreaterThanOrEqualTo(durable);
+      assertThat(MetricsEndpointTest.value(exposition, "recsys_feedback_log_fsync_seconds_total")).isPositive();
+      assertThat(MetricsEndpointTest.value(exposition, "recsys_onnx_runs_total", "stage=\"retrieval\"")).isGreaterThanOrEqualTo(20);
+      assertThat(MetricsEndpointTest.value(exposition, "recsys_recommend_batched_requests_total")).isEqualTo(20);
       Set<String> exported = sampleNames(exposition);
       for (String query : queries) {
         assertThat(exported).as("metrics of %s", query).containsAll(metricNames(query));
@@ -152,13 +152,6 @@ class MetricsDashboardTest {
       }
     }
     return names;
-  }
-
-  /** The value of the sample written exactly as {@code series} (name and labels). */
-  private static double sample(String exposition, String series) {
-    Matcher m = Pattern.compile("(?m)^" + Pattern.quote(series) + " (\\S+)$").matcher(exposition);
-    assertThat(m.find()).as("%s in the exposition", series).isTrue();
-    return Double.parseDouble(m.group(1));
   }
 
   private static Set<String> sampleNames(String exposition) {

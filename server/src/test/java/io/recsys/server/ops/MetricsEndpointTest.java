@@ -100,7 +100,7 @@ class MetricsEndpointTest {
   }
 
   /** The first sample of {@code name} whose labels contain every one of {@code labels}. */
-  private static double value(String text, String name, String... labels) {
+  static double value(String text, String name, String... labels) {
     Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*\\})? (\\S+)$").matcher(text);
     while (m.find()) {
       String found = m.group(1) == null ? "" : m.group(1);

@@ -168,7 +168,7 @@ class SecurityTest {
     assertThat(codeOf(() -> feedback.reportFeedback(report))).isEqualTo(Status.Code.UNAUTHENTICATED);
     assertThat(codeOf(() -> feedback.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer("not-a-known-token-at-all")))
         .reportFeedback(report))).isEqualTo(Status.Code.UNAUTHENTICATED);
-    assertThat(streamStatus(channel, null, click)).isEqualTo(Status.Code.UNAUTHENTICATED);
+    assertThat(streamStatus(channel, click)).isEqualTo(Status.Code.UNAUTHENTICATED);
 
     AdminServiceGrpc.AdminServiceBlockingStub adminAsFeedback =
         AdminServiceGrpc.newBlockingStub(channel).withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer(FEEDBACK_TOKEN)));
@@ -242,32 +242,31 @@ class SecurityTest {
     assertThatThrownBy(() -> start(c -> c.toBuilder().tokenFile(empty).build())).hasMessageContaining("holds no token");
   }
 
-  /** The status a feedback stream with one event ends with, or OK once its ack arrived. */
-  private static Status.Code streamStatus(ManagedChannel channel, String token, FeedbackEvent event) throws Exception {
-    FeedbackServiceGrpc.FeedbackServiceStub stub = FeedbackServiceGrpc.newStub(channel);
-    if (token != null) {
-      stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer(token)));
-    }
+  /** Completes with OK at the first answer or the end of a call, or with the status it failed with. */
+  private static <T> StreamObserver<T> outcomeOf(CompletableFuture<Status.Code> outcome) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(T value) {
+        outcome.complete(Status.Code.OK);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        outcome.complete(Status.fromThrowable(t).getCode());
+      }
+
+      @Override
+      public void onCompleted() {
+        outcome.complete(Status.Code.OK);
+      }
+    };
+  }
+
+  /** The status a tokenless feedback stream with one event ends with, or OK once its ack arrived. */
+  private static Status.Code streamStatus(ManagedChannel channel, FeedbackEvent event) throws Exception {
     CompletableFuture<Status.Code> outcome = new CompletableFuture<>();
-    StreamObserver<StreamFeedbackRequest> requests =
-        stub.streamFeedback(
-            new StreamObserver<>() {
-              @Override
-              public void onNext(StreamFeedbackResponse value) {
-                outcome.complete(Status.Code.OK);
-              }
-
-              @Override
-              public void onError(Throwable t) {
-                outcome.complete(Status.fromThrowable(t).getCode());
-              }
-
-              @Override
-              public void onCompleted() {
-                outcome.complete(Status.Code.OK);
-              }
-            });
-    requests.onNext(StreamFeedbackRequest.newBuilder().setEvent(event).build());
+    FeedbackServiceGrpc.newStub(channel).streamFeedback(SecurityTest.<StreamFeedbackResponse>outcomeOf(outcome))
+        .onNext(StreamFeedbackRequest.newBuilder().setEvent(event).build());
     return outcome.get(10, TimeUnit.SECONDS);
   }
 
@@ -277,22 +276,7 @@ class SecurityTest {
       stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(bearer(token)));
     }
     CompletableFuture<Status.Code> outcome = new CompletableFuture<>();
-    StreamObserver<UpsertItemsRequest> requests =
-        stub.upsertItems(
-            new StreamObserver<UpsertItemsResponse>() {
-              @Override
-              public void onNext(UpsertItemsResponse value) {}
-
-              @Override
-              public void onError(Throwable t) {
-                outcome.complete(Status.fromThrowable(t).getCode());
-              }
-
-              @Override
-              public void onCompleted() {
-                outcome.complete(Status.Code.OK);
-              }
-            });
+    StreamObserver<UpsertItemsRequest> requests = stub.upsertItems(SecurityTest.<UpsertItemsResponse>outcomeOf(outcome));
     requests.onNext(UpsertItemsRequest.newBuilder().setItem(Item.newBuilder().setItemId("new-item").setTitle("New")).build());
     requests.onCompleted();
     return outcome.get(10, TimeUnit.SECONDS);
