@@ -30,18 +30,18 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * server (localhost, 127.0.0.1) and for clients, written as PEM files, the key in PKCS#8 as gRPC's
  * Netty transport wants it. Nothing secret is committed, and nothing expires in the repository.
  */
-final class TestCertificates {
+public final class TestCertificates {
   private static final AtomicLong SERIALS = new AtomicLong(System.currentTimeMillis());
 
   /** A CA's certificate and key, and where its certificate was written. */
-  record Authority(X509Certificate certificate, KeyPair keys, Path certFile) {}
+  public record Authority(X509Certificate certificate, KeyPair keys, Path certFile) {}
 
   /** A signed leaf: its certificate chain file and key file. */
-  record Leaf(Path certFile, Path keyFile) {}
+  public record Leaf(Path certFile, Path keyFile) {}
 
   private TestCertificates() {}
 
-  static Authority authority(Path dir, String name) throws Exception {
+  public static Authority authority(Path dir, String name) throws Exception {
     KeyPair keys = newKeys();
     X500Name subject = new X500Name("CN=" + name);
     JcaX509v3CertificateBuilder builder =
@@ -53,16 +53,16 @@ final class TestCertificates {
   }
 
   /** A server certificate for localhost and 127.0.0.1. */
-  static Leaf server(Path dir, Authority ca) throws Exception {
+  public static Leaf server(Path dir, Authority ca) throws Exception {
     return leaf(dir, ca, "server", Duration.ofDays(1), Instant.now().minusSeconds(60));
   }
 
-  static Leaf client(Path dir, Authority ca, String name) throws Exception {
+  public static Leaf client(Path dir, Authority ca, String name) throws Exception {
     return leaf(dir, ca, name, Duration.ofDays(1), Instant.now().minusSeconds(60));
   }
 
   /** A client certificate whose validity ended an hour ago. */
-  static Leaf expiredClient(Path dir, Authority ca, String name) throws Exception {
+  public static Leaf expiredClient(Path dir, Authority ca, String name) throws Exception {
     return leaf(dir, ca, name, Duration.ofHours(1), Instant.now().minus(Duration.ofHours(3)));
   }
 
