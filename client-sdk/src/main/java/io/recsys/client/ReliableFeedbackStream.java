@@ -35,7 +35,8 @@ import java.util.function.Consumer;
  * bound. Acknowledgements complete each send's future and reach the callback once per event, in
  * send order. REJECTED events are reported there, not resent. A status that says the stream
  * itself is wrong (a missing token, a permission, an invalid request) ends it: pending and later
- * sends fail with that status.
+ * sends fail with that status; so do {@value #MAX_RECONNECTS} failed reconnects in a row without
+ * an acknowledgement (the server has been gone for over a minute).
  *
  * <p>Thread-safe; events from several threads are sent in the order their {@code send} calls
  * took the lock.
@@ -45,9 +46,14 @@ public final class ReliableFeedbackStream implements AutoCloseable {
   private static final Set<Status.Code> RETRYABLE =
       Set.of(Status.Code.UNAVAILABLE, Status.Code.CANCELLED, Status.Code.UNKNOWN, Status.Code.INTERNAL, Status.Code.ABORTED,
           Status.Code.DEADLINE_EXCEEDED, Status.Code.RESOURCE_EXHAUSTED);
-  private static final Duration FIRST_BACKOFF = Duration.ofMillis(50);
-  private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+  static final Duration FIRST_BACKOFF = Duration.ofMillis(50);
+  static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
   private static final int MAX_BATCH = 1_000;
+  /**
+   * Failed reconnects in a row (no acknowledgement between them) before the stream gives up, about
+   * 80 s of outage with the backoff above: the same rule as the Node and Python SDKs.
+   */
+  static final int MAX_RECONNECTS = 20;
 
   private record Pending(FeedbackEvent event, CompletableFuture<FeedbackAck> ack) {}
 
@@ -64,7 +70,19 @@ public final class ReliableFeedbackStream implements AutoCloseable {
   private RuntimeException failure;
   private boolean closed;
 
+  private final Duration firstBackoff;
+  private final Duration maxBackoff;
+
   ReliableFeedbackStream(FeedbackServiceGrpc.FeedbackServiceStub stub, Consumer<FeedbackAck> onAck, int window) {
+    this(stub, onAck, window, FIRST_BACKOFF, MAX_BACKOFF);
+  }
+
+  /** With other backoff bounds: tests that must not wait a minute for the stream to give up. */
+  ReliableFeedbackStream(
+      FeedbackServiceGrpc.FeedbackServiceStub stub, Consumer<FeedbackAck> onAck, int window, Duration firstBackoff,
+      Duration maxBackoff) {
+    this.firstBackoff = firstBackoff;
+    this.maxBackoff = maxBackoff;
     if (window < 1) {
       throw new IllegalArgumentException("window must be >= 1, got " + window);
     }
@@ -240,13 +258,18 @@ public final class ReliableFeedbackStream implements AutoCloseable {
         return;
       }
       stream = null;
-      if (!RETRYABLE.contains(status.getCode())) {
-        failure = status.asRuntimeException();
+      boolean givingUp = failedAttempts >= MAX_RECONNECTS;
+      if (!RETRYABLE.contains(status.getCode()) || givingUp) {
+        failure =
+            givingUp
+                ? status.augmentDescription("gave up after " + MAX_RECONNECTS + " reconnects without an acknowledgement")
+                    .asRuntimeException()
+                : status.asRuntimeException();
         failed = new ArrayList<>(unacked);
         unacked.clear();
         lock.notifyAll();
       } else {
-        long delay = Math.min(MAX_BACKOFF.toMillis(), FIRST_BACKOFF.toMillis() << Math.min(failedAttempts, 10));
+        long delay = Math.min(maxBackoff.toMillis(), firstBackoff.toMillis() << Math.min(failedAttempts, 10));
         failedAttempts++;
         reconnects.schedule(this::reconnect, delay, TimeUnit.MILLISECONDS);
       }
