@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
@@ -25,7 +26,7 @@ import java.util.function.Consumer;
 /**
  * A feedback stream that survives broken connections. Every event sent stays in a window until its
  * acknowledgement arrives; when the stream breaks (the network, a proxy or load balancer
- * restarting, the server's graceful shutdown) it reconnects with capped exponential backoff and
+ * restarting, the server's graceful shutdown) it reconnects with capped, jittered exponential backoff and
  * resends exactly the events still in the window, in order, before any new one. The server counts
  * an (event, item, type) once, so an event whose ack was lost with the connection comes back
  * DUPLICATE: durable once either way.
@@ -36,7 +37,7 @@ import java.util.function.Consumer;
  * send order. REJECTED events are reported there, not resent. A status that says the stream
  * itself is wrong (a missing token, a permission, an invalid request) ends it: pending and later
  * sends fail with that status; so do {@value #MAX_RECONNECTS} failed reconnects in a row without
- * an acknowledgement (the server has been gone for over a minute).
+ * an acknowledgement (the server has been gone for about a minute).
  *
  * <p>Thread-safe; events from several threads are sent in the order their {@code send} calls
  * took the lock.
@@ -51,7 +52,7 @@ public final class ReliableFeedbackStream implements AutoCloseable {
   private static final int MAX_BATCH = 1_000;
   /**
    * Failed reconnects in a row (no acknowledgement between them) before the stream gives up, about
-   * 80 s of outage with the backoff above: the same rule as the Node and Python SDKs.
+   * 35 to 70 s of outage with the jittered backoff above: the same rule as the Node and Python SDKs.
    */
   static final int MAX_RECONNECTS = 20;
 
@@ -269,7 +270,9 @@ public final class ReliableFeedbackStream implements AutoCloseable {
         unacked.clear();
         lock.notifyAll();
       } else {
-        long delay = Math.min(maxBackoff.toMillis(), firstBackoff.toMillis() << Math.min(failedAttempts, 10));
+        long base = Math.min(maxBackoff.toMillis(), firstBackoff.toMillis() << Math.min(failedAttempts, 10));
+        // Jitter: clients cut off together (a server restart) do not all come back at the same instant.
+        long delay = Math.max(1, (long) (base * (0.5 + 0.5 * ThreadLocalRandom.current().nextDouble())));
         failedAttempts++;
         reconnects.schedule(this::reconnect, delay, TimeUnit.MILLISECONDS);
       }
