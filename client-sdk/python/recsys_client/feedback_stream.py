@@ -133,6 +133,8 @@ class FeedbackStream:
         self._closing = False
         self._failure: Optional[FeedbackStreamError] = None
         self._failed_attempts = 0
+        # Acknowledged events whose futures are being resolved (outside the lock).
+        self._delivering = 0
         self.reconnects = 0
         self._thread = threading.Thread(target=self._run, name="recsys-feedback-stream", daemon=True)
         self._thread.start()
@@ -170,9 +172,11 @@ class FeedbackStream:
         return entry.future
 
     def flush(self, timeout: Optional[float] = None) -> None:
-        """Waits until every event sent so far is acknowledged."""
+        """Waits until every event sent so far is acknowledged and its future resolved."""
         with self._state:
-            if not self._state.wait_for(lambda: self._failure is not None or not self._unacked, timeout):
+            if not self._state.wait_for(
+                lambda: self._failure is not None or not (self._unacked or self._delivering), timeout
+            ):
                 raise TimeoutError(f"{len(self._unacked)} events still unacknowledged after {timeout} s")
             if self._failure is not None:
                 raise self._failure
@@ -276,9 +280,14 @@ class FeedbackStream:
                 resolved.append((entry, ack))
             if resolved:
                 self._failed_attempts = 0
-                self._state.notify_all()
-        for entry, ack in resolved:
-            entry.future.set_result(ack)
+                self._delivering += len(resolved)
+        try:
+            for entry, ack in resolved:
+                entry.future.set_result(ack)
+        finally:
+            with self._state:
+                self._delivering -= len(resolved)
+                self._state.notify_all()  # flush returns once every future is resolved
 
     def _fail(self, failure: FeedbackStreamError) -> None:
         with self._state:

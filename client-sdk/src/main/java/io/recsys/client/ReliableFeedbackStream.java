@@ -67,6 +67,8 @@ public final class ReliableFeedbackStream implements AutoCloseable {
   private ClientCallStreamObserver<StreamFeedbackRequest> stream; // null while reconnecting
   private int generation;
   private int failedAttempts;
+  /** Acknowledged events whose future and callback are still running (outside the lock). */
+  private int delivering;
   private long reconnectCount;
   private RuntimeException failure;
   private boolean closed;
@@ -147,16 +149,17 @@ public final class ReliableFeedbackStream implements AutoCloseable {
   }
 
   /**
-   * Waits until every event sent so far is acknowledged.
+   * Waits until every event sent so far is acknowledged, its future completed and the callback
+   * run.
    *
    * @throws TimeoutException if some are still unacknowledged after {@code timeout} (for example
-   *     the server has been unreachable all along: the stream keeps trying until closed)
+   *     the server has been unreachable all along: the stream keeps trying until it gives up)
    * @throws IllegalStateException if the stream ended with a non-retryable status
    */
   public void flush(Duration timeout) throws InterruptedException, TimeoutException {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (lock) {
-      while (!unacked.isEmpty() && failure == null) {
+      while ((!unacked.isEmpty() || delivering > 0) && failure == null) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           throw new TimeoutException(unacked.size() + " feedback events still unacknowledged after " + timeout);
@@ -243,12 +246,19 @@ public final class ReliableFeedbackStream implements AutoCloseable {
       for (int i = 0; i < acks.size() && !unacked.isEmpty(); i++) {
         done.add(unacked.pollFirst());
       }
-      lock.notifyAll();
+      delivering += done.size();
     }
-    for (int i = 0; i < done.size(); i++) {
-      window.release();
-      done.get(i).ack().complete(acks.get(i));
-      onAck.accept(acks.get(i));
+    try {
+      for (int i = 0; i < done.size(); i++) {
+        window.release();
+        done.get(i).ack().complete(acks.get(i));
+        onAck.accept(acks.get(i));
+      }
+    } finally {
+      synchronized (lock) {
+        delivering -= done.size();
+        lock.notifyAll(); // flush returns once every future and callback has run
+      }
     }
   }
 
