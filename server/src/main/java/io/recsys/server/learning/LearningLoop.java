@@ -126,7 +126,7 @@ public final class LearningLoop implements AutoCloseable {
               .filter(oldest -> oldest.isBefore(baseline.createdAt()))
               .orElse(baseline.createdAt());
       try {
-        store.record(new ModelVersionInfo(baseline.version(), baseline.state(), firstServed, baseline.description()));
+        record(new ModelVersionInfo(baseline.version(), baseline.state(), firstServed, baseline.description()));
         history = store.versions();
       } catch (java.io.IOException e) {
         log.warn("Could not record the baseline version in the model history: {}", e.toString());
@@ -165,6 +165,11 @@ public final class LearningLoop implements AutoCloseable {
     return network;
   }
 
+  /** Records a state change durably; what the store's retention forgot leaves the registry's history too. */
+  private void record(ModelVersionInfo info) throws java.io.IOException {
+    models.forget(store.record(info));
+  }
+
   private static int number(String version) {
     try {
       return Integer.parseInt(version.substring(1));
@@ -190,12 +195,12 @@ public final class LearningLoop implements AutoCloseable {
       if (verdict.publish()) {
         store.saveWeights(version, network);
         ModelVersionInfo previous = models.liveVersionInfo();
-        store.record(info);
-        store.record(previous.withState(ModelVersionInfo.State.RETIRED));
+        record(info);
+        record(previous.withState(ModelVersionInfo.State.RETIRED));
         models.publish(candidate, info);
       } else {
         candidate.close();
-        store.record(info.withState(ModelVersionInfo.State.REJECTED));
+        record(info.withState(ModelVersionInfo.State.REJECTED));
         models.recordRejected(info);
       }
     } catch (java.io.IOException e) {
@@ -240,9 +245,9 @@ public final class LearningLoop implements AutoCloseable {
     boolean wasPaused = paused.getAndSet(true);
     try {
       store.setTrainingPaused(true);
-      store.record(live);
+      record(live);
       if (!previous.version().equals(version)) {
-        store.record(previous.withState(ModelVersionInfo.State.RETIRED));
+        record(previous.withState(ModelVersionInfo.State.RETIRED));
       }
     } catch (java.io.IOException | RuntimeException e) {
       if (ranker != null) {

@@ -19,23 +19,39 @@ import java.util.Map;
  * Model versions in the data dir: each learned version's weights in {@code models/<version>.qnet}
  * (written atomically, checksummed), and the history of every version's state in an append-only
  * log, so a restart serves the last published version again. A weights file that is damaged or
- * foreign is refused with a reason; it never reaches serving.
+ * foreign is refused with a reason; it never reaches serving. The store stays bounded: past the
+ * {@link ModelRetention} limit the oldest versions are forgotten (their weights deleted, the
+ * history compacted to one record per version kept).
  */
 public final class ModelStore implements AutoCloseable {
   private static final long MAGIC = 0x5245435359514e54L; // "RECSYQNT"
   private static final int FORMAT = 2; // 2: the projection layer
   private static final String PAUSED_MARKER = "training-paused";
 
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ModelStore.class);
+
   private final Path directory;
   private final RecordFile history;
+  private final ModelRetention retention;
   private final Map<String, ModelVersionInfo> versions = new LinkedHashMap<>();
 
-  private ModelStore(Path directory, RecordFile history) {
+  private ModelStore(Path directory, RecordFile history, ModelRetention retention) {
     this.directory = directory;
     this.history = history;
+    this.retention = retention;
   }
 
+  /** With the default retention ({@value ModelRetention#DEFAULT_KEPT} versions kept). */
   public static ModelStore open(Path dataDir) throws IOException {
+    return open(dataDir, new ModelRetention(ModelRetention.DEFAULT_KEPT));
+  }
+
+  /**
+   * Opens the store, applies {@code retention} to what an earlier run left (a data dir from before
+   * retention shrinks on its first start) and deletes weights files the history no longer names
+   * (left by a crash between compacting the history and deleting them).
+   */
+  public static ModelStore open(Path dataDir, ModelRetention retention) throws IOException {
     Path directory = DataDirectory.modelsOf(dataDir);
     Files.createDirectories(directory);
     List<ModelVersionRecord> records = new ArrayList<>();
@@ -49,9 +65,19 @@ public final class ModelStore implements AutoCloseable {
                 throw new IllegalStateException("model history record passed its checksum but does not parse", e);
               }
             });
-    ModelStore store = new ModelStore(directory, history);
+    ModelStore store = new ModelStore(directory, history, retention);
     for (ModelVersionRecord record : records) {
       store.versions.put(record.getVersion(), toInfo(record));
+    }
+    try {
+      boolean compacted = !store.applyRetention().isEmpty();
+      if (!compacted && records.size() > 2 * store.versions.size() + 8) {
+        store.compact(); // many state changes of few versions (pin, unpin, pin ...)
+      }
+      store.deleteOrphanedWeights();
+    } catch (IOException | RuntimeException e) {
+      store.close();
+      throw e;
     }
     return store;
   }
@@ -129,18 +155,54 @@ public final class ModelStore implements AutoCloseable {
         });
   }
 
-  /** Appends a state change to the history (durable before it returns). */
-  public synchronized void record(ModelVersionInfo info) throws IOException {
-    Instant at = info.createdAt();
-    history.append(
-        ModelVersionRecord.newBuilder()
-            .setVersion(info.version())
-            .setState(info.state().ordinal())
-            .setCreatedAtMicros(at.getEpochSecond() * 1_000_000 + at.getNano() / 1_000)
-            .setDescription(info.description())
-            .build()
-            .toByteArray());
+  /**
+   * Appends a state change to the history (durable before it returns), then forgets what the
+   * retention no longer keeps.
+   *
+   * @return the versions forgotten, oldest first (usually none)
+   */
+  public synchronized List<String> record(ModelVersionInfo info) throws IOException {
+    history.append(toRecord(info).toByteArray());
     versions.put(info.version(), info);
+    return applyRetention();
+  }
+
+  /** Forgets what the retention does not keep: the history first, so no kept record names deleted weights. */
+  private List<String> applyRetention() throws IOException {
+    List<String> forget = retention.toForget(new ArrayList<>(versions.values()));
+    if (forget.isEmpty()) {
+      return forget;
+    }
+    for (String version : forget) {
+      versions.remove(version);
+    }
+    compact();
+    for (String version : forget) {
+      Files.deleteIfExists(weightsFile(version));
+    }
+    log.debug("Forgot model versions {} (keeping the newest {})", forget, retention.kept());
+    return forget;
+  }
+
+  /** Rewrites the history as one record per version, in its latest state. */
+  private void compact() throws IOException {
+    List<byte[]> records = new ArrayList<>(versions.size());
+    for (ModelVersionInfo info : versions.values()) {
+      records.add(toRecord(info).toByteArray());
+    }
+    history.rewrite(records);
+  }
+
+  private void deleteOrphanedWeights() throws IOException {
+    try (var files = Files.list(directory)) {
+      for (Path file : (Iterable<Path>) files::iterator) {
+        String name = file.getFileName().toString();
+        if (name.matches("v[0-9]+\\.qnet") && !versions.containsKey(name.substring(0, name.length() - ".qnet".length()))) {
+          Files.delete(file);
+          log.info("Deleted {}: no model history entry names it", file);
+        }
+      }
+    }
   }
 
   private Path weightsFile(String version) {
@@ -148,6 +210,16 @@ public final class ModelStore implements AutoCloseable {
       throw new IllegalArgumentException("not a version name: '" + version + "'");
     }
     return directory.resolve(version + ".qnet");
+  }
+
+  private static ModelVersionRecord toRecord(ModelVersionInfo info) {
+    Instant at = info.createdAt();
+    return ModelVersionRecord.newBuilder()
+        .setVersion(info.version())
+        .setState(info.state().ordinal())
+        .setCreatedAtMicros(at.getEpochSecond() * 1_000_000 + at.getNano() / 1_000)
+        .setDescription(info.description())
+        .build();
   }
 
   private static ModelVersionInfo toInfo(ModelVersionRecord record) {

@@ -204,6 +204,18 @@ public final class ModelRegistry implements AutoCloseable {
     }
   }
 
+  /** Drops {@code forgotten} from the history (the store's retention forgot them); the live version stays. */
+  public void forget(java.util.Collection<String> forgotten) {
+    if (forgotten.isEmpty()) {
+      return;
+    }
+    synchronized (swaps) {
+      String live = liveVersion();
+      history.removeIf(
+          info -> forgotten.contains(info.version()) && !info.version().equals(live) && !info.version().equals(BASELINE_VERSION));
+    }
+  }
+
   /** The baseline's description: what serves when no learned version does. */
   public ModelVersionInfo baseline() {
     synchronized (swaps) {

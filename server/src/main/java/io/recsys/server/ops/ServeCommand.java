@@ -111,6 +111,12 @@ public final class ServeCommand implements Callable<Integer> {
   int maxConcurrentScoring;
 
   @Option(
+      names = "--model-versions-kept",
+      description = "Learned model versions kept in the data dir besides the baseline and the live one; older ones are deleted "
+          + "(default: ${DEFAULT-VALUE}).")
+  int modelVersionsKept;
+
+  @Option(
       names = "--metrics-port",
       description = "Serve Prometheus metrics on http://0.0.0.0:PORT/metrics; 0 picks a free port, -1 turns them off (default: ${DEFAULT-VALUE}).")
   int metricsPort;
@@ -250,6 +256,7 @@ public final class ServeCommand implements Callable<Integer> {
         .tokenFile(tokenFile)
         .adminPort(adminPort)
         .adminAddress(adminAddress)
+        .modelVersionsKept(modelVersionsKept)
         .maxBatchSize(maxBatchSize)
         .maxQueueDelay(Duration.ofNanos(maxQueueDelayMicros * 1_000))
         .build();

@@ -54,6 +54,7 @@ public final class ServeDefaults implements IDefaultValueProvider {
       case "--log-format" -> LogSettings.DEFAULT_FORMAT;
       case "--log-level" -> LogSettings.DEFAULT_LEVEL;
       case "--admin-address" -> d.adminAddress();
+      case "--model-versions-kept" -> String.valueOf(d.modelVersionsKept());
       case "--max-queue-delay-us" -> String.valueOf(d.maxQueueDelay().toNanos() / 1_000);
       default -> null;
     };

@@ -23,6 +23,7 @@ import io.recsys.server.feedback.SegmentedFeedbackLog;
 import io.recsys.server.learning.ItemParameters;
 import io.recsys.server.learning.ItemSpacePublisher;
 import io.recsys.server.learning.LearningLoop;
+import io.recsys.server.learning.ModelRetention;
 import io.recsys.server.learning.ModelStore;
 import io.recsys.server.learning.OnlineLearner;
 import io.recsys.server.learning.OnlineLearningSettings;
@@ -259,7 +260,7 @@ final class ServerAssembly {
     SafetyGate gate = new SafetyGate(config.learning().gate(), config.exploration(), range, new RewardRange(rewards.lowest(), rewards.highest()));
     LearningLoop learning =
         new LearningLoop(
-            config.learning(), replayBuffer, catalog::current, models, gate, ModelStore.open(dataDir.path()), range,
+            config.learning(), replayBuffer, catalog::current, models, gate, ModelStore.open(dataDir.path(), new ModelRetention(config.modelVersionsKept())), range,
             catalog.dimension());
     learning.start();
     own(learning);

@@ -1,6 +1,7 @@
 package io.recsys.server.ops;
 
 import io.recsys.server.learning.LearningSettings;
+import io.recsys.server.learning.ModelRetention;
 import io.recsys.server.learning.OnlineLearningSettings;
 import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.policy.EpsilonGreedy;
@@ -41,6 +42,8 @@ import java.util.function.UnaryOperator;
  * @param adminPort a port of its own for the admin service (0 for any free one), bound to {@code
  *     adminAddress}; -1: the admin service is on the main port
  * @param adminAddress the address the admin port is bound to (loopback by default)
+ * @param modelVersionsKept learned model versions the data dir keeps besides the baseline and the
+ *     live one (older ones are forgotten: weights deleted, history compacted)
  */
 public record ServerConfig(
     int port,
@@ -65,7 +68,8 @@ public record ServerConfig(
     TlsSettings tls,
     Optional<Path> tokenFile,
     int adminPort,
-    String adminAddress) {
+    String adminAddress,
+    int modelVersionsKept) {
 
   public static final int DEFAULT_PORT = 50051;
   public static final Path DEFAULT_DATA_DIR = Path.of("./data");
@@ -87,6 +91,14 @@ public record ServerConfig(
     SettingChecks.present("token-file", tokenFile);
     checkedAdminPort(adminPort);
     SettingChecks.present("admin-address", adminAddress);
+    checkedModelVersionsKept(modelVersionsKept);
+  }
+
+  private static int checkedModelVersionsKept(int value) {
+    if (value < 1 || value > 10_000) {
+      throw new IllegalArgumentException("model-versions-kept must be in [1, 10000], got " + value);
+    }
+    return value;
   }
 
   // Each bounded setting's rule, written once: the builder applies it as the setting is set.
@@ -188,6 +200,7 @@ public record ServerConfig(
     private Optional<Path> tokenFile = Optional.empty();
     private int adminPort = -1;
     private String adminAddress = "127.0.0.1";
+    private int modelVersionsKept = ModelRetention.DEFAULT_KEPT;
 
     private Builder(Path dataDir) {
       dataDir(dataDir);
@@ -217,6 +230,7 @@ public record ServerConfig(
       tokenFile = c.tokenFile;
       adminPort = c.adminPort;
       adminAddress = c.adminAddress;
+      modelVersionsKept = c.modelVersionsKept;
     }
 
     public Builder port(int value) {
@@ -319,6 +333,11 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder modelVersionsKept(int value) {
+      modelVersionsKept = checkedModelVersionsKept(value);
+      return this;
+    }
+
     public Builder maxQueueDelay(Duration value) {
       maxQueueDelay = checkedMaxQueueDelay(value);
       return this;
@@ -349,7 +368,7 @@ public record ServerConfig(
       return new ServerConfig(
           port, dataDir, catalogFile, userVectorsFile, device, onnxThreads, onnxSpinning, maxCachedUsers, popularityWeight,
           drainTimeout, feedback, exploration, candidates, learning, online, maxConcurrentScoring, maxBatchSize, maxQueueDelay,
-          metricsPort, tls, tokenFile, adminPort, adminAddress);
+          metricsPort, tls, tokenFile, adminPort, adminAddress, modelVersionsKept);
     }
   }
 }

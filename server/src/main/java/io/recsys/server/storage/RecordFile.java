@@ -5,7 +5,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +22,7 @@ public final class RecordFile implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RecordFile.class);
 
   private final Path path;
-  private final FileChannel channel;
+  private FileChannel channel; // replaced by rewrite()
 
   private RecordFile(Path path, FileChannel channel) {
     this.path = path;
@@ -72,6 +74,36 @@ public final class RecordFile implements AutoCloseable {
       channel.truncate(start);
       channel.position(start);
       throw e;
+    }
+  }
+
+  /**
+   * Replaces the whole file with {@code payloads}, atomically: they are written to a temporary
+   * file, fsynced, and renamed over this one, so a crash leaves either the old records or the new
+   * ones, never a mix. For compaction; appends continue after the new records.
+   */
+  public synchronized void rewrite(List<byte[]> payloads) throws IOException {
+    Path temporary = path.resolveSibling(path.getFileName() + ".rewrite");
+    try (FileChannel out =
+        FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+      for (byte[] payload : payloads) {
+        ByteBuffer record = ByteBuffer.allocate(RecordFrames.framedSize(payload.length));
+        RecordFrames.write(record, payload);
+        record.flip();
+        while (record.hasRemaining()) {
+          out.write(record);
+        }
+      }
+      out.force(true);
+    }
+    channel.close();
+    try {
+      Files.move(temporary, path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      AtomicFiles.syncDirectory(path.toAbsolutePath().getParent());
+    } finally {
+      // The old file if the rename failed, else the new one: either way appends go on.
+      channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      channel.position(channel.size());
     }
   }
 
