@@ -18,9 +18,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.commons.csv.CSVException;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVRecord;
+import org.apache.commons.csv.DuplicateHeaderMode;
 
 /**
  * Reads catalog files. Two formats, chosen by extension:
@@ -75,8 +77,9 @@ public final class CatalogFiles {
 
   static List<CatalogItem> readCsv(Reader reader, String source) throws IOException {
     CSVFormat format =
-        CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).setTrim(true).get();
-    try (CSVParser parser = CSVParser.parse(reader, format)) {
+        CSVFormat.RFC4180.builder().setHeader().setSkipHeaderRecord(true).setTrim(true)
+            .setDuplicateHeaderMode(DuplicateHeaderMode.DISALLOW).get();
+    try (CSVParser parser = parseHeader(reader, format, source)) {
       List<String> header = parser.getHeaderNames();
       if (!header.contains(ID_COLUMN) || !header.contains(TITLE_COLUMN)) {
         throw new CatalogFormatException(
@@ -86,7 +89,7 @@ public final class CatalogFiles {
       List<CatalogItem> items = new ArrayList<>();
       for (CSVRecord record : parser) {
         long line = parser.getCurrentLineNumber();
-        if (!record.isConsistent()) {
+        if (record.size() != header.size()) {
           throw new CatalogFormatException(
               source, line, "expected " + header.size() + " columns, found " + record.size());
         }
@@ -106,6 +109,18 @@ public final class CatalogFiles {
       return items;
     } catch (java.io.UncheckedIOException e) {
       throw new CatalogFormatException(source, 0, "not valid CSV: " + e.getCause().getMessage());
+    }
+  }
+
+  /**
+   * Commons CSV refuses a header with an empty or repeated name by IllegalArgumentException, and
+   * bad quoting in it by CSVException: format errors of line 1, not failures of the reader.
+   */
+  private static CSVParser parseHeader(Reader reader, CSVFormat format, String source) throws IOException {
+    try {
+      return CSVParser.parse(reader, format);
+    } catch (IllegalArgumentException | CSVException e) {
+      throw new CatalogFormatException(source, 1, "bad header: " + e.getMessage());
     }
   }
 

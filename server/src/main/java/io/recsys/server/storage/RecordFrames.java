@@ -9,7 +9,8 @@ import java.util.zip.CRC32C;
 
 /**
  * The on-disk frame of every durable record: {@code [length:int][crc32c:int][payload]}, little
- * endian. One codec for every log, so recovery rules are the same everywhere.
+ * endian, the payload never empty. One codec for every log, so recovery rules are the same
+ * everywhere.
  */
 public final class RecordFrames {
   public static final int HEADER_BYTES = 8;
@@ -23,8 +24,12 @@ public final class RecordFrames {
     return HEADER_BYTES + payloadBytes;
   }
 
-  /** Appends the framed {@code payload} to {@code buffer} (which must have room). */
+  /** Appends the framed {@code payload} to {@code buffer} (which must have room); it must not be empty. */
   public static void write(ByteBuffer buffer, byte[] payload) {
+    if (payload.length == 0) {
+      // The CRC32C of nothing is 0: an empty record would read like zeroed disk, which must not.
+      throw new IllegalArgumentException("an empty record cannot be told from zeroed disk");
+    }
     if (payload.length > MAX_PAYLOAD_BYTES) {
       throw new IllegalArgumentException(
           "record of " + payload.length + " bytes exceeds " + MAX_PAYLOAD_BYTES);
@@ -48,7 +53,10 @@ public final class RecordFrames {
       readFully(channel, header, position);
       int length = header.getInt(0);
       int checksum = header.getInt(4);
-      if (length < 0 || length > MAX_PAYLOAD_BYTES || position + HEADER_BYTES + length > size) {
+      // Length 0 is never written: zeroed bytes (a file extended but its blocks never written
+      // before a crash) would otherwise pass as empty records with a valid checksum (found by
+      // FeedbackLogRecoveryFuzzTest).
+      if (length <= 0 || length > MAX_PAYLOAD_BYTES || position + HEADER_BYTES + length > size) {
         break;
       }
       ByteBuffer payload = ByteBuffer.allocate(length);

@@ -59,6 +59,23 @@ class SegmentedFeedbackLogTest {
   }
 
   @Test
+  void zeroedBytesAfterTheLastRecordAreCutOffNotReplayedAsEmptyRecords() throws Exception {
+    // A crash can leave a file extended with blocks never written: zeros. Their "length 0, CRC 0"
+    // once passed as valid empty records (found by FeedbackLogRecoveryFuzzTest).
+    try (SegmentedFeedbackLog log = SegmentedFeedbackLog.open(dir, SegmentedFeedbackLog.Options.defaults(), r -> {})) {
+      for (int i = 0; i < 3; i++) {
+        log.append(record(i)).get();
+      }
+    }
+    try (RandomAccessFile raw = new RandomAccessFile(lastSegment().toFile(), "rw")) {
+      raw.setLength(raw.length() + 4_096);
+    }
+
+    assertThat(replayedIds()).containsExactly(0L, 1L, 2L);
+    assertThat(Files.size(lastSegment())).as("the zeros were cut off").isLessThan(4_096);
+  }
+
+  @Test
   void damageBeforeTheLastSegmentStopsTheStart() throws Exception {
     try (SegmentedFeedbackLog log = SegmentedFeedbackLog.open(dir, SMALL_SEGMENTS, r -> {})) {
       for (int i = 0; i < 3_000; i++) {
