@@ -5,6 +5,7 @@ import io.recsys.server.feedback.log.LogRecord;
 import io.recsys.server.storage.AtomicFiles;
 import io.recsys.server.storage.RecordFrames;
 import java.io.IOException;
+import java.io.SyncFailedException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -77,6 +78,9 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
   private final LongAdder groupCommitRecords = new LongAdder();
   private final LongAdder fsyncs = new LongAdder();
   private final LongAdder fsyncNanos = new LongAdder();
+  private final LongAdder refusedGroups = new LongAdder();
+  private long refusedSinceWarning; // writer thread only
+  private long lastRefusalWarning; // writer thread only
 
   private SegmentedFeedbackLog(Path directory, Options options, long recordCount) throws IOException {
     this.directory = directory;
@@ -205,7 +209,7 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
         }
         group.add(first);
         queue.drainTo(group, MAX_GROUP - 1);
-        commit(group);
+        commitOrRefuse(group);
         group.clear();
       }
       segment.force(false);
@@ -222,15 +226,56 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
     }
   }
 
-  /** One group: write every record (rolling segments as needed), fsync once, then complete. */
+  /**
+   * Commits a group; if the disk refuses its writes (full, or an I/O error), takes its bytes back
+   * off the segment and refuses the group's appends with the reason, so nothing unacknowledged
+   * stays on disk and the next group, once there is room again, lands where this one would have.
+   * Only a failure to take the bytes back (or an fsync failure, after which the page cache cannot
+   * be trusted) stops the log.
+   */
+  private void commitOrRefuse(List<Pending> group) throws IOException {
+    long start = segmentSize;
+    try {
+      commit(group);
+    } catch (IOException e) {
+      if (e instanceof SyncFailedException) {
+        throw e;
+      }
+      buffer.clear();
+      segment.truncate(start);
+      segment.position(start);
+      segmentSize = start;
+      refusedGroups.increment();
+      String reason = "the feedback log could not write (" + e.getMessage() + "): nothing of it was stored; retry later";
+      logRefusal(group.size(), reason);
+      LogUnavailableException refused = new LogUnavailableException(reason, e);
+      group.forEach(p -> p.done().completeExceptionally(refused));
+    }
+  }
+
+  /** A full disk refuses every group: one warning per 10 s with the count, not one per group. */
+  private void logRefusal(int appends, String reason) {
+    refusedSinceWarning += appends;
+    long now = System.nanoTime();
+    if (lastRefusalWarning == 0 || now - lastRefusalWarning >= TimeUnit.SECONDS.toNanos(10)) {
+      log.warn("Feedback log: {} appends refused since the last warning: {}", refusedSinceWarning, reason);
+      refusedSinceWarning = 0;
+      lastRefusalWarning = now;
+    }
+  }
+
+  /** One group, in one segment: roll first if it would not fit, write every record, fsync once, then complete. */
   private void commit(List<Pending> group) throws IOException {
+    long groupBytes = 0;
+    for (Pending pending : group) {
+      groupBytes += RecordFrames.framedSize(pending.payload().length);
+    }
+    if (segmentSize > 0 && segmentSize + groupBytes > options.segmentBytes()) {
+      rollSegment(recordCount);
+    }
     for (int i = 0; i < group.size(); i++) {
       Pending pending = group.get(i);
       int framed = RecordFrames.framedSize(pending.payload().length);
-      if (segmentSize + buffer.position() + framed > options.segmentBytes() && segmentSize + buffer.position() > 0) {
-        flushBuffer();
-        rollSegment(recordCount + i);
-      }
       if (buffer.remaining() < framed) {
         flushBuffer();
         if (buffer.capacity() < framed) {
@@ -240,10 +285,14 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
       RecordFrames.write(buffer, pending.payload());
     }
     flushBuffer();
-    if (options.fsync() == FsyncPolicy.BATCH) {
-      force();
-    } else {
-      forceIfIntervalPassed();
+    try {
+      if (options.fsync() == FsyncPolicy.BATCH) {
+        force();
+      } else {
+        forceIfIntervalPassed();
+      }
+    } catch (IOException e) {
+      throw syncFailed(e);
     }
     recordCount += group.size();
     groupCommits.increment();
@@ -261,14 +310,32 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
     buffer.clear();
   }
 
+  /** Opens the next segment before closing this one: if the disk refuses it, the current segment stays open. */
   private void rollSegment(long firstSequence) throws IOException {
-    force();
+    try {
+      force();
+    } catch (IOException e) {
+      throw syncFailed(e);
+    }
+    Path next = directory.resolve(segmentName(firstSequence));
+    FileChannel opened = FileChannel.open(next, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    try {
+      AtomicFiles.syncDirectory(directory);
+    } catch (IOException e) {
+      opened.close();
+      Files.deleteIfExists(next);
+      throw e;
+    }
     segment.close();
-    segment =
-        FileChannel.open(
-            directory.resolve(segmentName(firstSequence)), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    segment = opened;
     segmentSize = 0;
-    AtomicFiles.syncDirectory(directory);
+  }
+
+  /** An fsync failure is not retried: after one, what the page cache holds cannot be trusted (PostgreSQL's "fsyncgate"). */
+  private static SyncFailedException syncFailed(IOException e) {
+    SyncFailedException failed = new SyncFailedException("fsync failed: " + e.getMessage());
+    failed.initCause(e);
+    return failed;
   }
 
   private void forceIfIntervalPassed() throws IOException {
@@ -299,6 +366,11 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
   /** fsyncs of the log's segments since open (group commits, background fsyncs). */
   public long fsyncs() {
     return fsyncs.sum();
+  }
+
+  /** Groups whose writes the disk refused (full, I/O error); their appends failed, nothing of them stayed. */
+  public long refusedGroups() {
+    return refusedGroups.sum();
   }
 
   /** Seconds those fsyncs took, summed. */

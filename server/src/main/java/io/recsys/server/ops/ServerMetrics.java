@@ -89,6 +89,7 @@ public final class ServerMetrics {
     counter("recsys.impressions.closed.early", "Served lists closed before their join window ended, pushed out by the bound", feedback, FeedbackProcessor::closedEarly);
     gauge("recsys.impressions.open", "Served lists whose join window is open", feedback, FeedbackProcessor::openImpressions);
     counter("recsys.feedback.log.group.commits", "Group commits of the feedback log: one write (and one fsync under --fsync batch) each", log, SegmentedFeedbackLog::groupCommits);
+    counter("recsys.feedback.log.refused.groups", "Group commits the disk refused (full, I/O error): their appends failed UNAVAILABLE, nothing of them stayed", log, SegmentedFeedbackLog::refusedGroups);
     counter("recsys.feedback.log.group.commit.records", "Records written by the group commits (divide by the commits for the mean group size)", log, SegmentedFeedbackLog::groupCommitRecords);
     counter("recsys.feedback.log.fsyncs", "fsyncs of the feedback log's segments", log, SegmentedFeedbackLog::fsyncs);
     counter("recsys.feedback.log.fsync.seconds", "Time spent in those fsyncs", log, SegmentedFeedbackLog::fsyncSeconds);
