@@ -2,7 +2,6 @@ package io.recsys.server.sdk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.recsys.server.api.VectorCatalogServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,28 +40,9 @@ class NodeSdkTest {
       assertThat(build.exitCode()).as("npm run build:%n%s", build.output()).isZero();
     }
 
-    Path result = dir.resolve("node-result.txt");
-    Path serverDir = Files.createDirectories(dir.resolve("server"));
-    try (VectorCatalogServer server = VectorCatalogServer.start(serverDir, 1, 500, 16, "item-", c -> c);
-        ConnectionCutter cutter = ConnectionCutter.start(server.server.port())) {
-      cutter.cutEvery(40_000, 3);
-      Map<String, String> env =
-          Map.of(
-              "RECSYS_TARGET", "127.0.0.1:" + cutter.port(),
-              "RECSYS_DIRECT_TARGET", "127.0.0.1:" + server.server.port(),
-              "RECSYS_RESULT_FILE", result.toString());
-      SdkSuite.Result tests =
-          SdkSuite.run(sdk, List.of("node", "--test", "test/"), env, NODE_TIMEOUT_SECONDS, dir.resolve("node-test.log"));
-      System.out.println("node --test test/ (" + cutter.cuts() + " cuts):\n" + tests.output());
+    SdkSuite.CutRun run =
+        SdkSuite.runThroughCutter(dir, sdk, List.of("node", "--test", "test/"), Map.of(), NODE_TIMEOUT_SECONDS);
 
-      assertThat(tests.exitCode()).as("node --test test/ (exit %d):%n%s", tests.exitCode(), tests.output()).isZero();
-      assertThat(cutter.cuts()).as("connection cuts during the suite").isGreaterThanOrEqualTo(1);
-      assertThat(result).as("result file written by the feedback test").exists();
-      long distinct = Long.parseLong(Files.readString(result).trim());
-      assertThat(distinct).isEqualTo(3_000);
-      assertThat(server.client.status().getFeedbackEventsDurable())
-          .as("events the server made durable vs. distinct events the SDK had acknowledged")
-          .isEqualTo(distinct);
-    }
+    SdkSuite.assertEachEventStoredOnce(run, 0);
   }
 }

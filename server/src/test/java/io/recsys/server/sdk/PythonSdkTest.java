@@ -2,7 +2,6 @@ package io.recsys.server.sdk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.recsys.server.api.VectorCatalogServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,32 +40,13 @@ class PythonSdkTest {
         SdkSuite.run(sdk, List.of(python.get(), "generate.py"), Map.of(), 60, dir.resolve("generate.log"));
     assertThat(generate.exitCode()).as("python3 generate.py:%n%s", generate.output()).isZero();
 
-    Path result = dir.resolve("python-result.txt");
-    Path serverDir = Files.createDirectories(dir.resolve("server"));
-    try (VectorCatalogServer server = VectorCatalogServer.start(serverDir, 1, 500, 16, "item-", c -> c);
-        ConnectionCutter cutter = ConnectionCutter.start(server.server.port())) {
-      cutter.cutEvery(40_000, 3);
-      Map<String, String> env =
-          Map.of(
-              "RECSYS_TARGET", "127.0.0.1:" + cutter.port(),
-              "RECSYS_DIRECT_TARGET", "127.0.0.1:" + server.server.port(),
-              "RECSYS_RESULT_FILE", result.toString(),
-              "PYTHONDONTWRITEBYTECODE", "1");
-      List<String> command = List.of(python.get(), "-m", "unittest", "discover", "-v", "-s", "tests", "-t", ".");
-      SdkSuite.Result tests = SdkSuite.run(sdk, command, env, SUITE_TIMEOUT_SECONDS, dir.resolve("python-test.log"));
-      System.out.println("python3 -m unittest (" + cutter.cuts() + " cuts):\n" + tests.output());
+    List<String> command = List.of(python.get(), "-m", "unittest", "discover", "-v", "-s", "tests", "-t", ".");
+    SdkSuite.CutRun run =
+        SdkSuite.runThroughCutter(dir, sdk, command, Map.of("PYTHONDONTWRITEBYTECODE", "1"), SUITE_TIMEOUT_SECONDS);
 
-      assertThat(tests.exitCode()).as("python3 -m unittest (exit %d):%n%s", tests.exitCode(), tests.output()).isZero();
-      assertThat(tests.output()).as("no test skipped against the server").doesNotContain("skipped '");
-      assertThat(cutter.cuts()).as("connection cuts during the suite").isGreaterThanOrEqualTo(1);
-      assertThat(result).as("result file written by the feedback test").exists();
-      long distinct = Long.parseLong(Files.readString(result).trim());
-      assertThat(distinct).isEqualTo(3_000);
-      // The suite's one ReportFeedback event counts too.
-      assertThat(server.client.status().getFeedbackEventsDurable())
-          .as("events the server made durable vs. distinct events the SDK had acknowledged")
-          .isEqualTo(distinct + 1);
-    }
+    assertThat(run.suite().output()).as("no test skipped against the server").doesNotContain("skipped '");
+    // The suite's one ReportFeedback event counts too.
+    SdkSuite.assertEachEventStoredOnce(run, 1);
   }
 
   private Optional<String> python(Path sdk) {
