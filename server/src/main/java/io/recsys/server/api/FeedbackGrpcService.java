@@ -10,11 +10,14 @@ import io.recsys.v1.ReportFeedbackRequest;
 import io.recsys.v1.ReportFeedbackResponse;
 import io.recsys.v1.StreamFeedbackRequest;
 import io.recsys.v1.StreamFeedbackResponse;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** {@code recsys.v1.FeedbackService}: acknowledges each event once it is durable. */
 public final class FeedbackGrpcService extends FeedbackServiceGrpc.FeedbackServiceImplBase {
   private final FeedbackProcessor processor;
   private final int streamWindow;
+  private final Set<FeedbackStream> openStreams = ConcurrentHashMap.newKeySet();
 
   /** @param streamWindow events a stream may have in flight before the server stops reading */
   public FeedbackGrpcService(FeedbackProcessor processor, int streamWindow) {
@@ -28,7 +31,19 @@ public final class FeedbackGrpcService extends FeedbackServiceGrpc.FeedbackServi
   @Override
   public StreamObserver<StreamFeedbackRequest> streamFeedback(
       StreamObserver<StreamFeedbackResponse> responses) {
-    return FeedbackStream.start(responses, processor, streamWindow);
+    FeedbackStream[] stream = new FeedbackStream[1];
+    stream[0] = FeedbackStream.start(responses, processor, streamWindow, () -> openStreams.remove(stream[0]));
+    openStreams.add(stream[0]);
+    return stream[0];
+  }
+
+  /**
+   * For a graceful stop, once the server takes no new calls: every open stream answers what it
+   * has read and ends UNAVAILABLE, so the stop need not wait the drain timeout for clients that
+   * keep their streams open.
+   */
+  public void endStreams() {
+    openStreams.forEach(FeedbackStream::endForShutdown);
   }
 
   @Override

@@ -39,20 +39,25 @@ final class FeedbackStream implements StreamObserver<StreamFeedbackRequest> {
   private int eventsInFlight;
   private int requestsAsked;
   private boolean clientDone;
+  /** The server is stopping: read nothing more, answer what was read, then end the call. */
+  private boolean ending;
   private boolean finished;
+  private final Runnable onFinished;
 
   private FeedbackStream(
-      ServerCallStreamObserver<StreamFeedbackResponse> call, FeedbackProcessor processor, int window) {
+      ServerCallStreamObserver<StreamFeedbackResponse> call, FeedbackProcessor processor, int window, Runnable onFinished) {
     this.call = call;
     this.processor = processor;
     this.window = window;
+    this.onFinished = onFinished;
   }
 
+  /** @param onFinished told once when the call ends, however it ends */
   static FeedbackStream start(
-      StreamObserver<StreamFeedbackResponse> responses, FeedbackProcessor processor, int window) {
+      StreamObserver<StreamFeedbackResponse> responses, FeedbackProcessor processor, int window, Runnable onFinished) {
     ServerCallStreamObserver<StreamFeedbackResponse> call =
         (ServerCallStreamObserver<StreamFeedbackResponse>) responses;
-    FeedbackStream stream = new FeedbackStream(call, processor, window);
+    FeedbackStream stream = new FeedbackStream(call, processor, window, onFinished);
     call.disableAutoRequest();
     call.setOnReadyHandler(stream::drain);
     call.setOnCancelHandler(stream::cancelled);
@@ -127,10 +132,25 @@ final class FeedbackStream implements StreamObserver<StreamFeedbackRequest> {
       eventsInFlight -= head.acks().size();
     }
     askForMore();
-    if (!finished && clientDone && owed.isEmpty()) {
+    if (!finished && owed.isEmpty() && ending) {
+      fail(Status.UNAVAILABLE.withDescription(
+          "the server is shutting down: every event acknowledged so far is stored; reconnect and send the rest again"));
+    } else if (!finished && clientDone && owed.isEmpty()) {
       finished = true;
       call.onCompleted();
+      onFinished.run();
     }
+  }
+
+  /**
+   * Ends the call for a graceful stop: nothing more is read, what was read is acknowledged once
+   * durable, then the call ends UNAVAILABLE, so the client reconnects (to this server restarted,
+   * or another) and sends again only what has no acknowledgement. Without this a stream a client
+   * keeps open would hold the stop until the drain timeout.
+   */
+  synchronized void endForShutdown() {
+    ending = true;
+    drain();
   }
 
   private static StreamFeedbackResponse response(Owed owed) {
@@ -146,7 +166,7 @@ final class FeedbackStream implements StreamObserver<StreamFeedbackRequest> {
 
   /** Keeps a few requests asked for while the window has room. Caller holds the monitor. */
   private void askForMore() {
-    if (finished || clientDone || eventsInFlight >= window || requestsAsked >= REQUESTS_AHEAD) {
+    if (finished || clientDone || ending || eventsInFlight >= window || requestsAsked >= REQUESTS_AHEAD) {
       return;
     }
     int more = REQUESTS_AHEAD - requestsAsked;
@@ -162,11 +182,16 @@ final class FeedbackStream implements StreamObserver<StreamFeedbackRequest> {
     finished = true;
     owed.clear();
     call.onError(status.asRuntimeException());
+    onFinished.run();
   }
 
   private synchronized void cancelled() {
     // Events already handed to the log still become durable; their acks have nowhere to go.
+    boolean wasFinished = finished;
     finished = true;
     owed.clear();
+    if (!wasFinished) {
+      onFinished.run();
+    }
   }
 }

@@ -15,7 +15,18 @@ public interface FeedbackLog extends AutoCloseable {
    */
   CompletableFuture<Void> append(LogRecord record);
 
-  /** Records in the log, replayed ones included. */
+  /**
+   * Queues {@code record} and completes {@code whenDurable} as {@link #append(LogRecord)} would.
+   * Whatever was chained on {@code whenDurable} before this call runs on the log's own thread, in
+   * log order: the feedback loop relies on that to apply durable records in the order a replay
+   * will (a future returned by the other form may already be complete when a caller chains on it).
+   */
+  void append(LogRecord record, CompletableFuture<Void> whenDurable);
+
+  /**
+   * The sequence number the next record gets: every record ever appended counts, those of
+   * retired segments included.
+   */
   long recordCount();
 
   /** Makes everything appended so far durable, then releases the log. */

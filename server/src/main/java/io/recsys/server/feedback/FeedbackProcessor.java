@@ -9,10 +9,17 @@ import io.recsys.server.policy.ImpressionListener;
 import io.recsys.server.policy.Recommendation;
 import io.recsys.server.user.ReactionRule;
 import io.recsys.server.user.UserState;
+import io.recsys.server.storage.SnapshotPart;
+import io.recsys.server.storage.snapshot.CounterEntry;
+import io.recsys.server.storage.snapshot.OpenListsEntry;
+import io.recsys.server.storage.snapshot.SnapshotEntry;
 import io.recsys.server.user.UserStateStore;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -50,6 +57,18 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   private final ReactionRule rule;
   private final OnlineUpdates online;
   private volatile FeedbackLog feedbackLog;
+  private static final String DURABLE_COUNTER = "durable-feedback-events";
+  private static final String SILENT_COUNTER = "no-feedback-rewards";
+  private static final int OPEN_LISTS_PER_ENTRY = 10_000;
+  /**
+   * The log sequence number the next applied record has: records replayed or applied live, in log
+   * order, on the replaying thread and then the effects thread only (read by a snapshot there).
+   */
+  private long appliedRecords;
+  /** Records before this one are replayed only to rebuild the join windows (a snapshot holds their effects). */
+  private long rebuildJoinUntil;
+  /** The lists open at the snapshot, re-opened while replaying the records before {@link #rebuildJoinUntil}. */
+  private final Set<String> reopen = new HashSet<>();
 
   /** Without a fast learner. */
   public FeedbackProcessor(
@@ -82,6 +101,9 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
 
   /** Starts taking lists and reactions; call after the log's records were {@link #replay}ed. */
   public void attach(FeedbackLog log) {
+    // Where the log goes on numbering: past a gap it left (see SegmentedFeedbackLog.open), too.
+    this.appliedRecords = log.recordCount();
+    this.reopen.clear();
     this.feedbackLog = log;
   }
 
@@ -92,19 +114,22 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     long now = nowMicros();
     Impression impression = Impression.served(recommendation, StateCodec.encode(states, offset, dimension), now);
     join.open(impression, now);
-    feedbackLog
-        .append(LogRecords.of(impression))
-        .whenComplete(
-            (ok, error) -> {
-              if (error != null) {
-                if (lostImpressionLogs.getAndIncrement() % 10_000 == 0) {
-                  log.warn("An impression could not be logged ({}); its feedback joins until a restart only", error.toString());
-                }
-              } else {
-                // Durable lists reach the learner in log order, like reactions: a replay rebuilds the same.
-                runEffect(() -> online.shown(impression.userId, impression.items));
-              }
+    CompletableFuture<Void> durable = new CompletableFuture<>();
+    durable.whenComplete(
+        (ok, error) -> {
+          if (error != null) {
+            if (lostImpressionLogs.getAndIncrement() % 10_000 == 0) {
+              log.warn("An impression could not be logged ({}); its feedback joins until a restart only", error.toString());
+            }
+          } else {
+            // Durable lists reach the learner in log order, like reactions: a replay rebuilds the same.
+            runEffect(() -> {
+              online.shown(impression.userId, impression.items);
+              impression.sequence = appliedRecords++;
             });
+          }
+        });
+    feedbackLog.append(LogRecords.of(impression), durable); // chained first: the effect is queued in log order
   }
 
   private void runEffect(Runnable effect) {
@@ -135,23 +160,30 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     int position = match.position();
     int type = reaction.type().number();
     long now = nowMicros();
+    CompletableFuture<Void> durable = new CompletableFuture<>();
+    // Chained before the record is handed to the log, so the effect is queued on the log's thread, in log order.
+    CompletableFuture<FeedbackResult> applied =
+        durable.thenApplyAsync(
+            ok -> {
+              apply(impression, position, reaction, now);
+              impression.applied(position, type);
+              appliedRecords++;
+              return FeedbackResult.ACCEPTED;
+            },
+            effects);
     ImpressionJoin.Claim claim =
-        join.claim(impression, position, type, now, () -> feedbackLog.append(LogRecords.of(reaction, now)));
+        join.claim(impression, position, type, now, () -> {
+          feedbackLog.append(LogRecords.of(reaction, now), durable);
+          return durable;
+        });
     if (claim instanceof ImpressionJoin.Claim.Repeat repeat) {
       duplicateFeedback.incrementAndGet();
       return repeat.original().thenApply(ok -> FeedbackResult.DUPLICATE);
     }
-    if (!(claim instanceof ImpressionJoin.Claim.Logged logged)) {
+    if (!(claim instanceof ImpressionJoin.Claim.Logged)) {
       return rejected("the join window of event '" + reaction.eventId() + "' has closed");
     }
-    CompletableFuture<Void> durable = logged.durable();
-    return durable
-        .thenApplyAsync(
-            ok -> {
-              apply(impression, position, reaction, now);
-              return FeedbackResult.ACCEPTED;
-            },
-            effects)
+    return applied
         .whenComplete(
             (result, error) -> {
               if (error != null) {
@@ -191,9 +223,17 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
 
   // ---- Join windows
 
-  /** Closes every impression whose join window has passed; run about once a second. */
-  public void expireJoinWindows() {
-    join.expire(nowMicros());
+  /**
+   * Closes every impression whose join window has passed; run about once a second. It runs on the
+   * effects thread, as every other change of the replay buffer does, so a snapshot taken there
+   * never holds a list both open and settled. Completes once done.
+   */
+  public CompletableFuture<Void> expireJoinWindows() {
+    try {
+      return CompletableFuture.runAsync(() -> join.expire(nowMicros()), effects);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   /** A list closed: every shown item without an in-window reaction gets the no-feedback reward. */
@@ -208,38 +248,173 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   // ---- Recovery
 
   /**
+   * Prepares a replay that starts from a snapshot: records from {@code joinFrom} up to {@code
+   * logPosition} only re-open the lists that were open at the snapshot and re-claim their
+   * reactions (the snapshot holds their effects, so nothing is applied twice, and no window
+   * closes meanwhile, so no list is settled twice); records from {@code logPosition} on are
+   * replayed in full. Call after the snapshot's parts were restored, before the first {@link
+   * #replay}.
+   */
+  public void resumeFrom(long joinFrom, long logPosition) {
+    if (joinFrom > logPosition) {
+      throw new IllegalArgumentException("join-from " + joinFrom + " is after the snapshot's log position " + logPosition);
+    }
+    appliedRecords = joinFrom;
+    rebuildJoinUntil = logPosition;
+  }
+
+  /**
    * Applies one logged record as if it were happening now, at the record's own time: join windows
    * that had closed by then close first. Feeding the whole log through here in order rebuilds the
    * open impressions, user states, replay buffer and counters.
    */
   public void replay(LogRecord record) {
+    long sequence = appliedRecords++;
     long time = record.getServerTimeMicros();
-    join.expire(time);
+    boolean applied = sequence >= rebuildJoinUntil;
+    if (applied) {
+      join.expire(time);
+    }
     switch (record.getKindCase()) {
-      case IMPRESSION -> replayImpression(record.getImpression(), time);
-      case FEEDBACK -> replayFeedback(record.getFeedback(), time);
+      case IMPRESSION -> replayImpression(record.getImpression(), time, sequence, applied);
+      case FEEDBACK -> replayFeedback(record.getFeedback(), time, applied);
       default -> log.warn("Skipping a log record of unknown kind {}", record.getKindCase());
     }
   }
 
-  private void replayImpression(ImpressionRecord record, long time) {
+  private void replayImpression(ImpressionRecord record, long time, long sequence, boolean apply) {
+    if (!apply && !reopen.contains(record.getEventId())) {
+      return; // closed (and settled) before the snapshot
+    }
     Impression impression = LogRecords.impressionOf(record, time);
+    impression.sequence = sequence;
     join.open(impression, time);
+    if (!apply) {
+      return;
+    }
     // The state logged with the list is the truth at that moment: resynchronise to it.
     float[] vector = StateCodec.decode(record.getUserState(), users.dimension());
     users.update(record.getUserId(), state -> state.withVector(vector));
     online.shown(impression.userId, impression.items);
   }
 
-  private void replayFeedback(FeedbackRecord record, long time) {
+  private void replayFeedback(FeedbackRecord record, long time, boolean apply) {
     Reaction reaction = LogRecords.reactionOf(record);
     ImpressionJoin.Match match = join.match(reaction);
     if (match.problem() != null) {
-      apply(null, -1, reaction, time); // joined nothing we still hold: state and counter only
+      if (apply) {
+        apply(null, -1, reaction, time); // joined nothing we still hold: state and counter only
+      }
       return;
     }
     join.claimReplayed(match.impression(), match.position(), record.getType());
-    apply(match.impression(), match.position(), reaction, time);
+    match.impression().applied(match.position(), record.getType());
+    if (apply) {
+      apply(match.impression(), match.position(), reaction, time);
+    }
+  }
+
+  // ---- Snapshots
+
+  /** What a snapshot holds of the feedback loop, taken at one log position; see {@link #capture}. */
+  public record Captured(long logPosition, long joinFrom, List<SnapshotPart.Saved> parts) {}
+
+  /**
+   * Captures every part on the effects thread, between two effects: then every durable record
+   * before {@code logPosition} is applied and none after it, since effects run in log order. The
+   * processor's own part (its counters) and the replay buffer's come first.
+   */
+  public CompletableFuture<Captured> capture(List<SnapshotPart> parts) {
+    try {
+      return CompletableFuture.supplyAsync(
+          () -> {
+            List<SnapshotPart.Saved> saved = new ArrayList<>(parts.size() + 2);
+            for (SnapshotPart part : ownParts()) {
+              saved.add(part.capture());
+            }
+            for (SnapshotPart part : parts) {
+              saved.add(part.capture());
+            }
+            return capturedAt(saved);
+          },
+          effects);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * The same capture once the processor is closed (its effects thread has finished): at a
+   * graceful shutdown, so the next start replays nothing.
+   */
+  public Captured captureClosed(List<SnapshotPart> parts) {
+    if (!effects.isTerminated()) {
+      throw new IllegalStateException("the feedback effects are still running; use capture()");
+    }
+    List<SnapshotPart.Saved> saved = new ArrayList<>(parts.size() + 2);
+    ownParts().forEach(part -> saved.add(part.capture()));
+    parts.forEach(part -> saved.add(part.capture()));
+    return capturedAt(saved);
+  }
+
+  /** Adds the open lists to the parts' copies: their event ids, and the oldest one's log record. */
+  private Captured capturedAt(List<SnapshotPart.Saved> saved) {
+    long position = appliedRecords;
+    List<Impression> open = join.openApplied();
+    long joinFrom = position;
+    List<String> eventIds = new ArrayList<>(open.size());
+    for (Impression impression : open) {
+      joinFrom = Math.min(joinFrom, impression.sequence);
+      eventIds.add(impression.eventId);
+    }
+    saved.add(out -> {
+      for (int from = 0; from < eventIds.size(); from += OPEN_LISTS_PER_ENTRY) {
+        List<String> chunk = eventIds.subList(from, Math.min(eventIds.size(), from + OPEN_LISTS_PER_ENTRY));
+        out.accept(SnapshotEntry.newBuilder().setOpenLists(OpenListsEntry.newBuilder().addAllEventIds(chunk)).build());
+      }
+    });
+    return new Captured(position, joinFrom, saved);
+  }
+
+  /** Parts of a snapshot this processor restores itself: its counters and the replay buffer. */
+  public List<SnapshotPart> ownParts() {
+    return List.of(counters, new ReplayBufferSnapshots(replayBuffer));
+  }
+
+  private final SnapshotPart counters =
+      new SnapshotPart() {
+        @Override
+        public Saved capture() {
+          long durable = durableFeedback.get();
+          long silent = noFeedbackRewards.get();
+          return out -> {
+            out.accept(counter(DURABLE_COUNTER, durable));
+            out.accept(counter(SILENT_COUNTER, silent));
+          };
+        }
+
+        @Override
+        public boolean restore(SnapshotEntry entry) {
+          if (entry.hasOpenLists()) {
+            reopen.addAll(entry.getOpenLists().getEventIdsList());
+            return true;
+          }
+          if (!entry.hasCounter()) {
+            return false;
+          }
+          switch (entry.getCounter().getName()) {
+            case DURABLE_COUNTER -> durableFeedback.set(entry.getCounter().getValue());
+            case SILENT_COUNTER -> noFeedbackRewards.set(entry.getCounter().getValue());
+            default -> {
+              return false;
+            }
+          }
+          return true;
+        }
+      };
+
+  private static SnapshotEntry counter(String name, long value) {
+    return SnapshotEntry.newBuilder().setCounter(CounterEntry.newBuilder().setName(name).setValue(value)).build();
   }
 
   /** Lets queued effects finish; call after the log is closed (so nothing new arrives). */

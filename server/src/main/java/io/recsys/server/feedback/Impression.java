@@ -28,6 +28,13 @@ final class Impression {
   /** Accepted (position, type) pairs and when each became durable: the idempotency record. */
   final Map<Integer, CompletableFuture<Void>> accepted = new HashMap<>();
   boolean closed;
+  /**
+   * Set once the list's record is durable and applied, with its log sequence number; effects
+   * thread only (a snapshot, taken there, holds only such lists). -1 before.
+   */
+  long sequence = -1;
+  /** Keys of the (position, type) reactions durable and applied so far; effects thread only. */
+  private List<Integer> applied = List.of();
 
   Impression(
       String eventId,
@@ -75,6 +82,14 @@ final class Impression {
       }
     }
     return silent;
+  }
+
+  /** Records that a reaction to it is durable and applied; effects thread only. */
+  void applied(int position, int type) {
+    if (applied.isEmpty()) {
+      applied = new ArrayList<>(2);
+    }
+    applied.add(reactionKey(position, type));
   }
 
   int positionOf(String itemId) {

@@ -42,6 +42,11 @@ final class ImpressionIndex {
     return evicted;
   }
 
+  /** The open impressions, oldest first; weakly consistent beside concurrent adds. */
+  Iterable<Impression> inServingOrder() {
+    return inOrder;
+  }
+
   Impression get(String eventId) {
     return byEventId.get(eventId);
   }

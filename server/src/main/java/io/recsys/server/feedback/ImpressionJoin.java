@@ -114,6 +114,17 @@ final class ImpressionJoin {
     }
   }
 
+  /** The open lists whose record is applied, oldest first. Effects thread only. */
+  List<Impression> openApplied() {
+    List<Impression> applied = new java.util.ArrayList<>();
+    for (Impression impression : open.inServingOrder()) {
+      if (impression.sequence >= 0 && !impression.closed) {
+        applied.add(impression);
+      }
+    }
+    return applied;
+  }
+
   /** Closes every list whose window ended before {@code nowMicros}. */
   void expire(long nowMicros) {
     open.removeServedBefore(nowMicros - windowMicros).forEach(impression -> close(impression, nowMicros));

@@ -48,6 +48,11 @@ final class OrderedEffects implements Executor, AutoCloseable {
     thread.execute(effect);
   }
 
+  /** Whether {@link #close} let every effect finish and the thread is gone. */
+  boolean isTerminated() {
+    return thread.isTerminated();
+  }
+
   /** Lets queued effects finish. */
   @Override
   public void close() {

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The feedback log on local disk: a folder of append-only segment files of checksummed records
- * ({@link RecordFrames}), each named by the sequence number of its first record.
+ * ({@link RecordFrames}), each named by the sequence number of its first record. Sequence numbers
+ * never repeat: segments a snapshot covers may be retired ({@link #retire}), the numbering goes on.
  *
  * <p>One writer thread takes appends from a bounded queue and commits them in groups: one write
  * and one fsync for everything that queued up meanwhile, so throughput grows with load while each
@@ -79,6 +80,7 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
   private final LongAdder fsyncs = new LongAdder();
   private final LongAdder fsyncNanos = new LongAdder();
   private final LongAdder refusedGroups = new LongAdder();
+  private final LongAdder retiredSegments = new LongAdder();
   private long refusedSinceWarning; // writer thread only
   private long lastRefusalWarning; // writer thread only
 
@@ -96,18 +98,67 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
    */
   public static SegmentedFeedbackLog open(Path directory, Options options, Consumer<LogRecord> replay)
       throws IOException {
+    return open(directory, options, 0, 0, replay);
+  }
+
+  /**
+   * Opens the log in {@code directory} (created if missing), hands every record from sequence
+   * {@code from} on to {@code replay} in order (a snapshot holds what those before did: segments
+   * wholly before it are not even read), and starts the writer.
+   *
+   * <p>A log that ends before {@code covered} (the snapshot's position) lost acknowledged records
+   * that the snapshot already holds (possible under {@link FsyncPolicy#INTERVAL}): numbering goes
+   * on from {@code covered}, in a new segment. A log whose first record comes after {@code from}
+   * is missing records nothing else holds: the start is refused.
+   */
+  public static SegmentedFeedbackLog open(Path directory, Options options, long from, long covered, Consumer<LogRecord> replay)
+      throws IOException {
+    if (from > covered) {
+      throw new IllegalArgumentException("replay from " + from + " is after the covered position " + covered);
+    }
     Files.createDirectories(directory);
     List<Path> segments = segments(directory);
-    long records = 0;
-    for (int i = 0; i < segments.size(); i++) {
-      records += replaySegment(segments.get(i), i == segments.size() - 1, replay);
+    if (!segments.isEmpty() && firstSequenceOf(segments.get(0)) > from) {
+      throw new IllegalStateException(
+          directory + " begins at record " + firstSequenceOf(segments.get(0)) + " but the snapshot it recovers from ends at "
+              + from + ": the records between are missing; refusing to start rather than lose them");
     }
-    SegmentedFeedbackLog feedbackLog = new SegmentedFeedbackLog(directory, options, records);
+    long end = from;
+    long replayed = 0;
+    for (int i = 0; i < segments.size(); i++) {
+      boolean last = i == segments.size() - 1;
+      if (!last && firstSequenceOf(segments.get(i + 1)) <= from) {
+        continue; // wholly covered by the snapshot
+      }
+      long first = firstSequenceOf(segments.get(i));
+      long count = replaySegment(segments.get(i), last, first, from, replay);
+      end = first + count;
+      replayed += Math.max(0, end - Math.max(first, from));
+    }
+    SegmentedFeedbackLog feedbackLog = new SegmentedFeedbackLog(directory, options, Math.max(end, covered));
     Path tail = segments.isEmpty() ? null : segments.get(segments.size() - 1);
+    if (end < covered) {
+      log.warn(
+          "{} ends at record {} but the snapshot covers records up to {}: the ones between were acknowledged before"
+              + " their fsync (fsync {}) and lost in a crash; the snapshot holds their effect, numbering goes on from {}",
+          directory, end, covered, options.fsync(), covered);
+      tail = null;
+    }
     feedbackLog.openForAppend(tail);
     feedbackLog.writer.start();
-    log.info("Feedback log {}: {} records in {} segments, fsync {}", directory, records, Math.max(segments.size(), 1), options.fsync());
+    log.info(
+        "Feedback log {}: {} records replayed from record {}, next record {}, {} segments, fsync {}",
+        directory, replayed, from, feedbackLog.recordCount, Math.max(segments.size(), 1), options.fsync());
     return feedbackLog;
+  }
+
+  private static long firstSequenceOf(Path segment) {
+    String name = segment.getFileName().toString();
+    try {
+      return Long.parseLong(name.substring(0, name.length() - SUFFIX.length()));
+    } catch (NumberFormatException e) {
+      throw new IllegalStateException(segment + " is not named by the sequence number of its first record", e);
+    }
   }
 
   /**
@@ -142,11 +193,18 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
     }
   }
 
-  private static long replaySegment(Path segment, boolean last, Consumer<LogRecord> replay)
+  /** Replays the records of {@code segment} (whose first is {@code first}) from {@code from} on; returns how many it holds. */
+  private static long replaySegment(Path segment, boolean last, long first, long from, Consumer<LogRecord> replay)
       throws IOException {
     long[] count = {0};
+    long skip = from - first;
+    Consumer<LogRecord> fromOn = record -> {
+      if (count[0] >= skip) {
+        replay.accept(record);
+      }
+    };
     try (FileChannel channel = FileChannel.open(segment, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
-      long intactEnd = RecordFrames.scan(channel, parsing(segment, replay, count));
+      long intactEnd = RecordFrames.scan(channel, parsing(segment, fromOn, count));
       long size = channel.size();
       if (intactEnd < size) {
         if (!last) {
@@ -177,9 +235,15 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
   @Override
   public CompletableFuture<Void> append(LogRecord record) {
     CompletableFuture<Void> done = new CompletableFuture<>();
+    append(record, done);
+    return done;
+  }
+
+  @Override
+  public void append(LogRecord record, CompletableFuture<Void> done) {
     if (closing || failure != null) {
       done.completeExceptionally(new LogUnavailableException("the feedback log is " + (closing ? "closed" : "broken"), failure));
-      return done;
+      return;
     }
     Pending pending = new Pending(record.toByteArray(), done);
     try {
@@ -190,7 +254,6 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
       Thread.currentThread().interrupt();
       done.completeExceptionally(new LogUnavailableException("interrupted while queueing a record", e));
     }
-    return done;
   }
 
   @Override
@@ -351,6 +414,53 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
     lastForceNanos = System.nanoTime();
     fsyncs.increment();
     fsyncNanos.add(lastForceNanos - start);
+  }
+
+  /**
+   * Deletes the oldest segments that hold only records before {@code coveredBelow} (a durable
+   * snapshot holds their effect) while {@code retention} says they go; never the segment being
+   * written. Safe beside the writer. Returns the number of segments deleted.
+   */
+  public int retire(long coveredBelow, LogRetention retention) throws IOException {
+    List<Path> segments = segments(directory);
+    long logBytes = 0;
+    long[] sizes = new long[segments.size()];
+    for (int i = 0; i < segments.size(); i++) {
+      sizes[i] = Files.size(segments.get(i));
+      logBytes += sizes[i];
+    }
+    long now = System.currentTimeMillis();
+    int retired = 0;
+    // The last segment listed may be the one being written: it is never a candidate.
+    for (int i = 0; i + 1 < segments.size() && firstSequenceOf(segments.get(i + 1)) <= coveredBelow; i++) {
+      long age = now - Files.getLastModifiedTime(segments.get(i)).toMillis();
+      if (!retention.retires(logBytes, age)) {
+        break; // oldest first: if this one stays, so do the younger ones
+      }
+      Files.delete(segments.get(i));
+      logBytes -= sizes[i];
+      retired++;
+    }
+    if (retired > 0) {
+      AtomicFiles.syncDirectory(directory);
+      retiredSegments.add(retired);
+      log.info("Feedback log: retired {} segments covered by the snapshot at record {}; {} MiB kept", retired, coveredBelow, logBytes >> 20);
+    }
+    return retired;
+  }
+
+  /** Segments deleted by {@link #retire} since open. */
+  public long retiredSegments() {
+    return retiredSegments.sum();
+  }
+
+  /** Bytes of the log's segments on disk now. */
+  public long diskBytes() throws IOException {
+    long bytes = 0;
+    for (Path segment : segments(directory)) {
+      bytes += Files.size(segment);
+    }
+    return bytes;
   }
 
   /** Group commits (one write and, under BATCH, one fsync each) since open. */

@@ -3,8 +3,13 @@ package io.recsys.server.learning;
 import io.recsys.server.catalog.CatalogSnapshot;
 import io.recsys.server.model.ItemSpace;
 import io.recsys.server.model.ItemSpaceSource;
+import io.recsys.server.storage.SnapshotPart;
+import io.recsys.server.storage.snapshot.CounterEntry;
+import io.recsys.server.storage.snapshot.ItemEntry;
+import io.recsys.server.storage.snapshot.SnapshotEntry;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.function.Supplier;
 
 /**
  * Every item's learned parameters: its features {@code z = [P x, q, 1]}, where {@code P x} is its
@@ -21,6 +26,7 @@ import java.util.SplittableRandom;
  */
 public final class ItemParameters implements ItemSpaceSource {
   private static final double INITIAL_FACTOR_NORM = 0.1;
+  private static final String UPDATES_COUNTER = "item-parameter-updates";
   /** Bound of an item vector's norm (and of each user weight an item step uses). */
   private static final double MAX_FACTOR_NORM = 2;
 
@@ -98,6 +104,76 @@ public final class ItemParameters implements ItemSpaceSource {
     }
     bias[row] = Math.max(-1, Math.min(1, bias[row] + settings.biasRate() * weight * clipped));
     updates++;
+  }
+
+  /**
+   * Every item's learned vector and bias so far, by item id, and the update count: a copy taken
+   * under the monitor, written out later by the returned part (for a snapshot).
+   */
+  public synchronized SnapshotPart.Saved save() {
+    if (projectedFor == null) {
+      long none = updates;
+      return out -> out.accept(counter(none));
+    }
+    CatalogSnapshot catalog = projectedFor;
+    int savedRows = rows;
+    double[] savedFactors = Arrays.copyOf(factorTable, savedRows * factors);
+    double[] savedBias = Arrays.copyOf(bias, savedRows);
+    long savedUpdates = updates;
+    return out -> {
+      for (int row = 0; row < savedRows && row < catalog.size(); row++) {
+        ItemEntry.Builder item = ItemEntry.newBuilder().setItemId(catalog.item(row).id()).setBias(savedBias[row]);
+        for (int f = 0; f < factors; f++) {
+          item.addFactors(savedFactors[row * factors + f]);
+        }
+        out.accept(SnapshotEntry.newBuilder().setItem(item).build());
+      }
+      out.accept(counter(savedUpdates));
+    };
+  }
+
+  /** This table as a part of snapshots; restored items land in their rows under {@code catalog}'s current snapshot. */
+  public SnapshotPart snapshotPart(Supplier<CatalogSnapshot> catalog) {
+    return new SnapshotPart() {
+      @Override
+      public Saved capture() {
+        return save();
+      }
+
+      @Override
+      public boolean restore(SnapshotEntry entry) {
+        return ItemParameters.this.restore(catalog.get(), entry);
+      }
+    };
+  }
+
+  private static SnapshotEntry counter(long updates) {
+    return SnapshotEntry.newBuilder().setCounter(CounterEntry.newBuilder().setName(UPDATES_COUNTER).setValue(updates)).build();
+  }
+
+  /**
+   * Takes back one item (or the update count) that {@link #save} saved, into its row under
+   * {@code catalog}; an item no longer in the catalog, or of another shape, is left out. Returns
+   * false for an entry that is not the items'.
+   */
+  public synchronized boolean restore(CatalogSnapshot catalog, SnapshotEntry entry) {
+    if (entry.hasCounter() && entry.getCounter().getName().equals(UPDATES_COUNTER)) {
+      updates = entry.getCounter().getValue();
+      return true;
+    }
+    if (!entry.hasItem()) {
+      return false;
+    }
+    cover(catalog);
+    ItemEntry item = entry.getItem();
+    int row = catalog.rowOf(item.getItemId());
+    if (row >= 0 && row < rows && item.getFactorsCount() == factors) {
+      for (int f = 0; f < factors; f++) {
+        factorTable[row * factors + f] = item.getFactors(f);
+      }
+      bias[row] = item.getBias();
+    }
+    return true;
   }
 
   private static double clamp(double value) {

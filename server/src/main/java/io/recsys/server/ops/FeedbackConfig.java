@@ -2,8 +2,10 @@ package io.recsys.server.ops;
 
 import io.recsys.server.feedback.FeedbackSettings;
 import io.recsys.server.feedback.FsyncPolicy;
+import io.recsys.server.feedback.LogRetention;
 import io.recsys.server.feedback.RewardFunction;
 import io.recsys.server.feedback.SegmentedFeedbackLog;
+import io.recsys.server.feedback.SnapshotSettings;
 import io.recsys.server.user.UserStateUpdater;
 import java.time.Duration;
 import java.util.function.UnaryOperator;
@@ -16,9 +18,10 @@ import java.util.function.UnaryOperator;
  * @param log fsync policy, segment size, writer queue bound
  * @param streamWindow events one StreamFeedback call may have in flight
  * @param replayCapacity transitions held for the trainer
+ * @param snapshots how often the loop's state is snapshotted, how much log is kept after
  */
 public record FeedbackConfig(
-    FeedbackSettings processor, SegmentedFeedbackLog.Options log, int streamWindow, int replayCapacity) {
+    FeedbackSettings processor, SegmentedFeedbackLog.Options log, int streamWindow, int replayCapacity, SnapshotSettings snapshots) {
   public FeedbackConfig {
     SettingChecks.atLeast("feedback-stream-window", streamWindow, 1);
     SettingChecks.atLeast("replay-capacity", replayCapacity, 1);
@@ -26,7 +29,7 @@ public record FeedbackConfig(
 
   public static FeedbackConfig defaults() {
     return new FeedbackConfig(
-        FeedbackSettings.defaults(), SegmentedFeedbackLog.Options.defaults(), 1_024, 100_000);
+        FeedbackSettings.defaults(), SegmentedFeedbackLog.Options.defaults(), 1_024, 100_000, SnapshotSettings.defaults());
   }
 
   /** Off: the server is a static scorer that stores every reaction but learns from none. */
@@ -72,18 +75,42 @@ public record FeedbackConfig(
     SettingChecks.present("fsync", policy);
     return new FeedbackConfig(
         processor, new SegmentedFeedbackLog.Options(policy, o.fsyncInterval(), o.segmentBytes(), o.queueCapacity()),
-        streamWindow, replayCapacity);
+        streamWindow, replayCapacity, snapshots);
   }
 
   public FeedbackConfig withStreamWindow(int events) {
-    return new FeedbackConfig(processor, log, events, replayCapacity);
+    return new FeedbackConfig(processor, log, events, replayCapacity, snapshots);
   }
 
   public FeedbackConfig withReplayCapacity(int transitions) {
-    return new FeedbackConfig(processor, log, streamWindow, transitions);
+    return new FeedbackConfig(processor, log, streamWindow, transitions, snapshots);
+  }
+
+  /** A snapshot at least this often while records arrive. */
+  public FeedbackConfig withSnapshotInterval(Duration interval) {
+    SettingChecks.positive("snapshot-interval-seconds", interval);
+    return withSnapshots(new SnapshotSettings(interval, snapshots.everyRecords(), snapshots.retention()));
+  }
+
+  /** And one as soon as this many log records arrived since the last. */
+  public FeedbackConfig withSnapshotEveryRecords(long records) {
+    SettingChecks.atLeast("snapshot-every-records", records, 1);
+    return withSnapshots(new SnapshotSettings(snapshots.interval(), records, snapshots.retention()));
+  }
+
+  /** The feedback log's bound once snapshots cover it: size in MiB, age in hours (0: no bound by age). */
+  public FeedbackConfig withLogRetention(long megabytes, long hours) {
+    SettingChecks.atLeast("feedback-log-retention-mb", megabytes, 0);
+    SettingChecks.atLeast("feedback-log-retention-hours", hours, 0);
+    LogRetention retention = new LogRetention(megabytes << 20, hours == 0 ? null : Duration.ofHours(hours));
+    return withSnapshots(new SnapshotSettings(snapshots.interval(), snapshots.everyRecords(), retention));
+  }
+
+  private FeedbackConfig withSnapshots(SnapshotSettings next) {
+    return new FeedbackConfig(processor, log, streamWindow, replayCapacity, next);
   }
 
   private FeedbackConfig withProcessor(UnaryOperator<FeedbackSettings> change) {
-    return new FeedbackConfig(change.apply(processor), log, streamWindow, replayCapacity);
+    return new FeedbackConfig(change.apply(processor), log, streamWindow, replayCapacity, snapshots);
   }
 }

@@ -1,6 +1,7 @@
 package io.recsys.server.ops;
 
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.recsys.server.api.FeedbackGrpcService;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -19,14 +20,17 @@ public final class RecsysServer {
   private final ServerConfig config;
   private final GrpcEndpoints server;
   private final HealthStatusManager health;
+  private final FeedbackGrpcService feedback;
   private final int metricsPort;
   private final Deque<AutoCloseable> resources;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private boolean stopping;
 
   private RecsysServer(
-      ServerConfig config, GrpcEndpoints server, HealthStatusManager health, int metricsPort, Deque<AutoCloseable> resources) {
+      ServerConfig config, GrpcEndpoints server, HealthStatusManager health, FeedbackGrpcService feedback, int metricsPort,
+      Deque<AutoCloseable> resources) {
     this.config = config;
+    this.feedback = feedback;
     this.metricsPort = metricsPort;
     this.server = server;
     this.health = health;
@@ -46,7 +50,8 @@ public final class RecsysServer {
           assembled.catalogVersion(),
           assembled.catalogSize(),
           (System.nanoTime() - begin) / 1_000_000);
-      return new RecsysServer(config, assembled.endpoints(), assembled.health(), assembled.metricsPort(), resources);
+      return new RecsysServer(
+          config, assembled.endpoints(), assembled.health(), assembled.feedbackService(), assembled.metricsPort(), resources);
     } catch (IOException | RuntimeException e) {
       closeAll(resources);
       throw e;
@@ -68,8 +73,10 @@ public final class RecsysServer {
   }
 
   /**
-   * Graceful stop: health turns NOT_SERVING, new calls are refused, in-flight calls get up to the
-   * drain timeout, then the ONNX sessions and files are released.
+   * Graceful stop: health turns NOT_SERVING, new calls are refused, feedback streams acknowledge
+   * what they read and end UNAVAILABLE (clients reconnect and resend the rest), in-flight calls
+   * get up to the drain timeout, then the ONNX sessions and files are released (and the last
+   * snapshot written).
    */
   public synchronized void stop() {
     if (stopping) {
@@ -79,6 +86,7 @@ public final class RecsysServer {
     log.info("Shutting down: refusing new calls, draining in-flight calls for up to {} s", config.drainTimeout().toSeconds());
     health.enterTerminalState();
     server.shutdown();
+    feedback.endStreams(); // open streams answer what they read and end, instead of holding the drain
     try {
       if (!server.awaitTermination(config.drainTimeout().toMillis())) {
         log.warn("Drain timeout passed; cancelling the calls still running");

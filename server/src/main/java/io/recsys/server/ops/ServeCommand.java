@@ -98,6 +98,25 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--replay-capacity", description = "Transitions kept for the trainer (default: ${DEFAULT-VALUE}).")
   int replayCapacity;
 
+  @Option(
+      names = "--snapshot-every-records",
+      description = "A snapshot of users, items, replay buffer and open lists once this many log records arrived since the last,"
+          + " so a restart replays at most about this many (default: ${DEFAULT-VALUE}).")
+  long snapshotEveryRecords;
+
+  @Option(names = "--snapshot-interval-seconds", description = "And a snapshot at least this often while records arrive (default: ${DEFAULT-VALUE}).")
+  long snapshotIntervalSeconds;
+
+  @Option(
+      names = "--feedback-log-retention-mb",
+      description = "The feedback log's size bound: the oldest segments a snapshot covers are deleted past it (default: ${DEFAULT-VALUE}).")
+  long logRetentionMegabytes;
+
+  @Option(
+      names = "--feedback-log-retention-hours",
+      description = "And covered segments older than this are deleted; 0: no bound by age (default: ${DEFAULT-VALUE}).")
+  long logRetentionHours;
+
   @Option(names = "--learning", description = "on, or off to serve as a static scorer: feedback is stored but moves nothing (default: ${DEFAULT-VALUE}).")
   String learning;
 
@@ -240,6 +259,9 @@ public final class ServeCommand implements Callable<Integer> {
                 .withFsync(FsyncPolicy.parse(fsync))
                 .withStreamWindow(streamWindow)
                 .withReplayCapacity(replayCapacity)
+                .withSnapshotEveryRecords(snapshotEveryRecords)
+                .withSnapshotInterval(Duration.ofSeconds(snapshotIntervalSeconds))
+                .withLogRetention(logRetentionMegabytes, logRetentionHours)
                 .withLearning(onOff("--learning", learning))
                 .withKeepDisliked(keepDisliked)
                 .withContentRate(contentRate))

@@ -1,6 +1,7 @@
 package io.recsys.server.ops;
 
 import io.recsys.server.feedback.FeedbackSettings;
+import java.time.Duration;
 import java.util.Locale;
 import picocli.CommandLine.IDefaultValueProvider;
 import picocli.CommandLine.Model.ArgSpec;
@@ -36,6 +37,13 @@ public final class ServeDefaults implements IDefaultValueProvider {
       case "--fsync" -> d.feedback().log().fsync().name().toLowerCase(Locale.ROOT);
       case "--feedback-stream-window" -> String.valueOf(d.feedback().streamWindow());
       case "--replay-capacity" -> String.valueOf(d.feedback().replayCapacity());
+      case "--snapshot-every-records" -> String.valueOf(d.feedback().snapshots().everyRecords());
+      case "--snapshot-interval-seconds" -> String.valueOf(d.feedback().snapshots().interval().toSeconds());
+      case "--feedback-log-retention-mb" -> String.valueOf(d.feedback().snapshots().retention().maxBytes() >> 20);
+      case "--feedback-log-retention-hours" -> {
+        Duration age = d.feedback().snapshots().retention().maxAge();
+        yield String.valueOf(age == null ? 0 : age.toHours());
+      }
       case "--learning" -> feedback.learning() ? "on" : "off";
       case "--reranker" -> d.learning().enabled() ? "on" : "off";
       case "--collaborative" -> d.online().enabled() ? "on" : "off";

@@ -15,6 +15,7 @@ import io.recsys.server.catalog.CatalogFiles;
 import io.recsys.server.catalog.CatalogItem;
 import io.recsys.server.catalog.CatalogSnapshot;
 import io.recsys.server.evaluation.RewardRange;
+import io.recsys.server.feedback.Checkpointer;
 import io.recsys.server.feedback.FeedbackProcessor;
 import io.recsys.server.feedback.OnlineUpdates;
 import io.recsys.server.feedback.ReplayBuffer;
@@ -38,8 +39,12 @@ import io.recsys.server.policy.Exploration;
 import io.recsys.server.policy.RecommendPipeline;
 import io.recsys.server.policy.Recommender;
 import io.recsys.server.storage.DataDirectory;
+import io.recsys.server.storage.SnapshotFiles;
+import io.recsys.server.storage.SnapshotPart;
+import io.recsys.server.storage.snapshot.SnapshotHeader;
 import io.recsys.server.user.Posterior;
 import io.recsys.server.user.UserPosteriors;
+import io.recsys.server.user.UserSnapshots;
 import io.recsys.server.user.UserStateStore;
 import io.recsys.server.user.UserVectorFiles;
 import io.recsys.v1.AdminServiceGrpc;
@@ -53,9 +58,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,7 +79,8 @@ final class ServerAssembly {
   /** The started gRPC ports, their health service, and what they serve, for the start-up log line. */
   /** @param metricsPort the Prometheus endpoint's port, -1 when metrics are off */
   record Assembled(
-      GrpcEndpoints endpoints, HealthStatusManager health, String modelVersion, long catalogVersion, int catalogSize, int metricsPort) {}
+      GrpcEndpoints endpoints, HealthStatusManager health, FeedbackGrpcService feedbackService, String modelVersion, long catalogVersion,
+      int catalogSize, int metricsPort) {}
 
   /** Fixed, so the content projection and the items' starting vectors are the same at every start. */
   private static final long ITEM_SEED = 0x5EED_1753L;
@@ -80,6 +88,10 @@ final class ServerAssembly {
   private final ServerConfig config;
   private final Deque<AutoCloseable> resources;
   private final Instant startedAt = Instant.now();
+  /** Snapshots kept: the newest, and one before it in case the newest is damaged. */
+  private static final int SNAPSHOTS_KEPT = 2;
+  /** The log position of the snapshot this start restored; 0 without one. */
+  private long restoredPosition;
 
   private ServerAssembly(ServerConfig config, Deque<AutoCloseable> resources) {
     this.config = config;
@@ -105,11 +117,21 @@ final class ServerAssembly {
     FastLearner fast = fastLearner(catalog, users);
     ModelRegistry models = own(fast.registry(runtime, catalog.current()));
     ReplayBuffer replayBuffer = new ReplayBuffer(config.feedback().replayCapacity());
+    // Closed last of the feedback loop (pushed before it): the last snapshot, once the effects finished.
+    AtomicReference<Checkpointer> snapshots = new AtomicReference<>();
+    resources.push(() -> {
+      if (snapshots.get() != null) {
+        snapshots.get().close();
+      }
+    });
     // Closed after the log (pushed before it): lets the last effects finish.
     FeedbackProcessor feedback =
         own(new FeedbackProcessor(
             catalog::current, users, replayBuffer, Clock.systemUTC(), config.feedback().processor(), fast.updates()));
-    SegmentedFeedbackLog feedbackLog = openFeedbackLog(dataDir, feedback, replayBuffer, users);
+    List<SnapshotPart> parts = snapshotParts(catalog, users, fast);
+    SnapshotFiles snapshotFiles = SnapshotFiles.open(dataDir.snapshots(), SNAPSHOTS_KEPT);
+    SegmentedFeedbackLog feedbackLog = openFeedbackLog(dataDir, feedback, replayBuffer, users, snapshotFiles, parts);
+    snapshots.set(new Checkpointer(feedback, parts, snapshotFiles, feedbackLog, config.feedback().snapshots(), restoredPosition).start());
     if (fast.items() != null) {
       models.republishItemSpace(); // what the replay taught the items serves from the first call
       own(ItemSpacePublisher.start(fast.items(), models, config.online().publishInterval()));
@@ -136,6 +158,7 @@ final class ServerAssembly {
     if (config.metricsPort() >= 0) {
       ServerMetrics metrics = new ServerMetrics();
       metrics.bindFeedback(feedback, feedbackLog, replayBuffer);
+      metrics.bindSnapshots(snapshots.get(), feedbackLog);
       metrics.bindUsers(users);
       metrics.bindLearning(training, models);
       metrics.bindServing(pipeline, models.runtime().timings(), catalog, guard::malformedRequests);
@@ -146,6 +169,7 @@ final class ServerAssembly {
       metricsPort = own(MetricsEndpoint.start(config.metricsPort(), metrics)).port();
       log.info("Metrics on http://0.0.0.0:{}/metrics", metricsPort);
     }
+    FeedbackGrpcService feedbackService = new FeedbackGrpcService(feedback, config.feedback().streamWindow());
     GrpcEndpoints endpoints =
         GrpcEndpoints.start(
             config,
@@ -153,7 +177,7 @@ final class ServerAssembly {
             List.of(
                 guard.guard(new RecommenderGrpcService(pipeline).bindService()),
                 guard.guard(new CatalogGrpcService(catalog, new CatalogUpdater(catalog, models)).bindService()),
-                guard.guard(new FeedbackGrpcService(feedback, config.feedback().streamWindow()).bindService())),
+                guard.guard(feedbackService.bindService())),
             guard.guard(admin.bindService()),
             List.of(
                 guard.guard(health.getHealthService().bindService()),
@@ -165,7 +189,7 @@ final class ServerAssembly {
         endpoints.adminPort() >= 0 ? ", admin on " + config.adminAddress() + ":" + endpoints.adminPort() : "",
         auth == null ? "off (anyone who reaches the port may send feedback and operate it)" : "required for feedback, catalog changes and admin");
     markServing(health);
-    return new Assembled(endpoints, health, models.liveVersion(), catalog.current().version(), catalog.current().size(), metricsPort);
+    return new Assembled(endpoints, health, feedbackService, models.liveVersion(), catalog.current().version(), catalog.current().size(), metricsPort);
   }
 
   /** The fast learner's parts, or none of them (content-only retrieval). */
@@ -224,14 +248,40 @@ final class ServerAssembly {
     return users;
   }
 
-  /** Replays the log into the feedback loop, then attaches it; join windows close once a second. */
-  private SegmentedFeedbackLog openFeedbackLog(DataDirectory dataDir, FeedbackProcessor feedback, ReplayBuffer replayBuffer, UserStateStore users)
+  /** What a snapshot holds besides the feedback processor's own parts: users, and the fast learner's state. */
+  private static List<SnapshotPart> snapshotParts(Catalog catalog, UserStateStore users, FastLearner fast) {
+    List<SnapshotPart> parts = new ArrayList<>(List.of(UserSnapshots.states(users)));
+    if (fast.items() != null) {
+      parts.add(UserSnapshots.population(fast.posteriors().population()));
+      parts.add(fast.items().snapshotPart(catalog::current));
+    }
+    return parts;
+  }
+
+  /**
+   * Restores the newest snapshot, replays the log after it into the feedback loop, then attaches
+   * the log; join windows close once a second.
+   */
+  private SegmentedFeedbackLog openFeedbackLog(
+      DataDirectory dataDir, FeedbackProcessor feedback, ReplayBuffer replayBuffer, UserStateStore users,
+      SnapshotFiles snapshotFiles, List<SnapshotPart> parts)
       throws IOException {
+    long restoreStart = System.nanoTime();
+    List<SnapshotPart> restoring = new ArrayList<>(feedback.ownParts());
+    restoring.addAll(parts);
+    Optional<SnapshotHeader> snapshot = snapshotFiles.restoreNewest(restoring);
+    long joinFrom = snapshot.map(SnapshotHeader::getJoinFrom).orElse(0L);
+    restoredPosition = snapshot.map(SnapshotHeader::getLogPosition).orElse(0L);
+    feedback.resumeFrom(joinFrom, restoredPosition);
     long replayStart = System.nanoTime();
-    SegmentedFeedbackLog feedbackLog = own(SegmentedFeedbackLog.open(dataDir.feedbackLog(), config.feedback().log(), feedback::replay));
+    SegmentedFeedbackLog feedbackLog =
+        own(SegmentedFeedbackLog.open(dataDir.feedbackLog(), config.feedback().log(), joinFrom, restoredPosition, feedback::replay));
     feedback.attach(feedbackLog);
     log.info(
-        "Feedback replayed in {} ms: {} durable events, {} transitions in the replay buffer, {} open impressions, {} users",
+        "Feedback state: {}, then {} log records replayed in {} ms: {} durable events, {} transitions in the replay buffer,"
+            + " {} open impressions, {} users",
+        snapshot.isPresent() ? "snapshot at record " + restoredPosition + " restored in " + (replayStart - restoreStart) / 1_000_000 + " ms" : "no snapshot",
+        feedbackLog.recordCount() - joinFrom,
         (System.nanoTime() - replayStart) / 1_000_000,
         feedback.durableFeedbackEvents(),
         replayBuffer.size(),

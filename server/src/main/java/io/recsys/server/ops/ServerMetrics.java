@@ -18,6 +18,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.recsys.server.api.TrainingControl;
 import io.recsys.server.catalog.Catalog;
+import io.recsys.server.feedback.Checkpointer;
 import io.recsys.server.feedback.FeedbackProcessor;
 import io.recsys.server.feedback.ReplayBuffer;
 import io.recsys.server.feedback.SegmentedFeedbackLog;
@@ -94,6 +95,16 @@ public final class ServerMetrics {
     counter("recsys.feedback.log.fsyncs", "fsyncs of the feedback log's segments", log, SegmentedFeedbackLog::fsyncs);
     counter("recsys.feedback.log.fsync.seconds", "Time spent in those fsyncs", log, SegmentedFeedbackLog::fsyncSeconds);
     gauge("recsys.replay.buffer.transitions", "Transitions in the replay buffer", replay, ReplayBuffer::size);
+  }
+
+  /** Snapshots of the feedback loop's state and the log retention that follows them. */
+  public void bindSnapshots(Checkpointer snapshots, SegmentedFeedbackLog log) {
+    counter("recsys.snapshots.written", "Snapshots of users, items, replay buffer and open lists written", snapshots, Checkpointer::snapshotsWritten);
+    counter("recsys.snapshots.failed", "Snapshots that could not be written (the log keeps everything since the last)", snapshots, Checkpointer::snapshotsFailed);
+    gauge("recsys.snapshot.last.seconds", "Time the last snapshot took to write", snapshots, Checkpointer::lastSnapshotSeconds);
+    gauge("recsys.snapshot.last.bytes", "Size of the last snapshot", snapshots, Checkpointer::lastSnapshotBytes);
+    gauge("recsys.feedback.log.records.since.snapshot", "Log records after the last snapshot: what a restart now would apply again", snapshots, Checkpointer::recordsSinceSnapshot);
+    counter("recsys.feedback.log.retired.segments", "Log segments deleted once snapshots covered them, as the retention says", log, SegmentedFeedbackLog::retiredSegments);
   }
 
   /** The user-state cache. */

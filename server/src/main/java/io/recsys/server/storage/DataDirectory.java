@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
  *
  * <ul>
  *   <li>{@code feedback-log/}: segments of the durable feedback log ({@code feedback.SegmentedFeedbackLog});
+ *   <li>{@code snapshots/}: the feedback loop's state as of a log position ({@code storage.SnapshotFiles});
  *   <li>{@code models/}: Q-network weights and the version history ({@code learning.ModelStore});
  *   <li>{@code catalog-upserts.log}: every committed upsert ({@code catalog.Catalog});
  *   <li>{@code embeddings.bin}: the text catalog's cached item vectors ({@code catalog.EmbeddingCache});
@@ -29,6 +30,7 @@ public final class DataDirectory implements AutoCloseable {
   private static final String VECTOR_SPACE_FILE = "vector-space";
   private static final String FEEDBACK_LOG = "feedback-log";
   private static final String MODELS = "models";
+  private static final String SNAPSHOTS = "snapshots";
   private static final String CATALOG_UPSERTS = "catalog-upserts.log";
   private static final String EMBEDDING_CACHE = "embeddings.bin";
   private static final String LOCK = ".lock";
@@ -66,6 +68,10 @@ public final class DataDirectory implements AutoCloseable {
 
   public Path feedbackLog() {
     return feedbackLogOf(path);
+  }
+
+  public Path snapshots() {
+    return path.resolve(SNAPSHOTS);
   }
 
   public Path models() {

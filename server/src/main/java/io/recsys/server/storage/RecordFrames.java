@@ -1,6 +1,7 @@
 package io.recsys.server.storage;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -40,34 +41,67 @@ public final class RecordFrames {
     buffer.order(order);
   }
 
+  /** Writes the framed {@code payload} to {@code out}; as {@link #write(ByteBuffer, byte[])}. */
+  public static void write(OutputStream out, byte[] payload) throws IOException {
+    ByteBuffer header = ByteBuffer.allocate(framedSize(payload.length));
+    write(header, payload);
+    out.write(header.array());
+  }
+
   /**
    * Hands every intact record from the start of {@code channel} to {@code sink} and returns the
    * offset just past the last one: the end of the file, unless its tail is torn or corrupt.
+   * Reads sequentially through a buffer (one read per MiB, not two per record: a restart reads
+   * millions of records).
    */
   public static long scan(FileChannel channel, Consumer<byte[]> sink) throws IOException {
-    ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-    long position = 0;
     long size = channel.size();
+    ByteBuffer window = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+    window.flip(); // empty, ready to be read from
+    long position = 0; // file offset of window.position()
     while (position + HEADER_BYTES <= size) {
-      header.clear();
-      readFully(channel, header, position);
-      int length = header.getInt(0);
-      int checksum = header.getInt(4);
+      if (window.remaining() < HEADER_BYTES && !fill(channel, window, position + window.remaining(), size)) {
+        break;
+      }
+      int length = window.getInt(window.position());
+      int checksum = window.getInt(window.position() + 4);
       // Length 0 is never written: zeroed bytes (a file extended but its blocks never written
       // before a crash) would otherwise pass as empty records with a valid checksum (found by
       // FeedbackLogRecoveryFuzzTest).
       if (length <= 0 || length > MAX_PAYLOAD_BYTES || position + HEADER_BYTES + length > size) {
         break;
       }
-      ByteBuffer payload = ByteBuffer.allocate(length);
-      readFully(channel, payload, position + HEADER_BYTES);
-      if (crc(payload.array()) != checksum) {
+      byte[] payload = new byte[length];
+      if (window.remaining() >= HEADER_BYTES + length) {
+        window.position(window.position() + HEADER_BYTES);
+        window.get(payload);
+      } else {
+        // Larger than what the window holds: read it directly, then refill from after it.
+        readFully(channel, ByteBuffer.wrap(payload), position + HEADER_BYTES);
+        window.clear().flip();
+      }
+      if (crc(payload) != checksum) {
         break;
       }
-      sink.accept(payload.array());
+      sink.accept(payload);
       position += HEADER_BYTES + length;
     }
     return position;
+  }
+
+  /** Moves what is left of {@code window} to its front and reads more after it; false at the end of the file. */
+  private static boolean fill(FileChannel channel, ByteBuffer window, long readFrom, long size) throws IOException {
+    window.compact();
+    long before = window.position();
+    while (window.hasRemaining() && readFrom + (window.position() - before) < size) {
+      int read = channel.read(window, readFrom + (window.position() - before));
+      if (read < 0) {
+        break;
+      }
+    }
+    boolean grew = window.position() > before;
+    window.flip();
+    return grew && window.remaining() >= HEADER_BYTES;
   }
 
   private static void readFully(FileChannel channel, ByteBuffer buffer, long position)

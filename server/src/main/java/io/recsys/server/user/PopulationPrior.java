@@ -1,5 +1,8 @@
 package io.recsys.server.user;
 
+import io.recsys.server.storage.snapshot.PopulationEntry;
+import java.util.Arrays;
+
 /**
  * Everyone's observations in one ridge regression: the prior every user's posterior is shrunk
  * toward, so a new user (or one just reset by forgetting) starts from what users in general
@@ -56,5 +59,31 @@ public final class PopulationPrior {
 
   public long observations() {
     return observations;
+  }
+
+  /** Everything observed so far and the published mean, copied: what a snapshot saves. Single writer only. */
+  public PopulationEntry save() {
+    PopulationEntry.Builder entry = PopulationEntry.newBuilder().setObservations(observations);
+    Arrays.stream(gram).forEach(entry::addPackedGram);
+    Arrays.stream(moments).forEach(entry::addMoments);
+    Arrays.stream(mean).forEach(entry::addMean);
+    return entry.build();
+  }
+
+  /** Back to what {@link #save} saved; before any observation. */
+  public void restore(PopulationEntry saved) {
+    if (saved.getPackedGramCount() != gram.length || saved.getMomentsCount() != dimension || saved.getMeanCount() != dimension) {
+      throw new IllegalArgumentException("the saved population prior does not have " + dimension + " dimensions");
+    }
+    for (int i = 0; i < gram.length; i++) {
+      gram[i] = saved.getPackedGram(i);
+    }
+    double[] restoredMean = new double[dimension];
+    for (int i = 0; i < dimension; i++) {
+      moments[i] = saved.getMoments(i);
+      restoredMean[i] = saved.getMean(i);
+    }
+    observations = saved.getObservations();
+    mean = restoredMean;
   }
 }

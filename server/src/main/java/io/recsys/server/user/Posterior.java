@@ -146,6 +146,24 @@ public final class Posterior {
     return listMean;
   }
 
+  /** The Gram matrix's packed upper triangle with every correction folded in (a copy): what a snapshot saves. */
+  public double[] packedGram() {
+    return folded()[0].clone();
+  }
+
+  /**
+   * A posterior saved by {@link #packedGram}, {@link #moments} and {@link #listMean}: the same
+   * sums, so what it learns next is the same, bit for bit (folding corrections early adds the
+   * same terms in the same order).
+   */
+  public static Posterior restore(int dimension, double[] packedGram, double[] moments, double[] listMean) {
+    if (dimension < 1 || packedGram.length != Ridge.packedSize(dimension) || moments.length != dimension
+        || (listMean != null && listMean.length != dimension)) {
+      throw new IllegalArgumentException("a saved posterior does not have the shape of " + dimension + " dimensions");
+    }
+    return new Posterior(dimension, packedGram.clone(), moments.clone(), listMean == null ? null : listMean.clone(), null);
+  }
+
   /** The Gram matrix, full {@code d x d} row-major (a copy). */
   public double[] gram() {
     return Ridge.unpackSymmetric(folded()[0], dimension);

@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -68,6 +69,11 @@ public final class UserStateStore {
           "user state must have " + dimension + " values, got " + state.vectorView().length);
     }
     states.put(userId, state);
+  }
+
+  /** Hands every cached user's state to {@code action}; weakly consistent beside concurrent updates. */
+  public void forEach(BiConsumer<String, UserState> action) {
+    states.asMap().forEach(action);
   }
 
   public long size() {

@@ -143,12 +143,12 @@ class FeedbackProcessorTest {
     react(list, "carol", "item-3", ReactionType.SKIP);
 
     clock.advance(WINDOW.minusSeconds(1));
-    loop.processor.expireJoinWindows();
+    loop.processor.expireJoinWindows().join();
     assertThat(loop.replay.size()).as("window still open").isEqualTo(1);
 
     clock.advance(Duration.ofSeconds(2));
-    loop.processor.expireJoinWindows();
-    loop.processor.expireJoinWindows();
+    loop.processor.expireJoinWindows().join();
+    loop.processor.expireJoinWindows().join();
 
     List<Transition> transitions = loop.replay.snapshot();
     assertThat(transitions).hasSize(3);
@@ -202,7 +202,7 @@ class FeedbackProcessorTest {
     react(first, "frank", "item-1", ReactionType.CLICK);
     react(first, "frank", "item-2", ReactionType.DISLIKE);
     clock.advance(WINDOW.plusSeconds(5));
-    loop.processor.expireJoinWindows(); // item-3 gets 0.5
+    loop.processor.expireJoinWindows().join(); // item-3 gets 0.5
     Recommendation second = serve("frank", "item-7", "item-8");
     react(second, "frank", "item-8", ReactionType.DWELL);
     List<Transition> before = loop.replay.snapshot();

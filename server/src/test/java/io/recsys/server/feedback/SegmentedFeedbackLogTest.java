@@ -40,6 +40,49 @@ class SegmentedFeedbackLogTest {
   }
 
   @Test
+  void replayFromASnapshotSkipsTheRecordsItCoversAndNumberingGoesOn() throws Exception {
+    try (SegmentedFeedbackLog log = SegmentedFeedbackLog.open(dir, SMALL_SEGMENTS, r -> {})) {
+      for (int i = 0; i < 5_000; i++) {
+        log.append(record(i));
+      }
+      log.append(record(5_000)).get();
+    }
+    List<Long> replayed = new ArrayList<>();
+    try (SegmentedFeedbackLog log = SegmentedFeedbackLog.open(dir, SMALL_SEGMENTS, 3_210, 3_500, r -> replayed.add(id(r)))) {
+      assertThat(log.recordCount()).isEqualTo(5_001);
+    }
+    assertThat(replayed).hasSize(5_001 - 3_210).startsWith(3_210L).endsWith(5_000L).isSorted();
+  }
+
+  @Test
+  void aLogThatEndsBeforeTheSnapshotGoesOnNumberingAfterIt() throws Exception {
+    // Under fsync=interval a crash can lose acknowledged records the snapshot already holds.
+    try (SegmentedFeedbackLog log = SegmentedFeedbackLog.open(dir, SMALL_SEGMENTS, r -> {})) {
+      log.append(record(0)).get();
+    }
+    try (SegmentedFeedbackLog log = SegmentedFeedbackLog.open(dir, SMALL_SEGMENTS, 0, 40, r -> {})) {
+      assertThat(log.recordCount()).isEqualTo(40);
+      log.append(record(40)).get();
+    }
+    List<Long> replayed = new ArrayList<>();
+    try (SegmentedFeedbackLog log = SegmentedFeedbackLog.open(dir, SMALL_SEGMENTS, 40, 40, r -> replayed.add(id(r)))) {
+      assertThat(log.recordCount()).isEqualTo(41);
+    }
+    assertThat(replayed).as("record 40 kept its number").containsExactly(40L);
+  }
+
+  @Test
+  void aLogThatBeginsAfterTheSnapshotIsMissingRecordsAndRefusesToStart() throws Exception {
+    try (SegmentedFeedbackLog log = SegmentedFeedbackLog.open(dir, SMALL_SEGMENTS, 0, 100, r -> {})) {
+      log.append(record(100)).get(); // in a segment named 100: records 0..99 never existed here
+    }
+    assertThatThrownBy(() -> SegmentedFeedbackLog.open(dir, SMALL_SEGMENTS, 20, 20, r -> {}))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("begins at record 100")
+        .hasMessageContaining("missing");
+  }
+
+  @Test
   void aTornTailIsCutOffAndAppendsContinueAfterIt() throws Exception {
     try (SegmentedFeedbackLog log = SegmentedFeedbackLog.open(dir, SegmentedFeedbackLog.Options.defaults(), r -> {})) {
       for (int i = 0; i < 10; i++) {
@@ -126,6 +169,10 @@ class SegmentedFeedbackLogTest {
         .setServerTimeMicros(id)
         .setFeedback(FeedbackRecord.newBuilder().setEventId("e" + id).setUserId("u").setItemId("i").setType(1))
         .build();
+  }
+
+  private static long id(LogRecord record) {
+    return record.getServerTimeMicros();
   }
 
   private List<Long> replayedIds() throws IOException {

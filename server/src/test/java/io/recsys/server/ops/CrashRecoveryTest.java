@@ -28,8 +28,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * kill -9 while a client streams feedback, several times over one data dir: every event that was
- * acknowledged before a crash is there after it, exactly once.
+ * kill -9 while a client streams feedback, several times over one data dir, with snapshots taken
+ * between: every event that was acknowledged before a crash is there after it, exactly once.
  */
 class CrashRecoveryTest {
   private static final int CYCLES = 4;
@@ -48,7 +48,10 @@ class CrashRecoveryTest {
     StringBuilder csv = new StringBuilder("item_id,title,popularity\n");
     IntStream.range(0, 40).forEach(i -> csv.append("i").append(i).append(",Book number ").append(i).append(',').append(i).append('\n'));
     Files.writeString(catalog, csv);
-    String[] args = {"--port", "0", "--data-dir", dir.resolve("data").toString(), "--catalog", catalog.toString()};
+    // Snapshots every 50 records: the restarts after the first come from a snapshot and the log after it.
+    String[] args = {
+      "--port", "0", "--data-dir", dir.resolve("data").toString(), "--catalog", catalog.toString(), "--snapshot-every-records", "50"
+    };
     Random random = new Random(42);
     List<FeedbackEvent> acknowledged = new ArrayList<>();
     ExecutorService sender = Executors.newSingleThreadExecutor();
@@ -79,6 +82,9 @@ class CrashRecoveryTest {
           acknowledged.addAll(acked);
         }
       }
+    }
+    try (var snapshots = Files.list(dir.resolve("data").resolve("snapshots"))) {
+      assertThat(snapshots.filter(f -> f.toString().endsWith(".snap")).count()).as("the crashes came after snapshots").isPositive();
     }
     try (ServerProcess server = ServerProcess.start(args)) {
       int port = server.awaitServing();
