@@ -5,6 +5,7 @@ import io.recsys.loadtest.compare.CompareCommand;
 import io.recsys.loadtest.feedback.FeedbackBenchCommand;
 import io.recsys.loadtest.jmh.JmhCommand;
 import io.recsys.loadtest.load.LoadCommand;
+import io.recsys.loadtest.overload.OverloadCommand;
 import io.recsys.loadtest.restart.RestartBenchCommand;
 import io.recsys.loadtest.simulator.SimulateCommand;
 import io.recsys.loadtest.swap.SwapBenchCommand;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "recsys-load-tests 0.1.0",
     description = "Benchmarks and load tools for the recsys server.",
-    subcommands = {LoadCommand.class, CompareCommand.class, FeedbackBenchCommand.class, SimulateCommand.class, TrainerBenchCommand.class, SwapBenchCommand.class, JmhCommand.class, RestartBenchCommand.class, ChaosCommand.class})
+    subcommands = {LoadCommand.class, CompareCommand.class, FeedbackBenchCommand.class, SimulateCommand.class, TrainerBenchCommand.class, SwapBenchCommand.class, JmhCommand.class, RestartBenchCommand.class, ChaosCommand.class, OverloadCommand.class})
 public final class LoadTestCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -51,7 +51,8 @@ public final class LoadGenerator {
 
   /** What one measured run saw. */
   /** @param errors failed calls by gRPC status code name, plus {@value #CLIENT_CAPPED} */
-  public record Result(String mode, int concurrency, double qps, Histogram latencies, Map<String, Long> errors) {
+  /** @param failureLatencies how long the failed calls took to fail (a refusal should be fast) */
+  public record Result(String mode, int concurrency, double qps, Histogram latencies, Map<String, Long> errors, Histogram failureLatencies) {
     public double millis(double percentile) {
       return latencies.getValueAtPercentile(percentile) / 1e6;
     }
@@ -77,23 +78,25 @@ public final class LoadGenerator {
    */
   public Result run(int concurrency, Double rate, int warmupSeconds, int seconds) throws InterruptedException {
     Recorder recorder = new Recorder(3);
+    Recorder failures = new Recorder(3);
     Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
-    drive(concurrency, rate, recorder, errors, warmupSeconds);
+    drive(concurrency, rate, new Calls(recorder, failures, errors), warmupSeconds);
     recorder.getIntervalHistogram(); // drop the warm-up
+    failures.getIntervalHistogram();
     errors.clear();
     long start = System.nanoTime();
-    drive(concurrency, rate, recorder, errors, seconds);
+    drive(concurrency, rate, new Calls(recorder, failures, errors), seconds);
     double elapsed = (System.nanoTime() - start) / 1e9;
     Histogram latencies = recorder.getIntervalHistogram();
     Map<String, Long> errorCounts = new TreeMap<>();
     errors.forEach((code, count) -> errorCounts.put(code, count.get()));
-    return new Result(rate == null ? "closed" : "open", concurrency, latencies.getTotalCount() / elapsed, latencies, errorCounts);
+    return new Result(
+        rate == null ? "closed" : "open", concurrency, latencies.getTotalCount() / elapsed, latencies, errorCounts,
+        failures.getIntervalHistogram());
   }
 
-  private void drive(int concurrency, Double rate, Recorder recorder, Map<String, AtomicLong> errors, int seconds)
-      throws InterruptedException {
+  private void drive(int concurrency, Double rate, Calls calls, int seconds) throws InterruptedException {
     long end = System.nanoTime() + seconds * 1_000_000_000L;
-    Calls calls = new Calls(recorder, errors);
     if (rate == null) {
       CountDownLatch done = new CountDownLatch(concurrency);
       // Failures can complete a call on the starting thread; starting the next call from here
@@ -147,10 +150,12 @@ public final class LoadGenerator {
   /** Starts calls and records how each ended. */
   private final class Calls {
     private final Recorder recorder;
+    private final Recorder failures;
     private final Map<String, AtomicLong> errors;
 
-    Calls(Recorder recorder, Map<String, AtomicLong> errors) {
+    Calls(Recorder recorder, Recorder failures, Map<String, AtomicLong> errors) {
       this.recorder = recorder;
+      this.failures = failures;
       this.errors = errors;
     }
 
@@ -163,6 +168,7 @@ public final class LoadGenerator {
           recorder.recordValue(Math.max(0, System.nanoTime() - begin));
         } else {
           Throwable cause = error instanceof CompletionException ? error.getCause() : error;
+          failures.recordValue(Math.max(0, System.nanoTime() - begin));
           failed(Status.fromThrowable(cause).getCode().name());
         }
       });

@@ -3,6 +3,7 @@ package io.recsys.server.feedback;
 import io.recsys.server.storage.SnapshotFiles;
 import io.recsys.server.storage.SnapshotPart;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -36,6 +37,8 @@ public final class Checkpointer implements AutoCloseable {
   private volatile long lastNanos = System.nanoTime();
   private volatile double lastSeconds;
   private volatile long lastBytes;
+  private volatile long retryAfterNanos;
+  private static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(30);
 
   /** @param restoredPosition the log position of the snapshot the start restored, 0 if none */
   public Checkpointer(
@@ -62,6 +65,9 @@ public final class Checkpointer implements AutoCloseable {
   }
 
   private void snapshotIfDue() {
+    if (System.nanoTime() < retryAfterNanos) {
+      return;
+    }
     long records = feedbackLog.recordCount() - lastPosition;
     boolean due =
         records >= settings.everyRecords()
@@ -76,8 +82,11 @@ public final class Checkpointer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (IOException | RuntimeException e) {
+      // A full disk refuses the next try too: wait before writing hundreds of MB into it again.
+      retryAfterNanos = System.nanoTime() + RETRY_AFTER_FAILURE.toNanos();
       if (failed.getAndIncrement() % 10 == 0) {
-        log.warn("A snapshot could not be written (the log keeps everything since the last one): {}", e.toString());
+        log.warn("A snapshot could not be written (the log keeps everything since the last one; next try in {} s): {}",
+            RETRY_AFTER_FAILURE.toSeconds(), e.toString());
       }
     }
   }

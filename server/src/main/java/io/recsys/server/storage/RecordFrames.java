@@ -89,6 +89,23 @@ public final class RecordFrames {
     return position;
   }
 
+  /** The first record of {@code channel} if it is intact, else null; reads nothing after it. */
+  public static byte[] first(FileChannel channel) throws IOException {
+    long size = channel.size();
+    if (size < HEADER_BYTES) {
+      return null;
+    }
+    ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    readFully(channel, header, 0);
+    int length = header.getInt(0);
+    if (length <= 0 || length > MAX_PAYLOAD_BYTES || HEADER_BYTES + (long) length > size) {
+      return null;
+    }
+    byte[] payload = new byte[length];
+    readFully(channel, ByteBuffer.wrap(payload), HEADER_BYTES);
+    return crc(payload) == header.getInt(4) ? payload : null;
+  }
+
   /** Moves what is left of {@code window} to its front and reads more after it; false at the end of the file. */
   private static boolean fill(FileChannel channel, ByteBuffer window, long readFrom, long size) throws IOException {
     window.compact();

@@ -123,7 +123,9 @@ public final class SnapshotFiles {
     }
     long oldest = Long.MAX_VALUE;
     for (Stored snapshot : stored) {
-      Optional<SnapshotHeader> header = intactHeader(snapshot.file());
+      // The header alone (not a check of the whole file, hundreds of MB): a kept snapshot's needs
+      // count even if it is damaged further on, since the one after it may be damaged too.
+      Optional<SnapshotHeader> header = headerOf(snapshot.file());
       if (header.isPresent()) {
         oldest = Math.min(oldest, Math.min(header.get().getLogPosition(), header.get().getJoinFrom()));
       }
@@ -165,6 +167,19 @@ public final class SnapshotFiles {
       return header;
     }
     return Optional.empty();
+  }
+
+  private static Optional<SnapshotHeader> headerOf(Path file) {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      byte[] first = RecordFrames.first(channel);
+      if (first == null) {
+        return Optional.empty();
+      }
+      SnapshotEntry entry = parse(first);
+      return entry.hasHeader() ? Optional.of(entry.getHeader()) : Optional.empty();
+    } catch (IOException | IllegalStateException e) {
+      return Optional.empty();
+    }
   }
 
   /**
