@@ -72,11 +72,14 @@ public final class OverloadCommand implements Callable<Integer> {
         boolean alive = server.isAlive();
         List<LoadGenerator.Result> after = new ArrayList<>();
         double recoverySeconds = Double.NaN;
+        // Recovered: a second as good as the seconds before the overload (their p99 within 2x or
+        // +5 ms, at most twice their refusals a second, which are not zero on a 2-core machine shared with this client).
         double p99Bound = Math.max(2 * before.millis(99), before.millis(99) + 5);
+        double failuresBound = 2.0 * before.errorCount() / 10;
         for (int second = 1; second <= 30 && alive; second++) {
           LoadGenerator.Result window = load.run(64, half, 0, 1);
           after.add(window);
-          if (window.errorCount() == 0 && window.millis(99) <= p99Bound) {
+          if (window.errorCount() <= failuresBound && window.millis(99) <= p99Bound) {
             recoverySeconds = second;
             break;
           }
@@ -84,7 +87,7 @@ public final class OverloadCommand implements Callable<Integer> {
         heapWatch.close();
 
         System.out.printf(Locale.ROOT, "%nOverload: %s heap, %,d x 64 catalog, k=%d; peak %.0f QPS (closed loop of 64)%n", heap, items, K, peak.qps());
-        System.out.printf(Locale.ROOT, "%-26s %9s %9s %9s %9s  %s%n", "phase", "QPS ok", "p50 ms", "p99 ms", "failed", "failures (p99 ms to fail)");
+        System.out.printf(Locale.ROOT, "%-26s %9s %9s %9s %9s  %s%n", "phase", "QPS ok", "p50 ms", "p99 ms", "failed", "failures (ms to fail, p50 / p99)");
         row("peak, closed loop", peak);
         row("0.5x peak, before", before);
         row(String.format(Locale.ROOT, "%.0fx peak, %d s", factor, overloadSeconds), overload);
@@ -93,8 +96,8 @@ public final class OverloadCommand implements Callable<Integer> {
         }
         System.out.printf(Locale.ROOT, "Heap used, high-water: %d MiB before, %d MiB during the overload (limit %s); server %s%n",
             heapBefore >> 20, heapDuring >> 20, heap, alive ? "alive" : "DEAD");
-        System.out.printf(Locale.ROOT, "Recovery: %s (a 1-s window with no failure and p99 <= %.1f ms)%n",
-            Double.isNaN(recoverySeconds) ? "not within 30 s" : String.format(Locale.ROOT, "%.0f s", recoverySeconds), p99Bound);
+        System.out.printf(Locale.ROOT, "Recovery: %s (the first 1-s window at 0.5x peak with p99 <= %.1f ms and <= %.0f failures, as before the overload)%n",
+            Double.isNaN(recoverySeconds) ? "not within 30 s" : String.format(Locale.ROOT, "%.0f s", recoverySeconds), p99Bound, failuresBound);
         boolean passed = alive && !Double.isNaN(recoverySeconds) && recoverySeconds <= recoveryBoundSeconds;
         System.out.println(passed ? "PASSED" : "FAILED");
         if (json != null) {
@@ -102,6 +105,7 @@ public final class OverloadCommand implements Callable<Integer> {
               .put("peak_qps", peak.qps()).put("half_p99_ms_before", before.millis(99)).put("overload_factor", factor)
               .put("overload_ok_qps", overload.qps()).put("overload_failed", overload.errorCount())
               .put("overload_resource_exhausted", overload.errors().getOrDefault("RESOURCE_EXHAUSTED", 0L))
+              .put("overload_failure_p50_ms", overload.failureLatencies().getValueAtPercentile(50) / 1e6)
               .put("overload_failure_p99_ms", overload.failureLatencies().getValueAtPercentile(99) / 1e6)
               .put("heap_mib_during", heapDuring >> 20).put("recovery_seconds", recoverySeconds).put("passed", passed ? 1 : 0)
               .writeTo(json);
@@ -120,7 +124,8 @@ public final class OverloadCommand implements Callable<Integer> {
       failures.append(failures.length() == 0 ? "" : ", ").append(error.getKey()).append(' ').append(error.getValue());
     }
     if (result.failureLatencies().getTotalCount() > 0) {
-      failures.append(String.format(Locale.ROOT, " (%.1f)", result.failureLatencies().getValueAtPercentile(99) / 1e6));
+      failures.append(String.format(Locale.ROOT, " (%.1f / %.1f)",
+          result.failureLatencies().getValueAtPercentile(50) / 1e6, result.failureLatencies().getValueAtPercentile(99) / 1e6));
     }
     System.out.printf(Locale.ROOT, "%-26s %9.0f %9.2f %9.2f %9d  %s%n",
         phase, result.qps(), result.millis(50), result.millis(99), result.errorCount(), failures);

@@ -81,6 +81,8 @@ public final class RestartBenchCommand implements Callable<Integer> {
     try (ChildServer server = ChildServer.start(heap, serve)) {
       whole = Run.of("whole log, no snapshot", events, server);
       awaitSnapshot(data, server);
+      String line = server.lineContaining("Snapshot at log record");
+      System.out.println("The first snapshot, written while serving: " + line.substring(line.indexOf("Snapshot at")));
       server.terminate(600);
     }
     long snapshotBytes = newestSnapshotBytes(data);

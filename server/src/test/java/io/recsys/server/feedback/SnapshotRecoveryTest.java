@@ -204,13 +204,16 @@ class SnapshotRecoveryTest {
     }
     awaitRecords(log, 2_000);
     long segments = segmentCount();
-    assertThat(segments).isGreaterThan(4);
+    assertThat(segments).as("64 KiB segments rolled").isGreaterThan(2);
 
     Checkpointer keepAll = new Checkpointer(processor, List.of(UserSnapshots.states(users)), snapshots, log,
         new SnapshotSettings(Duration.ofHours(1), 1_000_000, new LogRetention(Long.MAX_VALUE, null)), 0);
     keepAll.snapshotNow();
     assertThat(segmentCount()).as("no bound: everything kept").isEqualTo(segments);
 
+    // Every list's window closes: the snapshot then needs no record before its own position.
+    clock.advance(WINDOW.plusSeconds(1));
+    processor.expireJoinWindows().join();
     Checkpointer bounded = new Checkpointer(processor, List.of(UserSnapshots.states(users)), snapshots, log,
         new SnapshotSettings(Duration.ofHours(1), 1_000_000, new LogRetention(0, null)), 0);
     bounded.snapshotNow();
