@@ -26,7 +26,7 @@ final class Ledger {
   private Ledger() {}
 
   /** How a resend of acknowledged events was answered. */
-  record Resend(int duplicate, int accepted, int rejected, long durableBefore, long durableAfter) {
+  record Resend(int duplicate, int accepted, int rejected) {
     /** Acknowledged events the server did not know any more. */
     int lost() {
       return accepted + rejected;
@@ -36,7 +36,6 @@ final class Ledger {
   /** Sends {@code events} (all acknowledged before) again on a new stream and counts the answers. */
   static Resend resend(String target, Collection<FeedbackEvent> events) throws Exception {
     try (RecsysClient client = RecsysClient.builder(target).deadline(Duration.ofSeconds(10)).build()) {
-      long before = client.status().getFeedbackEventsDurable();
       List<FeedbackAck> acks = new CopyOnWriteArrayList<>();
       FeedbackSession session = client.openFeedbackStream(acks::add);
       for (FeedbackEvent event : events) {
@@ -56,7 +55,7 @@ final class Ledger {
         }
       }
       rejected += events.size() - acks.size(); // unanswered
-      return new Resend(duplicate, accepted, rejected, before, client.status().getFeedbackEventsDurable());
+      return new Resend(duplicate, accepted, rejected);
     }
   }
 

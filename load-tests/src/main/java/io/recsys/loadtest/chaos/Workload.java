@@ -40,7 +40,6 @@ final class Workload implements AutoCloseable {
   private final BlockingQueue<Served> served = new ArrayBlockingQueue<>(1_000);
   private final Map<String, FeedbackEvent> sent = new ConcurrentHashMap<>();
   private final Set<String> acked = ConcurrentHashMap.newKeySet();
-  private final AtomicLong recommendOk = new AtomicLong();
   private final AtomicLong recommendFailed = new AtomicLong();
   private final AtomicLong lastRecommendOkNanos = new AtomicLong();
   private final AtomicLong lastAcceptedNanos = new AtomicLong();
@@ -81,7 +80,6 @@ final class Workload implements AutoCloseable {
       try {
         String user = "chaos-user-" + users.nextInt(this.users);
         RecommendResponse list = recommendClient.recommend(user, K);
-        recommendOk.incrementAndGet();
         lastRecommendOkNanos.set(System.nanoTime());
         served.offer(new Served(user, list)); // full: reactions fell behind; this list goes without
       } catch (RuntimeException e) {
@@ -171,10 +169,6 @@ final class Workload implements AutoCloseable {
   /** Events acknowledged ACCEPTED so far. */
   long acceptedCount() {
     return accepted.get();
-  }
-
-  long recommendSuccesses() {
-    return recommendOk.get();
   }
 
   /** Every event sent so far, by key. */

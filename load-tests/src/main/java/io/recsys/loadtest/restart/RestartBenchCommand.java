@@ -80,7 +80,7 @@ public final class RestartBenchCommand implements Callable<Integer> {
     Run whole;
     try (ChildServer server = ChildServer.start(heap, serve)) {
       whole = Run.of("whole log, no snapshot", events, server);
-      awaitSnapshot(data, server);
+      awaitSnapshot(server);
       String line = server.lineContaining("Snapshot at log record");
       System.out.println("The first snapshot, written while serving: " + line.substring(line.indexOf("Snapshot at")));
       server.terminate(600);
@@ -131,7 +131,7 @@ public final class RestartBenchCommand implements Callable<Integer> {
     }
   }
 
-  private static void awaitSnapshot(Path data, ChildServer server) throws Exception {
+  private static void awaitSnapshot(ChildServer server) throws Exception {
     for (int i = 0; i < 1_200; i++) {
       if (server.lineContaining("Snapshot at log record") != null) {
         return;

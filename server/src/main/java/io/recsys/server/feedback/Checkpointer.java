@@ -91,7 +91,7 @@ public final class Checkpointer implements AutoCloseable {
     }
   }
 
-  /** Takes a snapshot now, on the caller's thread; for tests and the admin API. */
+  /** Takes a snapshot now, on the caller's thread. */
   public SnapshotFiles.Stored snapshotNow() throws IOException, InterruptedException, ExecutionException {
     return write(processor.capture(parts).get());
   }

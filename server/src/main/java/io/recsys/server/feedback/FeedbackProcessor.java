@@ -7,12 +7,11 @@ import io.recsys.server.feedback.log.LogRecord;
 import io.recsys.server.feedback.log.QuantizedVector;
 import io.recsys.server.policy.ImpressionListener;
 import io.recsys.server.policy.Recommendation;
-import io.recsys.server.user.ReactionRule;
-import io.recsys.server.user.UserState;
 import io.recsys.server.storage.SnapshotPart;
-import io.recsys.server.storage.snapshot.CounterEntry;
 import io.recsys.server.storage.snapshot.OpenListsEntry;
 import io.recsys.server.storage.snapshot.SnapshotEntry;
+import io.recsys.server.user.ReactionRule;
+import io.recsys.server.user.UserState;
 import io.recsys.server.user.UserStateStore;
 import java.time.Clock;
 import java.time.Instant;
@@ -166,7 +165,6 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
         durable.thenApplyAsync(
             ok -> {
               apply(impression, position, reaction, now);
-              impression.applied(position, type);
               appliedRecords++;
               return FeedbackResult.ACCEPTED;
             },
@@ -308,7 +306,6 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
       return;
     }
     join.claimReplayed(match.impression(), match.position(), record.getType());
-    match.impression().applied(match.position(), record.getType());
     if (apply) {
       apply(match.impression(), match.position(), reaction, time);
     }
@@ -326,18 +323,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
    */
   public CompletableFuture<Captured> capture(List<SnapshotPart> parts) {
     try {
-      return CompletableFuture.supplyAsync(
-          () -> {
-            List<SnapshotPart.Saved> saved = new ArrayList<>(parts.size() + 2);
-            for (SnapshotPart part : ownParts()) {
-              saved.add(part.capture());
-            }
-            for (SnapshotPart part : parts) {
-              saved.add(part.capture());
-            }
-            return capturedAt(saved);
-          },
-          effects);
+      return CompletableFuture.supplyAsync(() -> captureNow(parts), effects);
     } catch (RejectedExecutionException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -351,14 +337,17 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     if (!effects.isTerminated()) {
       throw new IllegalStateException("the feedback effects are still running; use capture()");
     }
-    List<SnapshotPart.Saved> saved = new ArrayList<>(parts.size() + 2);
-    ownParts().forEach(part -> saved.add(part.capture()));
-    parts.forEach(part -> saved.add(part.capture()));
-    return capturedAt(saved);
+    return captureNow(parts);
   }
 
-  /** Adds the open lists to the parts' copies: their event ids, and the oldest one's log record. */
-  private Captured capturedAt(List<SnapshotPart.Saved> saved) {
+  /**
+   * The processor's own parts, then {@code parts}, then the open lists (their event ids, and the
+   * oldest one's log record); on the effects thread, or once it has finished.
+   */
+  private Captured captureNow(List<SnapshotPart> parts) {
+    List<SnapshotPart.Saved> saved = new ArrayList<>(parts.size() + 3);
+    ownParts().forEach(part -> saved.add(part.capture()));
+    parts.forEach(part -> saved.add(part.capture()));
     long position = appliedRecords;
     List<Impression> open = join.openApplied();
     long joinFrom = position;
@@ -388,8 +377,8 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
           long durable = durableFeedback.get();
           long silent = noFeedbackRewards.get();
           return out -> {
-            out.accept(counter(DURABLE_COUNTER, durable));
-            out.accept(counter(SILENT_COUNTER, silent));
+            out.accept(SnapshotPart.counter(DURABLE_COUNTER, durable));
+            out.accept(SnapshotPart.counter(SILENT_COUNTER, silent));
           };
         }
 
@@ -412,10 +401,6 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
           return true;
         }
       };
-
-  private static SnapshotEntry counter(String name, long value) {
-    return SnapshotEntry.newBuilder().setCounter(CounterEntry.newBuilder().setName(name).setValue(value)).build();
-  }
 
   /** Lets queued effects finish; call after the log is closed (so nothing new arrives). */
   @Override

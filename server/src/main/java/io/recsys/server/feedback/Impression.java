@@ -33,8 +33,6 @@ final class Impression {
    * thread only (a snapshot, taken there, holds only such lists). -1 before.
    */
   long sequence = -1;
-  /** Keys of the (position, type) reactions durable and applied so far; effects thread only. */
-  private List<Integer> applied = List.of();
 
   Impression(
       String eventId,
@@ -82,14 +80,6 @@ final class Impression {
       }
     }
     return silent;
-  }
-
-  /** Records that a reaction to it is durable and applied; effects thread only. */
-  void applied(int position, int type) {
-    if (applied.isEmpty()) {
-      applied = new ArrayList<>(2);
-    }
-    applied.add(reactionKey(position, type));
   }
 
   int positionOf(String itemId) {

@@ -454,15 +454,6 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
     return retiredSegments.sum();
   }
 
-  /** Bytes of the log's segments on disk now. */
-  public long diskBytes() throws IOException {
-    long bytes = 0;
-    for (Path segment : segments(directory)) {
-      bytes += Files.size(segment);
-    }
-    return bytes;
-  }
-
   /** Group commits (one write and, under BATCH, one fsync each) since open. */
   public long groupCommits() {
     return groupCommits.sum();

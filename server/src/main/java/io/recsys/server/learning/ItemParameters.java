@@ -4,7 +4,6 @@ import io.recsys.server.catalog.CatalogSnapshot;
 import io.recsys.server.model.ItemSpace;
 import io.recsys.server.model.ItemSpaceSource;
 import io.recsys.server.storage.SnapshotPart;
-import io.recsys.server.storage.snapshot.CounterEntry;
 import io.recsys.server.storage.snapshot.ItemEntry;
 import io.recsys.server.storage.snapshot.SnapshotEntry;
 import java.util.Arrays;
@@ -113,7 +112,7 @@ public final class ItemParameters implements ItemSpaceSource {
   public synchronized SnapshotPart.Saved save() {
     if (projectedFor == null) {
       long none = updates;
-      return out -> out.accept(counter(none));
+      return out -> out.accept(SnapshotPart.counter(UPDATES_COUNTER, none));
     }
     CatalogSnapshot catalog = projectedFor;
     int savedRows = rows;
@@ -128,7 +127,7 @@ public final class ItemParameters implements ItemSpaceSource {
         }
         out.accept(SnapshotEntry.newBuilder().setItem(item).build());
       }
-      out.accept(counter(savedUpdates));
+      out.accept(SnapshotPart.counter(UPDATES_COUNTER, savedUpdates));
     };
   }
 
@@ -145,10 +144,6 @@ public final class ItemParameters implements ItemSpaceSource {
         return ItemParameters.this.restore(catalog.get(), entry);
       }
     };
-  }
-
-  private static SnapshotEntry counter(long updates) {
-    return SnapshotEntry.newBuilder().setCounter(CounterEntry.newBuilder().setName(UPDATES_COUNTER).setValue(updates)).build();
   }
 
   /**

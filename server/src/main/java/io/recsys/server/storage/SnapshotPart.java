@@ -1,5 +1,6 @@
 package io.recsys.server.storage;
 
+import io.recsys.server.storage.snapshot.CounterEntry;
 import io.recsys.server.storage.snapshot.SnapshotEntry;
 import java.util.function.Consumer;
 
@@ -17,6 +18,11 @@ public interface SnapshotPart {
 
   /** Takes one entry of a snapshot being restored; returns false for an entry of another part. */
   boolean restore(SnapshotEntry entry);
+
+  /** The entry of a named count a part keeps. */
+  static SnapshotEntry counter(String name, long value) {
+    return SnapshotEntry.newBuilder().setCounter(CounterEntry.newBuilder().setName(name).setValue(value)).build();
+  }
 
   /** A captured copy, written out as entries off the thread that captured it. */
   @FunctionalInterface
