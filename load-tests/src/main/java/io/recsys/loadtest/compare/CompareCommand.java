@@ -3,16 +3,22 @@ package io.recsys.loadtest.compare;
 import io.recsys.client.RecsysClient;
 import io.recsys.loadtest.JsonReport;
 import io.recsys.loadtest.load.LoadGenerator;
+import io.recsys.loadtest.process.ChildServer;
+import io.recsys.loadtest.process.MetricsScrape;
+import io.recsys.server.model.ItemSpaceSource;
 import io.recsys.server.model.ModelRegistry;
 import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.model.ServingModel;
-import io.recsys.server.ops.RecsysServer;
-import io.recsys.server.ops.ServerConfig;
+import io.recsys.server.model.TopKSelection;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,18 +27,24 @@ import picocli.CommandLine.Option;
  * {@code compare}: one workload, measured side by side in one run on one machine:
  *
  * <ol>
- *   <li>bare: the retrieval graph in an in-process ONNX Runtime session, batches of {@code
- *       --batch} users back to back on one thread (the server's batcher also has one), and the
- *       same with batches of one: the most batching can gain on this machine;
- *   <li>the server end to end over gRPC with batching, closed loop at {@code --concurrency};
+ *   <li>bare: the retrieval graph that ships ({@link TopKSelection#forDevice}: on the CPU, MatMul
+ *       and block maxima, {@link TopKSelection#BLOCKED}) in an in-process ONNX Runtime session, batches of {@code --batch} users back to back on one
+ *       thread (the server's batcher also has one), the same with batches of one (the most
+ *       batching can gain on this machine), and the graph with ONNX Runtime's own TopK ({@link
+ *       TopKSelection#FULL}, what shipped before);
+ *   <li>the server, a child process as an operator runs it, end to end over gRPC with batching,
+ *       closed loop at {@code --concurrency};
  *   <li>the same server with {@code --max-batch-size 1};
  *   <li>the batched server at concurrency 1 (p50 of an unloaded server), and open loop at half the
  *       batched peak (p99 at 50 % load).
  * </ol>
  *
- * The catalog is {@code --items} random unit vectors of {@code --dim} served as a vector catalog
- * (no language model), and every load user starts from a random vector. The trainer is off: this
- * compares serving, and feedback-free load would otherwise feed it no-feedback rewards.
+ * Beside each server phase's QPS and latencies it prints what the server itself reports for that
+ * phase alone (its metrics read before and after): the mean batch size, the GC pauses, and the
+ * allocation rate and bytes per call, so a regression shows its cause. The catalog is {@code
+ * --items} random unit vectors of {@code --dim} served as a vector catalog (no language model),
+ * and every load user starts from a random vector. Learning is off: this compares serving, and
+ * feedback-free load would otherwise feed it no-feedback rewards.
  */
 @Command(
     name = "compare",
@@ -78,6 +90,9 @@ public final class CompareCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "Seed of the catalog and user vectors (default: ${DEFAULT-VALUE}).", defaultValue = "42")
   long seed;
 
+  @Option(names = "--server-heap", description = "The server process's -Xmx (default: ${DEFAULT-VALUE}).", defaultValue = "2g")
+  String serverHeap;
+
   @Option(names = "--json", description = "Also write the results as JSON to this file.")
   Path json;
 
@@ -95,47 +110,54 @@ public final class CompareCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "Workload: %,d items x %d-d, N=%d candidates, top-%d, %,d users, batch %d, concurrency %d, %d s per phase, device %s, %d cores%n",
         items, dim, candidates, k, users, batch, concurrency, duration, device, Runtime.getRuntime().availableProcessors());
 
-    Phase bare = bare(workload, batch);
+    Phase bare = bare(workload, batch, false);
     print("a) bare ONNX Runtime, batch " + batch, bare);
-    Phase bareSingle = bare(workload, 1);
+    Phase bareSingle = bare(workload, 1, false);
     print("a1) bare ONNX Runtime, batch 1", bareSingle);
+    Phase bareOrtTopK = bare(workload, batch, true);
+    print("a2) bare, ORT TopK, batch " + batch, bareOrtTopK);
 
     Phase batched;
     Phase idle;
     Phase halfLoad;
     try (Running server = start(workload, batch, "batched")) {
-      LoadGenerator load = server.load();
-      batched = Phase.of(load.run(concurrency, null, warmup, duration));
+      batched = server.phase(concurrency, null);
       print("b) server, batching", batched);
-      idle = Phase.of(load.run(1, null, warmup, duration));
+      idle = server.phase(1, null);
       print("d) server, concurrency 1", idle);
-      halfLoad = Phase.of(load.run(concurrency, batched.qps() / 2, warmup, duration));
+      halfLoad = server.phase(concurrency, batched.qps() / 2);
       print(String.format(Locale.ROOT, "e) server, open loop %.0f/s", batched.qps() / 2), halfLoad);
     }
     Phase unbatched;
     try (Running server = start(workload, 1, "unbatched")) {
-      unbatched = Phase.of(server.load().run(concurrency, null, warmup, duration));
+      unbatched = server.phase(concurrency, null);
       print("c) server, max-batch-size 1", unbatched);
     }
 
     double serverVsBare = batched.qps() / bare.qps();
+    double serverVsOrtTopK = batched.qps() / bareOrtTopK.qps();
     double batchingGain = unbatched.qps() > 0 ? batched.qps() / unbatched.qps() : Double.NaN;
     double tailRatio = halfLoad.p99() / idle.p50();
     double graphBatchingGain = bare.qps() / bareSingle.qps();
-    System.out.printf(Locale.ROOT, "%nserver_vs_bare  %.2f  (b/a, target >= 0.6)%n", serverVsBare);
-    System.out.printf(Locale.ROOT, "batching_gain   %.2f  (b/c, target >= 5; the graph alone gains %.2f, a/a1)%n", batchingGain, graphBatchingGain);
-    System.out.printf(Locale.ROOT, "p99 at 50%% load / p50 at concurrency 1  %.2f  (e/d, target <= 4)%n", tailRatio);
+    System.out.printf(Locale.ROOT, "%nserver_vs_bare      %.2f  (b/a, target >= 0.6)%n", serverVsBare);
+    System.out.printf(Locale.ROOT, "server_vs_ort_topk  %.2f  (b/a2, target >= 1.0)%n", serverVsOrtTopK);
+    System.out.printf(Locale.ROOT, "batching_gain       %.2f  (b/c, target >= 3; the graph alone gains %.2f, a/a1)%n", batchingGain, graphBatchingGain);
+    System.out.printf(Locale.ROOT, "p99 at 50%% load / p50 at concurrency 1  %.2f  (e/d, target <= 4), %d calls refused or failed at 50%% load%n",
+        tailRatio, halfLoad.errors());
     if (json != null) {
       JsonReport report = new JsonReport()
           .put("server_vs_bare", serverVsBare)
+          .put("server_vs_ort_topk", serverVsOrtTopK)
           .put("batching_gain", batchingGain)
           .put("p99_half_load_vs_p50_c1", tailRatio)
+          .put("server_half_load_errors", halfLoad.errors())
           .put("bare_batching_gain", graphBatchingGain)
           .put("items", items).put("dim", dim).put("candidates", candidates).put("k", k)
           .put("device", device).put("onnx_spinning", String.valueOf(onnxSpinning)).put("cores", Runtime.getRuntime().availableProcessors())
           .put("users", users).put("batch", batch).put("max_queue_delay_us", maxQueueDelayMicros).put("concurrency", concurrency).put("duration_s", duration);
       bare.into(report, "bare");
       bareSingle.into(report, "bare_batch1");
+      bareOrtTopK.into(report, "bare_ort_topk");
       batched.into(report, "server_batched");
       unbatched.into(report, "server_unbatched");
       idle.into(report, "server_c1");
@@ -145,10 +167,15 @@ public final class CompareCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The retrieval graph alone: {@code batch} users per call, back to back, on this thread. */
-  private Phase bare(CompareWorkload workload, int batch) {
+  /**
+   * The retrieval graph alone: {@code batch} users per call, back to back, on this thread; with
+   * the top-k the server ships for the device, or with ONNX Runtime's TopK.
+   */
+  private Phase bare(CompareWorkload workload, int batch, boolean ortTopK) {
     OnnxRuntime runtime = new OnnxRuntime(OnnxRuntime.Device.parse(device), Runtime.getRuntime().availableProcessors(), onnxSpinning);
-    try (ModelRegistry models = new ModelRegistry(runtime, 0.1f, workload.catalog());
+    TopKSelection selection = ortTopK ? TopKSelection.FULL : TopKSelection.forDevice(runtime.deviceName());
+    try (ModelRegistry models =
+            new ModelRegistry(runtime, ItemSpaceSource.contentOnly(0.1f), "popularity prior", workload.catalog(), selection);
         ServingModel.Lease lease = models.acquire()) {
       var retrieval = lease.model().retrieval();
       float[] states = new float[batch * dim];
@@ -172,7 +199,7 @@ public final class CompareCommand implements Callable<Integer> {
         calls++;
       }
       double seconds = (now - start) / 1e9;
-      return new Phase(calls * batch / seconds, latencies.getValueAtPercentile(50) / 1e6, latencies.getValueAtPercentile(99) / 1e6, 0);
+      return new Phase(calls * batch / seconds, latencies.getValueAtPercentile(50) / 1e6, latencies.getValueAtPercentile(99) / 1e6, 0, "", null);
     }
   }
 
@@ -184,56 +211,138 @@ public final class CompareCommand implements Callable<Integer> {
     }
   }
 
+  /** The server as a child process on this workload, learning off, its metrics on a free port. */
   private Running start(CompareWorkload workload, int maxBatchSize, String name) throws Exception {
-    Path dataDir = workload.directory().resolve("data-" + name);
-    ServerConfig defaults = ServerConfig.defaults(dataDir);
-    ServerConfig config =
-        defaults
-            .withPort(0)
-            .withDevice(OnnxRuntime.Device.parse(device))
-            .withOnnxSpinning(onnxSpinning)
-            .withCatalogFile(workload.catalogFile())
-            .withUserVectorsFile(workload.userVectorsFile())
-            .withCandidates(candidates)
-            .withBatching(maxBatchSize, Duration.ofNanos(maxQueueDelayMicros * 1_000))
-            .withMaxConcurrentScoring(Math.max(defaults.maxConcurrentScoring(), concurrency))
-            .withFeedback(defaults.feedback().withLearning(false));
-    RecsysServer server = RecsysServer.start(config);
+    int metricsPort = freePort();
+    List<String> arguments = new ArrayList<>(List.of(
+        "--port", "0",
+        "--metrics-port", String.valueOf(metricsPort),
+        "--data-dir", workload.directory().resolve("data-" + name).toString(),
+        "--catalog", workload.catalogFile().toString(),
+        "--user-vectors", workload.userVectorsFile().toString(),
+        "--device", device,
+        "--candidates", String.valueOf(candidates),
+        "--max-batch-size", String.valueOf(maxBatchSize),
+        "--max-queue-delay-us", String.valueOf(maxQueueDelayMicros),
+        "--learning", "off"));
+    if (onnxSpinning) {
+      arguments.add("--onnx-spinning");
+    }
+    ChildServer server = ChildServer.start(serverHeap, arguments);
     try {
-      RecsysClient client =
-          RecsysClient.builder("localhost:" + server.port()).deadline(Duration.ofSeconds(5)).maxAttempts(1).build();
-      return new Running(server, client, new LoadGenerator(client, users, k));
-    } catch (RuntimeException e) {
-      server.stop();
+      int port = server.awaitServing(180);
+      RecsysClient client = RecsysClient.builder("localhost:" + port).deadline(Duration.ofSeconds(5)).maxAttempts(1).build();
+      return new Running(server, client, new LoadGenerator(client, users, k), metricsPort);
+    } catch (Exception e) {
+      System.err.println(server.tail(30));
+      server.close();
       throw e;
     }
   }
 
-  private record Running(RecsysServer server, RecsysClient client, LoadGenerator load) implements AutoCloseable {
-    @Override
-    public void close() {
-      client.close();
-      server.stop();
+  private static int freePort() throws java.io.IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
     }
   }
 
-  /** Throughput and latency of one phase; for bare, latency is per batch call. */
-  private record Phase(double qps, double p50, double p99, long errors, String errorCodes) {
-    Phase(double qps, double p50, double p99, long errors) {
-      this(qps, p50, p99, errors, "");
+  private final class Running implements AutoCloseable {
+    private final ChildServer server;
+    private final RecsysClient client;
+    private final LoadGenerator load;
+    private final int metricsPort;
+
+    Running(ChildServer server, RecsysClient client, LoadGenerator load, int metricsPort) {
+      this.server = server;
+      this.client = client;
+      this.load = load;
+      this.metricsPort = metricsPort;
     }
 
-    static Phase of(LoadGenerator.Result result) {
-      return new Phase(result.qps(), result.millis(50), result.millis(99), result.errorCount(), result.errors().toString());
+    /** One measured phase, with what the server reports for exactly its measured seconds. */
+    Phase phase(int callers, Double rate) throws Exception {
+      AtomicReference<MetricsScrape> before = new AtomicReference<>();
+      long[] startNanos = new long[1];
+      LoadGenerator.Result result =
+          load.run(callers, rate, warmup, duration, () -> {
+            before.set(scrape());
+            startNanos[0] = System.nanoTime();
+          });
+      MetricsScrape after = scrape();
+      double seconds = (System.nanoTime() - startNanos[0]) / 1e9;
+      return Phase.of(result, ServerSide.between(before.get(), after, seconds));
+    }
+
+    private MetricsScrape scrape() {
+      try {
+        return MetricsScrape.of(metricsPort);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+
+    @Override
+    public void close() {
+      client.close();
+      server.close();
+    }
+  }
+
+  /**
+   * What the server reported for one phase: its batcher's batches and the calls in them, its GC
+   * pauses, and the bytes it allocated, as differences over the phase.
+   */
+  record ServerSide(double meanBatch, double gcPauseMillis, long gcPauses, double allocatedMegabytesPerSecond, double allocatedKilobytesPerCall) {
+    static ServerSide between(MetricsScrape before, MetricsScrape after, double seconds) {
+      double batches = delta(before, after, "recsys_recommend_batches_total");
+      double batched = delta(before, after, "recsys_recommend_batched_requests_total");
+      String recommend = "method=\"Recommend\"";
+      double calls =
+          after.sum("grpc_server_processing_duration_seconds_count", recommend)
+              - before.sum("grpc_server_processing_duration_seconds_count", recommend);
+      double allocated = delta(before, after, "recsys_jvm_allocated_bytes_total");
+      return new ServerSide(
+          batches == 0 ? 1 : batched / batches, // no batcher: every call is its own batch
+          delta(before, after, "jvm_gc_pause_seconds_sum") * 1e3,
+          (long) delta(before, after, "jvm_gc_pause_seconds_count"),
+          allocated / seconds / 1e6,
+          calls == 0 ? Double.NaN : allocated / calls / 1e3);
+    }
+
+    private static double delta(MetricsScrape before, MetricsScrape after, String name) {
+      return after.sum(name) - before.sum(name);
+    }
+  }
+
+  /** Throughput and latency of one phase (for bare, latency is per batch call), and the server's side of it. */
+  private record Phase(double qps, double p50, double p99, long errors, String errorCodes, ServerSide server) {
+    static Phase of(LoadGenerator.Result result, ServerSide server) {
+      return new Phase(result.qps(), result.millis(50), result.millis(99), result.errorCount(), result.errors().toString(), server);
     }
 
     void into(JsonReport report, String prefix) {
       report.put(prefix + "_qps", qps).put(prefix + "_p50_ms", p50).put(prefix + "_p99_ms", p99).put(prefix + "_errors", errors);
+      if (server != null) {
+        report.put(prefix + "_mean_batch", server.meanBatch())
+            .put(prefix + "_gc_pause_ms", server.gcPauseMillis())
+            .put(prefix + "_gc_pauses", server.gcPauses())
+            .put(prefix + "_alloc_mb_per_s", server.allocatedMegabytesPerSecond())
+            .put(prefix + "_alloc_kb_per_call", server.allocatedKilobytesPerCall());
+      }
     }
   }
 
   private static void print(String name, Phase phase) {
-    System.out.printf(Locale.ROOT, "%-32s %10.0f QPS  p50 %7.2f ms  p99 %7.2f ms  errors %d %s%n",
-        name, phase.qps(), phase.p50(), phase.p99(), phase.errors(), phase.errors() == 0 ? "" : phase.errorCodes());
+    System.out.printf(Locale.ROOT, "%-32s %8.0f QPS  p50 %7.2f ms  p99 %7.2f ms  errors %d%s",
+        name, phase.qps(), phase.p50(), phase.p99(), phase.errors(), phase.errors() == 0 ? "" : " " + phase.errorCodes());
+    ServerSide server = phase.server();
+    if (server != null) {
+      System.out.printf(Locale.ROOT, "  | batch %.1f  GC %d pauses %.0f ms  alloc %.0f MB/s %.1f KB/call",
+          server.meanBatch(), server.gcPauses(), server.gcPauseMillis(), server.allocatedMegabytesPerSecond(), server.allocatedKilobytesPerCall());
+    }
+    System.out.println();
   }
 }

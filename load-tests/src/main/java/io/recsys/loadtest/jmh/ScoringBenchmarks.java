@@ -2,11 +2,14 @@ package io.recsys.loadtest.jmh;
 
 import io.recsys.loadtest.BenchCatalog;
 import io.recsys.server.learning.QNetwork;
+import io.recsys.server.model.ItemSpaceSource;
 import io.recsys.server.model.ModelRegistry;
 import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.model.QNetworkModel;
+import io.recsys.server.model.ScoreSelector;
 import io.recsys.server.model.ServingModel;
 import io.recsys.server.model.TopK;
+import io.recsys.server.model.TopKSelection;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -25,7 +28,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The two ONNX stages on their own: the retrieval graph (W1: 100,000 items x 64 dims, top 200)
- * at batch 1, 8, 64 and 256, and the Q-network over 100 candidates of 384 dims at batch 1 and 64.
+ * at batch 1, 8, 64 and 256 with either top-k selection, the two selections alone on the same
+ * 100,000 given scores per user, and the Q-network over 100 candidates of 384 dims at batch 1
+ * and 64.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -38,6 +43,9 @@ public class ScoringBenchmarks {
     @Param({"1", "8", "64", "256"})
     public int batch;
 
+    @Param({"FULL", "BLOCKED"})
+    public TopKSelection selection;
+
     ModelRegistry registry;
     ServingModel.Lease lease;
     float[] users;
@@ -47,8 +55,8 @@ public class ScoringBenchmarks {
       int dim = 64;
       SplittableRandom random = new SplittableRandom(1);
       registry = new ModelRegistry(
-          new OnnxRuntime(OnnxRuntime.Device.CPU, Runtime.getRuntime().availableProcessors()), 0.1f,
-          BenchCatalog.random(100_000, dim, 1));
+          new OnnxRuntime(OnnxRuntime.Device.CPU, Runtime.getRuntime().availableProcessors()), ItemSpaceSource.contentOnly(0.1f),
+          "popularity prior", BenchCatalog.random(100_000, dim, 1), selection);
       lease = registry.acquire();
       users = new float[batch * dim];
       for (int i = 0; i < users.length; i++) {
@@ -66,6 +74,41 @@ public class ScoringBenchmarks {
   @Benchmark
   public TopK retrievalTop200(Retrieval state) {
     return state.lease.model().retrieval().topK(state.users, state.batch, 200);
+  }
+
+  /** Scores as the retrieval graph's MatMul leaves them (dot products of random unit vectors). */
+  @State(Scope.Benchmark)
+  public static class Selection {
+    @Param({"1", "8", "64", "256"})
+    public int batch;
+
+    @Param({"FULL", "BLOCKED"})
+    public TopKSelection selection;
+
+    ScoreSelector selector;
+    float[] scores;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      int items = 100_000;
+      selector = new ScoreSelector(new OnnxRuntime(OnnxRuntime.Device.CPU, Runtime.getRuntime().availableProcessors()), selection, items);
+      SplittableRandom random = new SplittableRandom(3);
+      float[] given = new float[batch * items];
+      for (int i = 0; i < given.length; i++) {
+        given[i] = (float) (random.nextGaussian() * 0.125);
+      }
+      scores = selector.padded(given, batch);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      selector.close();
+    }
+  }
+
+  @Benchmark
+  public TopK selectTop200OfGivenScores(Selection state) {
+    return state.selector.selectPadded(state.scores, state.batch, 200);
   }
 
   @State(Scope.Benchmark)

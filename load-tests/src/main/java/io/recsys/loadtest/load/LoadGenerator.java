@@ -77,6 +77,11 @@ public final class LoadGenerator {
    * @param rate calls per second (open loop), or null for a closed loop of {@code concurrency}
    */
   public Result run(int concurrency, Double rate, int warmupSeconds, int seconds) throws InterruptedException {
+    return run(concurrency, rate, warmupSeconds, seconds, () -> {});
+  }
+
+  /** As {@link #run(int, Double, int, int)}; {@code measuring} runs between the warm-up's last call and the first measured one. */
+  public Result run(int concurrency, Double rate, int warmupSeconds, int seconds, Runnable measuring) throws InterruptedException {
     Recorder recorder = new Recorder(3);
     Recorder failures = new Recorder(3);
     Map<String, AtomicLong> errors = new ConcurrentHashMap<>();
@@ -84,6 +89,7 @@ public final class LoadGenerator {
     recorder.getIntervalHistogram(); // drop the warm-up
     failures.getIntervalHistogram();
     errors.clear();
+    measuring.run();
     long start = System.nanoTime();
     drive(concurrency, rate, new Calls(recorder, failures, errors), seconds);
     double elapsed = (System.nanoTime() - start) / 1e9;

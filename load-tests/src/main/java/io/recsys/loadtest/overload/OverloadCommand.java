@@ -4,11 +4,8 @@ import io.recsys.client.RecsysClient;
 import io.recsys.loadtest.JsonReport;
 import io.recsys.loadtest.load.LoadGenerator;
 import io.recsys.loadtest.process.ChildServer;
+import io.recsys.loadtest.process.MetricsScrape;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -134,13 +131,12 @@ public final class OverloadCommand implements Callable<Integer> {
   /** The server's heap in use, read from its own metrics once a second; the high-water mark since reset. */
   private static final class HeapWatch implements AutoCloseable {
     final AtomicLong max = new AtomicLong();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-    private final URI metrics;
+    private final int port;
     private final Thread thread = new Thread(this::watch, "heap-watch");
     private volatile boolean stopped;
 
     HeapWatch(int port) {
-      this.metrics = URI.create("http://localhost:" + port + "/metrics");
+      this.port = port;
       thread.setDaemon(true);
     }
 
@@ -152,13 +148,7 @@ public final class OverloadCommand implements Callable<Integer> {
     private void watch() {
       while (!stopped) {
         try {
-          String text = http.send(HttpRequest.newBuilder(metrics).timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString()).body();
-          long used = 0;
-          for (String line : text.split("\n")) {
-            if (line.startsWith("jvm_memory_used_bytes{") && line.contains("area=\"heap\"")) {
-              used += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-          }
+          long used = (long) MetricsScrape.of(port).sum("jvm_memory_used_bytes", "area=\"heap\"");
           long seen = used;
           max.accumulateAndGet(seen, Math::max);
           Thread.sleep(1_000);

@@ -23,6 +23,7 @@ public final class ModelRegistry implements AutoCloseable {
 
   private final OnnxRuntime runtime;
   private final ItemSpaceSource itemSpaces;
+  private final TopKSelection selection;
   private final AtomicReference<ServingModel> live = new AtomicReference<>();
   private final Object swaps = new Object();
   private final AtomicLong retrievalSwaps = new AtomicLong();
@@ -40,8 +41,15 @@ public final class ModelRegistry implements AutoCloseable {
    * @param itemSide what it is, for the baseline version's description
    */
   public ModelRegistry(OnnxRuntime runtime, ItemSpaceSource itemSpaces, String itemSide, CatalogSnapshot catalog) {
+    this(runtime, itemSpaces, itemSide, catalog, TopKSelection.forDevice(runtime.deviceName()));
+  }
+
+  /** @param selection how retrieval picks each user's best rows (the server's: {@link TopKSelection#forDevice}) */
+  public ModelRegistry(
+      OnnxRuntime runtime, ItemSpaceSource itemSpaces, String itemSide, CatalogSnapshot catalog, TopKSelection selection) {
     this.runtime = runtime;
     this.itemSpaces = itemSpaces;
+    this.selection = selection;
     ModelVersionInfo baseline =
         new ModelVersionInfo(
             BASELINE_VERSION,
@@ -95,7 +103,7 @@ public final class ModelRegistry implements AutoCloseable {
   }
 
   private RetrievalModel build(CatalogSnapshot catalog) {
-    return RetrievalModel.create(runtime, "catalog-v" + catalog.version(), catalog, itemSpaces.spaceFor(catalog));
+    return RetrievalModel.create(runtime, "catalog-v" + catalog.version(), catalog, itemSpaces.spaceFor(catalog), selection);
   }
 
   /**

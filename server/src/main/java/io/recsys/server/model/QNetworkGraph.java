@@ -82,7 +82,7 @@ public final class QNetworkGraph {
             .addNode(node("MatMul", "q_linear", "layer2", "w3"))
             .addNode(node("Add", "q_column", "q_linear", "b3"))
             .addNode(node("Squeeze", Q_VALUES, "q_column", "axis_2"))
-            .addNode(RetrievalGraph.topK(Q_VALUES, K, TOP_Q, TOP_CANDIDATES))
+            .addNode(TopKSelection.topK(Q_VALUES, K, TOP_Q, TOP_CANDIDATES, true))
             .addOutput(floatValue(Q_VALUES, dim("B"), dim("N")))
             .addOutput(floatValue(TOP_Q, dim("B"), dim("k")))
             .addOutput(int64Value(TOP_CANDIDATES, dim("B"), dim("k")))

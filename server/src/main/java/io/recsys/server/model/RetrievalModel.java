@@ -33,6 +33,7 @@ public final class RetrievalModel {
   private final ItemSpace items;
   private final SharedSession session;
   private final OnnxRuntime runtime;
+  private final TopKSelection selection;
   /** The learned features {@code [l, N]} and bias {@code [N]}; null without a learned space. */
   private final OnnxTensor learnedItems;
   private final OnnxTensor learnedBias;
@@ -41,8 +42,9 @@ public final class RetrievalModel {
   /** Takes over one reference to {@code session} and ownership of the tensors. */
   private RetrievalModel(
       String version, CatalogSnapshot catalog, ItemSpace items, SharedSession session, OnnxRuntime runtime,
-      OnnxTensor learnedItems, OnnxTensor learnedBias) {
+      TopKSelection selection, OnnxTensor learnedItems, OnnxTensor learnedBias) {
     this.version = version;
+    this.selection = selection;
     this.catalog = catalog;
     this.items = items;
     this.session = session;
@@ -51,10 +53,12 @@ public final class RetrievalModel {
     this.learnedBias = learnedBias;
   }
 
-  /** Builds the session for {@code catalog} and serves it with {@code space}. */
-  static RetrievalModel create(OnnxRuntime runtime, String version, CatalogSnapshot catalog, ItemSpace space) {
+  /** Builds the session for {@code catalog} and serves it with {@code space}, selecting the top k by {@code selection}. */
+  static RetrievalModel create(
+      OnnxRuntime runtime, String version, CatalogSnapshot catalog, ItemSpace space, TopKSelection selection) {
     checkCovers(catalog, space);
     int items = catalog.size();
+    int columns = selection.paddedItems(items);
     int dim = catalog.dimension();
     Map<String, OnnxTensor> initializers = new HashMap<>();
     var env = runtime.environment();
@@ -63,20 +67,30 @@ public final class RetrievalModel {
     // (addInitializer would share them, but ONNX Runtime 1.24 then still tries to read a
     // one-element initializer from its external file: a one-item catalog failed to load.)
     try {
-      initializers.put(
-          RetrievalGraph.ITEM_MATRIX,
-          OnnxTensor.createTensor(env, directBuffer(transpose(catalog.embeddingMatrix(), items, dim)), new long[] {dim, items}));
       byte[] graph;
       if (space.dimension() == 0) {
-        initializers.put(RetrievalGraph.ITEM_BIAS, OnnxTensor.createTensor(env, directBuffer(space.biasVector()), new long[] {items}));
-        graph = RetrievalGraph.export(dim, items);
+        // Folded (blocked): the bias is the matrix's last row; else its own initializer.
+        float[] bias = space.biasVector();
+        boolean folded = folded(selection);
+        int rows = folded ? dim + 1 : dim;
+        initializers.put(
+            RetrievalGraph.ITEM_MATRIX,
+            OnnxTensor.createTensor(
+                env, directBuffer(itemColumns(catalog.embeddingMatrix(), items, dim, columns, folded ? bias : null)), new long[] {rows, columns}));
+        if (!folded) {
+          initializers.put(RetrievalGraph.ITEM_BIAS, OnnxTensor.createTensor(env, directBuffer(bias), new long[] {columns}));
+        }
+        graph = RetrievalGraph.export(dim, items, selection);
       } else {
-        graph = RetrievalGraph.exportLearned(dim, space.dimension(), items);
+        initializers.put(
+            RetrievalGraph.ITEM_MATRIX,
+            OnnxTensor.createTensor(env, directBuffer(itemColumns(catalog.embeddingMatrix(), items, dim, columns, null)), new long[] {dim, columns}));
+        graph = RetrievalGraph.exportLearned(dim, space.dimension(), items, selection);
       }
       options = runtime.newSessionOptions();
       options.addExternalInitializers(new HashMap<>(initializers));
       SharedSession session = new SharedSession(env.createSession(graph, options), options);
-      return withTensors(runtime, version, catalog, space, session);
+      return withTensors(runtime, version, catalog, space, session, selection);
     } catch (OrtException e) {
       if (options != null) {
         options.close();
@@ -95,13 +109,13 @@ public final class RetrievalModel {
   RetrievalModel withItemSpace(ItemSpace space) {
     checkCovers(catalog, space);
     if (learnedItems == null || space.dimension() != items.dimension()) {
-      return create(runtime, version, catalog, space);
+      return create(runtime, version, catalog, space, selection);
     }
     if (!session.tryAcquire()) {
       throw new IllegalStateException("the retrieval session of " + version + " was closed under its successor");
     }
     try {
-      return withTensors(runtime, version, catalog, space, session);
+      return withTensors(runtime, version, catalog, space, session, selection);
     } catch (OrtException | RuntimeException e) {
       session.release();
       throw new IllegalStateException("cannot publish the item space for " + version, e);
@@ -109,16 +123,25 @@ public final class RetrievalModel {
   }
 
   private static RetrievalModel withTensors(
-      OnnxRuntime runtime, String version, CatalogSnapshot catalog, ItemSpace space, SharedSession session) throws OrtException {
+      OnnxRuntime runtime, String version, CatalogSnapshot catalog, ItemSpace space, SharedSession session, TopKSelection selection)
+      throws OrtException {
     if (space.dimension() == 0) {
-      return new RetrievalModel(version, catalog, space, session, runtime, null, null);
+      return new RetrievalModel(version, catalog, space, session, runtime, selection, null, null);
     }
     var env = runtime.environment();
     int n = catalog.size();
+    int columns = selection.paddedItems(n);
+    int learned = space.dimension();
+    if (folded(selection)) { // the bias rides in the features' last row
+      OnnxTensor features =
+          OnnxTensor.createTensor(
+              env, directBuffer(itemColumns(space.featureMatrix(), n, learned, columns, space.biasVector())), new long[] {learned + 1, columns});
+      return new RetrievalModel(version, catalog, space, session, runtime, selection, features, null);
+    }
     OnnxTensor features =
-        OnnxTensor.createTensor(env, directBuffer(transpose(space.featureMatrix(), n, space.dimension())), new long[] {space.dimension(), n});
-    OnnxTensor bias = OnnxTensor.createTensor(env, directBuffer(space.biasVector()), new long[] {n});
-    return new RetrievalModel(version, catalog, space, session, runtime, features, bias);
+        OnnxTensor.createTensor(env, directBuffer(itemColumns(space.featureMatrix(), n, learned, columns, null)), new long[] {learned, columns});
+    OnnxTensor bias = OnnxTensor.createTensor(env, directBuffer(space.biasVector()), new long[] {columns});
+    return new RetrievalModel(version, catalog, space, session, runtime, selection, features, bias);
   }
 
   private static void checkCovers(CatalogSnapshot catalog, ItemSpace space) {
@@ -128,14 +151,39 @@ public final class RetrievalModel {
     }
   }
 
-  private static float[] transpose(float[] rowMajor, int rows, int columns) {
-    float[] transposed = new float[rowMajor.length];
+  /** Whether the graph takes the bias as the item tensor's last row (and a 1 at the end of each user's input). */
+  private static boolean folded(TopKSelection selection) {
+    return selection == TopKSelection.BLOCKED;
+  }
+
+  /**
+   * {@code rowMajor [rows, columns]} as {@code [columns, paddedRows]}, then, given a {@code bias},
+   * one more row of it: the padding items are zero vectors whose bias is minus infinity, so they
+   * score minus infinity and are never taken.
+   */
+  private static float[] itemColumns(float[] rowMajor, int rows, int columns, int paddedRows, float[] bias) {
+    int height = bias == null ? columns : columns + 1;
+    float[] transposed = new float[height * paddedRows];
     for (int r = 0; r < rows; r++) {
       for (int c = 0; c < columns; c++) {
-        transposed[c * rows + r] = rowMajor[r * columns + c];
+        transposed[c * paddedRows + r] = rowMajor[r * columns + c];
       }
     }
+    if (bias != null) {
+      System.arraycopy(bias, 0, transposed, columns * paddedRows, rows);
+      java.util.Arrays.fill(transposed, columns * paddedRows + rows, height * paddedRows, Float.NEGATIVE_INFINITY);
+    }
     return transposed;
+  }
+
+  /** {@code values} ({@code users x width}) with a 1 after each user's row: the input of a folded graph. */
+  private static float[] withOnes(float[] values, int offset, int stride, int users, int width) {
+    float[] augmented = new float[users * (width + 1)];
+    for (int u = 0; u < users; u++) {
+      System.arraycopy(values, u * stride + offset, augmented, u * (width + 1), width);
+      augmented[u * (width + 1) + width] = 1;
+    }
+    return augmented;
   }
 
   /** Tensors given to ONNX Runtime are used in place, so they must be direct. */
@@ -156,6 +204,11 @@ public final class RetrievalModel {
   /** The learned item side this stage scores with. */
   public ItemSpace itemSpace() {
     return items;
+  }
+
+  /** How this stage picks each user's best rows. */
+  public TopKSelection selection() {
+    return selection;
   }
 
   /** A user input's length: the content state's dimension plus the learned space's. */
@@ -182,35 +235,41 @@ public final class RetrievalModel {
     var env = runtime.environment();
     Map<String, OnnxTensor> feeds = new HashMap<>();
     try {
+      boolean folded = folded(selection);
       if (learned == 0) {
-        feeds.put(RetrievalGraph.USER_VECTORS, OnnxTensor.createTensor(env, USER_BUFFERS.of(inputs), new long[] {users, content}));
+        float[] userRows = folded ? withOnes(inputs, 0, dim, users, content) : inputs;
+        feeds.put(
+            RetrievalGraph.USER_VECTORS, OnnxTensor.createTensor(env, USER_BUFFERS.of(userRows), new long[] {users, folded ? content + 1 : content}));
       } else {
         float[] contentPart = new float[users * content];
-        float[] learnedPart = new float[users * learned];
         for (int u = 0; u < users; u++) {
           System.arraycopy(inputs, u * dim, contentPart, u * content, content);
-          System.arraycopy(inputs, u * dim + content, learnedPart, u * learned, learned);
+        }
+        float[] learnedPart = folded ? withOnes(inputs, content, dim, users, learned) : new float[users * learned];
+        if (!folded) {
+          for (int u = 0; u < users; u++) {
+            System.arraycopy(inputs, u * dim + content, learnedPart, u * learned, learned);
+          }
         }
         feeds.put(RetrievalGraph.USER_VECTORS, OnnxTensor.createTensor(env, USER_BUFFERS.of(contentPart), new long[] {users, content}));
-        feeds.put(RetrievalGraph.USER_LEARNED, OnnxTensor.createTensor(env, LEARNED_BUFFERS.of(learnedPart), new long[] {users, learned}));
+        feeds.put(
+            RetrievalGraph.USER_LEARNED,
+            OnnxTensor.createTensor(env, LEARNED_BUFFERS.of(learnedPart), new long[] {users, folded ? learned + 1 : learned}));
       }
-      feeds.put(RetrievalGraph.K, OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {kept}), new long[] {1}));
+      if (SelectionRun.needsK(selection, catalog.size())) {
+        feeds.put(RetrievalGraph.K, OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {kept}), new long[] {1}));
+      }
       Map<String, OnnxTensor> run = new HashMap<>(feeds);
       if (learned > 0) {
         run.put(RetrievalGraph.LEARNED_ITEMS, learnedItems);
-        run.put(RetrievalGraph.ITEM_BIAS, learnedBias);
+        if (learnedBias != null) {
+          run.put(RetrievalGraph.ITEM_BIAS, learnedBias);
+        }
       }
       long start = System.nanoTime();
-      try (OrtSession.Result result = session.session().run(run)) {
-        runtime.timings().record(OnnxTimings.Stage.RETRIEVAL, start);
-        FloatBuffer scores = ((OnnxTensor) result.get(RetrievalGraph.TOP_SCORES).orElseThrow()).getFloatBuffer();
-        LongBuffer rows = ((OnnxTensor) result.get(RetrievalGraph.TOP_INDICES).orElseThrow()).getLongBuffer();
-        float[] scoreArray = new float[scores.remaining()];
-        scores.get(scoreArray);
-        long[] rowArray = new long[rows.remaining()];
-        rows.get(rowArray);
-        return new TopK(kept, rowArray, scoreArray);
-      }
+      TopK top = SelectionRun.run(env, session.session(), run, selection, users, catalog.size(), kept);
+      runtime.timings().record(OnnxTimings.Stage.RETRIEVAL, start);
+      return top;
     } catch (OrtException e) {
       throw new IllegalStateException("retrieval failed on model " + version, e);
     } finally {
@@ -228,7 +287,9 @@ public final class RetrievalModel {
     if (references.release()) {
       if (learnedItems != null) {
         learnedItems.close();
-        learnedBias.close();
+        if (learnedBias != null) {
+          learnedBias.close();
+        }
       }
       session.release();
     }

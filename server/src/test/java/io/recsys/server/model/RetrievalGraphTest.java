@@ -27,7 +27,7 @@ class RetrievalGraphTest {
   static void buildModel() {
     runtime = new OnnxRuntime(OnnxRuntime.Device.CPU, 2);
     catalog = CatalogTestData.randomSnapshot(new Random(7), ITEMS, DIM);
-    model = RetrievalModel.create(runtime, "test", catalog, ItemSpace.contentOnly(catalog, POPULARITY_WEIGHT));
+    model = RetrievalModel.create(runtime, "test", catalog, ItemSpace.contentOnly(catalog, POPULARITY_WEIGHT), TopKSelection.BLOCKED);
   }
 
   @AfterAll
@@ -83,7 +83,7 @@ class RetrievalGraphTest {
   @Test
   void aOneItemCatalogBuildsAndServes() {
     CatalogSnapshot single = CatalogTestData.randomSnapshot(new Random(5), 1, DIM);
-    RetrievalModel tiny = RetrievalModel.create(runtime, "tiny", single, ItemSpace.contentOnly(single, POPULARITY_WEIGHT));
+    RetrievalModel tiny = RetrievalModel.create(runtime, "tiny", single, ItemSpace.contentOnly(single, POPULARITY_WEIGHT), TopKSelection.BLOCKED);
     try {
       TopK top = tiny.topK(new float[DIM * 2], 2, 10);
 
@@ -99,7 +99,7 @@ class RetrievalGraphTest {
     Random random = new Random(13);
     int learned = 5;
     ItemSpace space = randomSpace(random, learned);
-    RetrievalModel both = RetrievalModel.create(runtime, "learned", catalog, space);
+    RetrievalModel both = RetrievalModel.create(runtime, "learned", catalog, space, TopKSelection.BLOCKED);
     try {
       int users = 3;
       int width = DIM + learned;
@@ -138,7 +138,7 @@ class RetrievalGraphTest {
   void publishingAnItemSpaceSwapsOnlyTheLearnedTensorsAndTheOldStageClosesAlone() {
     Random random = new Random(17);
     int learned = 3;
-    RetrievalModel first = RetrievalModel.create(runtime, "a", catalog, randomSpace(random, learned));
+    RetrievalModel first = RetrievalModel.create(runtime, "a", catalog, randomSpace(random, learned), TopKSelection.BLOCKED);
     ItemSpace second = randomSpace(random, learned);
     RetrievalModel next = first.withItemSpace(second);
     first.retire();
@@ -178,7 +178,7 @@ class RetrievalGraphTest {
   @Test
   void anItemSpaceThatDoesNotCoverTheCatalogIsRefused() {
     assertThatThrownBy(
-            () -> RetrievalModel.create(runtime, "short", catalog, new ItemSpace(1, new float[3], new float[3])))
+            () -> RetrievalModel.create(runtime, "short", catalog, new ItemSpace(1, new float[3], new float[3]), TopKSelection.BLOCKED))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("3 rows");
   }
