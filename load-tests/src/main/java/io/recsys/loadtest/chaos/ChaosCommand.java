@@ -2,9 +2,9 @@ package io.recsys.loadtest.chaos;
 
 import io.recsys.loadtest.JsonReport;
 import io.recsys.loadtest.process.ChildServer;
+import io.recsys.loadtest.process.Ports;
 import io.recsys.v1.FeedbackEvent;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -113,7 +113,7 @@ public final class ChaosCommand implements Callable<Integer> {
     try {
       Path data = (disk != null ? disk.path() : root).resolve("data");
       Path catalog = writeCatalog(root.resolve("catalog.csv"));
-      int port = freePort();
+      int port = Ports.free();
       List<String> serve =
           List.of("--port", String.valueOf(port), "--data-dir", data.toString(), "--catalog", catalog.toString(), "--metrics-port", "-1",
               "--snapshot-every-records", String.valueOf(snapshotEveryRecords));
@@ -313,11 +313,6 @@ public final class ChaosCommand implements Callable<Integer> {
     return Files.writeString(file, csv);
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 
   private static void sleep(long millis) throws InterruptedException {
     Thread.sleep(millis);

@@ -5,12 +5,12 @@ import io.recsys.loadtest.JsonReport;
 import io.recsys.loadtest.load.LoadGenerator;
 import io.recsys.loadtest.process.ChildServer;
 import io.recsys.loadtest.process.MetricsScrape;
+import io.recsys.loadtest.process.Ports;
 import io.recsys.server.model.ItemSpaceSource;
 import io.recsys.server.model.ModelRegistry;
 import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.model.ServingModel;
 import io.recsys.server.model.TopKSelection;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -213,7 +213,7 @@ public final class CompareCommand implements Callable<Integer> {
 
   /** The server as a child process on this workload, learning off, its metrics on a free port. */
   private Running start(CompareWorkload workload, int maxBatchSize, String name) throws Exception {
-    int metricsPort = freePort();
+    int metricsPort = Ports.free();
     List<String> arguments = new ArrayList<>(List.of(
         "--port", "0",
         "--metrics-port", String.valueOf(metricsPort),
@@ -240,11 +240,6 @@ public final class CompareCommand implements Callable<Integer> {
     }
   }
 
-  private static int freePort() throws java.io.IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 
   private final class Running implements AutoCloseable {
     private final ChildServer server;

@@ -1,7 +1,7 @@
 package io.recsys.loadtest.kafka;
 
+import io.recsys.loadtest.process.Ports;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,8 +27,8 @@ public final class SingleNodeKafka implements AutoCloseable {
 
   public static SingleNodeKafka start() throws IOException, InterruptedException {
     Path dir = Files.createTempDirectory("recsys-kafka-");
-    int brokerPort = freePort();
-    int controllerPort = freePort();
+    int brokerPort = Ports.free();
+    int controllerPort = Ports.free();
     Properties config = new Properties();
     config.setProperty("process.roles", "broker,controller");
     config.setProperty("node.id", "1");
@@ -97,11 +97,6 @@ public final class SingleNodeKafka implements AutoCloseable {
     return bootstrap;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 
   @Override
   public void close() throws InterruptedException {

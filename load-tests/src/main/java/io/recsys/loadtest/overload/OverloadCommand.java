@@ -5,7 +5,7 @@ import io.recsys.loadtest.JsonReport;
 import io.recsys.loadtest.load.LoadGenerator;
 import io.recsys.loadtest.process.ChildServer;
 import io.recsys.loadtest.process.MetricsScrape;
-import java.net.ServerSocket;
+import io.recsys.loadtest.process.Ports;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -52,7 +52,7 @@ public final class OverloadCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Path dir = Files.createTempDirectory("recsys-overload-");
     Path catalog = Files.writeString(dir.resolve("catalog.csv"), vectorCatalog(items));
-    int metricsPort = freePort();
+    int metricsPort = Ports.free();
     List<String> serve =
         List.of("--port", "0", "--data-dir", dir.resolve("data").toString(), "--catalog", catalog.toString(), "--metrics-port", String.valueOf(metricsPort));
     try (ChildServer server = ChildServer.start(heap, serve)) {
@@ -180,9 +180,4 @@ public final class OverloadCommand implements Callable<Integer> {
     return csv.toString();
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
 }

@@ -44,8 +44,8 @@ public final class RetrievalGraph {
    * tensors have {@code selection.paddedItems(items)} columns.
    */
   public static byte[] export(int dimension, int items, TopKSelection selection) {
-    if (selection == TopKSelection.BLOCKED) {
-      return exportFolded(dimension, items);
+    if (selection.foldsBias()) {
+      return exportFolded(dimension, items, selection);
     }
     return export(dimension, items, selection, externalFloat(ITEM_MATRIX, dimension, items), externalFloat(ITEM_BIAS, items));
   }
@@ -57,11 +57,10 @@ public final class RetrievalGraph {
    * pass of its own over {@code [B, N]}: 9.9 ms against 5.7 for the plain MatMul at batch 64 over
    * 100,000 x 64 here.
    */
-  private static byte[] exportFolded(int dimension, int items) {
+  private static byte[] exportFolded(int dimension, int items, TopKSelection selection) {
     if (dimension <= 0 || items <= 0) {
       throw new IllegalArgumentException("dim and items must be positive, got " + dimension + ", " + items);
     }
-    TopKSelection selection = TopKSelection.BLOCKED;
     GraphProto.Builder graph =
         GraphProto.newBuilder()
             .setName("recsys_retrieval_blocked")
@@ -122,7 +121,7 @@ public final class RetrievalGraph {
           "dims and items must be positive, got " + dimension + ", " + learned + ", " + items);
     }
     int columns = selection.paddedItems(items);
-    if (selection == TopKSelection.BLOCKED) {
+    if (selection.foldsBias()) {
       // The bias is the learned features' last row and each posterior mean ends in a 1, as in exportFolded.
       GraphProto.Builder graph =
           GraphProto.newBuilder()

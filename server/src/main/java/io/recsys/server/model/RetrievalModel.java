@@ -71,7 +71,7 @@ public final class RetrievalModel {
       if (space.dimension() == 0) {
         // Folded (blocked): the bias is the matrix's last row; else its own initializer.
         float[] bias = space.biasVector();
-        boolean folded = folded(selection);
+        boolean folded = selection.foldsBias();
         int rows = folded ? dim + 1 : dim;
         initializers.put(
             RetrievalGraph.ITEM_MATRIX,
@@ -132,7 +132,7 @@ public final class RetrievalModel {
     int n = catalog.size();
     int columns = selection.paddedItems(n);
     int learned = space.dimension();
-    if (folded(selection)) { // the bias rides in the features' last row
+    if (selection.foldsBias()) { // the bias rides in the features' last row
       OnnxTensor features =
           OnnxTensor.createTensor(
               env, directBuffer(itemColumns(space.featureMatrix(), n, learned, columns, space.biasVector())), new long[] {learned + 1, columns});
@@ -149,11 +149,6 @@ public final class RetrievalModel {
       throw new IllegalArgumentException(
           "the item space has " + space.rows() + " rows, catalog v" + catalog.version() + " " + catalog.size());
     }
-  }
-
-  /** Whether the graph takes the bias as the item tensor's last row (and a 1 at the end of each user's input). */
-  private static boolean folded(TopKSelection selection) {
-    return selection == TopKSelection.BLOCKED;
   }
 
   /**
@@ -176,14 +171,20 @@ public final class RetrievalModel {
     return transposed;
   }
 
-  /** {@code values} ({@code users x width}) with a 1 after each user's row: the input of a folded graph. */
-  private static float[] withOnes(float[] values, int offset, int stride, int users, int width) {
-    float[] augmented = new float[users * (width + 1)];
+  /**
+   * Columns {@code [offset, offset + width)} of each of {@code users} rows of {@code values} (row
+   * length {@code stride}), followed by a 1 when {@code withOne} (a folded graph's bias input).
+   */
+  private static float[] columnsOf(float[] values, int offset, int stride, int users, int width, boolean withOne) {
+    int out = withOne ? width + 1 : width;
+    float[] part = new float[users * out];
     for (int u = 0; u < users; u++) {
-      System.arraycopy(values, u * stride + offset, augmented, u * (width + 1), width);
-      augmented[u * (width + 1) + width] = 1;
+      System.arraycopy(values, u * stride + offset, part, u * out, width);
+      if (withOne) {
+        part[u * out + width] = 1;
+      }
     }
-    return augmented;
+    return part;
   }
 
   /** Tensors given to ONNX Runtime are used in place, so they must be direct. */
@@ -204,11 +205,6 @@ public final class RetrievalModel {
   /** The learned item side this stage scores with. */
   public ItemSpace itemSpace() {
     return items;
-  }
-
-  /** How this stage picks each user's best rows. */
-  public TopKSelection selection() {
-    return selection;
   }
 
   /** A user input's length: the content state's dimension plus the learned space's. */
@@ -235,28 +231,18 @@ public final class RetrievalModel {
     var env = runtime.environment();
     Map<String, OnnxTensor> feeds = new HashMap<>();
     try {
-      boolean folded = folded(selection);
+      // The bias input (a trailing 1) goes with the last part a folded graph multiplies.
+      int one = selection.foldsBias() ? 1 : 0;
       if (learned == 0) {
-        float[] userRows = folded ? withOnes(inputs, 0, dim, users, content) : inputs;
-        feeds.put(
-            RetrievalGraph.USER_VECTORS, OnnxTensor.createTensor(env, USER_BUFFERS.of(userRows), new long[] {users, folded ? content + 1 : content}));
+        float[] userRows = one == 0 ? inputs : columnsOf(inputs, 0, dim, users, content, true);
+        feeds.put(RetrievalGraph.USER_VECTORS, OnnxTensor.createTensor(env, USER_BUFFERS.of(userRows), new long[] {users, content + one}));
       } else {
-        float[] contentPart = new float[users * content];
-        for (int u = 0; u < users; u++) {
-          System.arraycopy(inputs, u * dim, contentPart, u * content, content);
-        }
-        float[] learnedPart = folded ? withOnes(inputs, content, dim, users, learned) : new float[users * learned];
-        if (!folded) {
-          for (int u = 0; u < users; u++) {
-            System.arraycopy(inputs, u * dim + content, learnedPart, u * learned, learned);
-          }
-        }
+        float[] contentPart = columnsOf(inputs, 0, dim, users, content, false);
+        float[] learnedPart = columnsOf(inputs, content, dim, users, learned, one == 1);
         feeds.put(RetrievalGraph.USER_VECTORS, OnnxTensor.createTensor(env, USER_BUFFERS.of(contentPart), new long[] {users, content}));
-        feeds.put(
-            RetrievalGraph.USER_LEARNED,
-            OnnxTensor.createTensor(env, LEARNED_BUFFERS.of(learnedPart), new long[] {users, folded ? learned + 1 : learned}));
+        feeds.put(RetrievalGraph.USER_LEARNED, OnnxTensor.createTensor(env, LEARNED_BUFFERS.of(learnedPart), new long[] {users, learned + one}));
       }
-      if (SelectionRun.needsK(selection, catalog.size())) {
+      if (selection.usesK(catalog.size())) {
         feeds.put(RetrievalGraph.K, OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {kept}), new long[] {1}));
       }
       Map<String, OnnxTensor> run = new HashMap<>(feeds);

@@ -78,7 +78,7 @@ public final class ScoreSelector implements AutoCloseable {
     try (OnnxTensor input = OnnxTensor.createTensor(env, SCORE_BUFFERS.of(padded), new long[] {users, columns});
         OnnxTensor kTensor = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {k}), new long[] {1})) {
       Map<String, OnnxTensor> feeds =
-          SelectionRun.needsK(selection, items)
+          selection.usesK(items)
               ? Map.of(TopKSelection.GIVEN_SCORES, input, RetrievalGraph.K, kTensor)
               : Map.of(TopKSelection.GIVEN_SCORES, input);
       return SelectionRun.run(env, session, feeds, selection, users, items, k);

@@ -25,13 +25,8 @@ final class SelectionRun {
 
   private SelectionRun() {}
 
-  /** The feed for the graph's {@code k} input: only a {@link TopKSelection#FULL} graph reads it. */
-  static boolean needsK(TopKSelection selection, int items) {
-    return selection.usesK(items);
-  }
-
   /**
-   * @param feeds the graph's inputs, {@code k} included when {@link #needsK}
+   * @param feeds the graph's inputs, {@code k} included when {@link TopKSelection#usesK}
    * @param k at most {@code items}
    */
   static TopK run(
@@ -76,21 +71,23 @@ final class SelectionRun {
     private FloatBuffer maxima = allocate(0);
 
     FloatBuffer scores(int floats) {
-      if (scores.capacity() < floats) {
-        scores = allocate(floats);
-      }
-      return window(scores, floats);
+      scores = window(scores, floats);
+      return scores;
     }
 
     FloatBuffer maxima(int floats) {
-      if (maxima.capacity() < floats) {
-        maxima = allocate(floats);
-      }
-      return window(maxima, floats);
+      maxima = window(maxima, floats);
+      return maxima;
     }
 
-    /** The first {@code floats} of {@code buffer}: a tensor over a buffer takes exactly what remains. */
+    /**
+     * The first {@code floats} of {@code buffer}, or of a larger one if it is too small: a tensor
+     * over a buffer takes exactly what remains.
+     */
     private static FloatBuffer window(FloatBuffer buffer, int floats) {
+      if (buffer.capacity() < floats) {
+        buffer = allocate(floats);
+      }
       buffer.clear();
       buffer.limit(floats);
       return buffer;

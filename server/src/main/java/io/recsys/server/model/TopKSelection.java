@@ -62,6 +62,15 @@ public enum TopKSelection {
     return "cpu".equals(device) ? BLOCKED : FULL;
   }
 
+  /**
+   * Whether the graph takes the bias as its item tensor's last row and a 1 at the end of each
+   * user's input ({@link #BLOCKED}: one MatMul instead of ONNX Runtime's Gemm with a broadcast
+   * bias, which costs a pass of its own); the graph and the model that feeds it both ask here.
+   */
+  boolean foldsBias() {
+    return this == BLOCKED;
+  }
+
   /** Whether a graph finished by {@link #finish} reads {@code k}: only one that ends in ONNX Runtime's TopK. */
   public boolean usesK(int items) {
     return blockSize(items) == 1;
