@@ -93,6 +93,11 @@ public final class CompareCommand implements Callable<Integer> {
   @Option(names = "--server-heap", description = "The server process's -Xmx (default: ${DEFAULT-VALUE}).", defaultValue = "2g")
   String serverHeap;
 
+  @Option(
+      names = "--server-jvm-option",
+      description = "A JVM option for the server processes, repeatable (e.g. a profiler's -agentpath=...; the servers stop with SIGTERM so it can write its output).")
+  List<String> serverJvmOptions = new ArrayList<>();
+
   @Option(names = "--json", description = "Also write the results as JSON to this file.")
   Path json;
 
@@ -228,7 +233,7 @@ public final class CompareCommand implements Callable<Integer> {
     if (onnxSpinning) {
       arguments.add("--onnx-spinning");
     }
-    ChildServer server = ChildServer.start(serverHeap, arguments);
+    ChildServer server = ChildServer.start(serverHeap, serverJvmOptions, arguments);
     try {
       int port = server.awaitServing(180);
       RecsysClient client = RecsysClient.builder("localhost:" + port).deadline(Duration.ofSeconds(5)).maxAttempts(1).build();
@@ -257,15 +262,24 @@ public final class CompareCommand implements Callable<Integer> {
     /** One measured phase, with what the server reports for exactly its measured seconds. */
     Phase phase(int callers, Double rate) throws Exception {
       AtomicReference<MetricsScrape> before = new AtomicReference<>();
-      long[] startNanos = new long[1];
+      long[] startNanos = new long[2];
       LoadGenerator.Result result =
           load.run(callers, rate, warmup, duration, () -> {
             before.set(scrape());
             startNanos[0] = System.nanoTime();
+            startNanos[1] = processCpuNanos();
           });
       MetricsScrape after = scrape();
+      double clientCpuSeconds = (processCpuNanos() - startNanos[1]) / 1e9;
       double seconds = (System.nanoTime() - startNanos[0]) / 1e9;
-      return Phase.of(result, ServerSide.between(before.get(), after, seconds));
+      return Phase.of(result, ServerSide.between(before.get(), after, seconds, clientCpuSeconds));
+    }
+
+    /** This process's CPU time: the load generator's, gRPC client included. */
+    private static long processCpuNanos() {
+      return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+          ? os.getProcessCpuTime()
+          : 0;
     }
 
     private MetricsScrape scrape() {
@@ -280,18 +294,32 @@ public final class CompareCommand implements Callable<Integer> {
     }
 
     @Override
-    public void close() {
+    public void close() throws InterruptedException {
       client.close();
-      server.close();
+      try {
+        server.terminate(60); // graceful, so a profiler agent in the server writes its output
+      } finally {
+        server.close();
+      }
     }
   }
 
   /**
-   * What the server reported for one phase: its batcher's batches and the calls in them, its GC
-   * pauses, and the bytes it allocated, as differences over the phase.
+   * What the server reported for one phase: its batcher's batches, the calls in them, how long
+   * they queued and how long a batch took, its GC pauses, the bytes it allocated and the CPU it
+   * used, as differences over the phase; beside the CPU the load generator (this process) used.
    */
-  record ServerSide(double meanBatch, double gcPauseMillis, long gcPauses, double allocatedMegabytesPerSecond, double allocatedKilobytesPerCall) {
-    static ServerSide between(MetricsScrape before, MetricsScrape after, double seconds) {
+  record ServerSide(
+      double meanBatch,
+      double queueMillisPerCall,
+      double workMillisPerBatch,
+      double gcPauseMillis,
+      long gcPauses,
+      double allocatedMegabytesPerSecond,
+      double allocatedKilobytesPerCall,
+      double cpuMillisPerCall,
+      double clientCpuMillisPerCall) {
+    static ServerSide between(MetricsScrape before, MetricsScrape after, double seconds, double clientCpuSeconds) {
       double batches = delta(before, after, "recsys_recommend_batches_total");
       double batched = delta(before, after, "recsys_recommend_batched_requests_total");
       String recommend = "method=\"Recommend\"";
@@ -301,10 +329,14 @@ public final class CompareCommand implements Callable<Integer> {
       double allocated = delta(before, after, "recsys_jvm_allocated_bytes_total");
       return new ServerSide(
           batches == 0 ? 1 : batched / batches, // no batcher: every call is its own batch
+          batched == 0 ? 0 : delta(before, after, "recsys_recommend_queue_delay_seconds_total") * 1e3 / batched,
+          batches == 0 ? Double.NaN : delta(before, after, "recsys_recommend_batch_work_seconds_total") * 1e3 / batches,
           delta(before, after, "jvm_gc_pause_seconds_sum") * 1e3,
           (long) delta(before, after, "jvm_gc_pause_seconds_count"),
           allocated / seconds / 1e6,
-          calls == 0 ? Double.NaN : allocated / calls / 1e3);
+          calls == 0 ? Double.NaN : allocated / calls / 1e3,
+          calls == 0 ? Double.NaN : delta(before, after, "recsys_process_cpu_seconds_total") * 1e3 / calls,
+          calls == 0 ? Double.NaN : clientCpuSeconds * 1e3 / calls);
     }
 
     private static double delta(MetricsScrape before, MetricsScrape after, String name) {
@@ -322,6 +354,10 @@ public final class CompareCommand implements Callable<Integer> {
       report.put(prefix + "_qps", qps).put(prefix + "_p50_ms", p50).put(prefix + "_p99_ms", p99).put(prefix + "_errors", errors);
       if (server != null) {
         report.put(prefix + "_mean_batch", server.meanBatch())
+            .put(prefix + "_queue_ms_per_call", server.queueMillisPerCall())
+            .put(prefix + "_work_ms_per_batch", server.workMillisPerBatch())
+            .put(prefix + "_cpu_ms_per_call", server.cpuMillisPerCall())
+            .put(prefix + "_client_cpu_ms_per_call", server.clientCpuMillisPerCall())
             .put(prefix + "_gc_pause_ms", server.gcPauseMillis())
             .put(prefix + "_gc_pauses", server.gcPauses())
             .put(prefix + "_alloc_mb_per_s", server.allocatedMegabytesPerSecond())
@@ -335,8 +371,9 @@ public final class CompareCommand implements Callable<Integer> {
         name, phase.qps(), phase.p50(), phase.p99(), phase.errors(), phase.errors() == 0 ? "" : " " + phase.errorCodes());
     ServerSide server = phase.server();
     if (server != null) {
-      System.out.printf(Locale.ROOT, "  | batch %.1f  GC %d pauses %.0f ms  alloc %.0f MB/s %.1f KB/call",
-          server.meanBatch(), server.gcPauses(), server.gcPauseMillis(), server.allocatedMegabytesPerSecond(), server.allocatedKilobytesPerCall());
+      System.out.printf(Locale.ROOT, "  | batch %.1f (queued %.2f ms, %.2f ms a batch)  GC %d pauses %.0f ms  alloc %.0f MB/s %.1f KB/call  CPU/call %.3f ms server %.3f ms client",
+          server.meanBatch(), server.queueMillisPerCall(), server.workMillisPerBatch(), server.gcPauses(), server.gcPauseMillis(),
+          server.allocatedMegabytesPerSecond(), server.allocatedKilobytesPerCall(), server.cpuMillisPerCall(), server.clientCpuMillisPerCall());
     }
     System.out.println();
   }

@@ -38,9 +38,18 @@ public final class ChildServer implements AutoCloseable {
 
   /** Starts {@code serve} with {@code arguments} and a heap of {@code maxHeap} (e.g. "2g"). */
   public static ChildServer start(String maxHeap, List<String> arguments) throws IOException {
+    return start(maxHeap, List.of(), arguments);
+  }
+
+  /**
+   * Starts {@code serve} with {@code arguments}, a heap of {@code maxHeap} and further JVM options
+   * (a profiler agent, GC flags) before the main class.
+   */
+  public static ChildServer start(String maxHeap, List<String> jvmOptions, List<String> arguments) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx" + maxHeap);
+    command.addAll(jvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add("io.recsys.server.Main");

@@ -99,14 +99,16 @@ public final class RecommenderGrpcService extends RecommenderServiceGrpc.Recomme
             .setEventId(recommendation.eventId())
             .setModelVersion(recommendation.modelVersion())
             .setCatalogVersion(recommendation.catalogVersion());
+    RecommendedItem.Builder each = RecommendedItem.newBuilder(); // one builder for all items: build() copies
     for (ScoredItem item : recommendation.items()) {
       response.addItems(
-          RecommendedItem.newBuilder()
+          each.clear()
               .setItemId(item.itemId())
               .setScore(item.score())
               .setPropensity(item.propensity())
               .setPosition(item.position())
-              .setExplored(item.explored()));
+              .setExplored(item.explored())
+              .build());
     }
     return response.build();
   }

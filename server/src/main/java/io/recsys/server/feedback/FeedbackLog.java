@@ -21,7 +21,16 @@ public interface FeedbackLog extends AutoCloseable {
    * log order: the feedback loop relies on that to apply durable records in the order a replay
    * will (a future returned by the other form may already be complete when a caller chains on it).
    */
-  void append(LogRecord record, CompletableFuture<Void> whenDurable);
+  default void append(LogRecord record, CompletableFuture<Void> whenDurable) {
+    append(record.toByteArray(), whenDurable);
+  }
+
+  /**
+   * As {@link #append(LogRecord, CompletableFuture)}, for a record already serialised (a {@code
+   * LogRecord}'s bytes): the hot path encodes impressions straight into their bytes, without a
+   * message builder's copies of every candidate id. The log owns the array from now on.
+   */
+  void append(byte[] encodedRecord, CompletableFuture<Void> whenDurable);
 
   /**
    * The sequence number the next record gets: every record ever appended counts, those of

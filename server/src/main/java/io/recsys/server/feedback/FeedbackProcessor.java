@@ -128,7 +128,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
             });
           }
         });
-    feedbackLog.append(LogRecords.of(impression), durable); // chained first: the effect is queued in log order
+    feedbackLog.append(LogRecords.encode(impression), durable); // chained first: the effect is queued in log order
   }
 
   private void runEffect(Runnable effect) {

@@ -56,14 +56,16 @@ final class Impression {
 
   /** The list just served, as an open impression. */
   static Impression served(Recommendation recommendation, QuantizedVector state, long timeMicros) {
-    List<String> items = new ArrayList<>(recommendation.items().size());
-    float[] propensities = new float[recommendation.items().size()];
-    for (ScoredItem item : recommendation.items()) {
-      propensities[items.size()] = item.propensity();
-      items.add(item.itemId());
+    String[] items = new String[recommendation.items().size()];
+    float[] propensities = new float[items.length];
+    for (int position = 0; position < items.length; position++) {
+      ScoredItem item = recommendation.items().get(position);
+      propensities[position] = item.propensity();
+      items[position] = item.itemId();
     }
+    // Immutable lists pass List.copyOf below uncopied: an open list holds one array of each.
     return new Impression(
-        recommendation.eventId(), recommendation.userId(), items, recommendation.candidates(), propensities,
+        recommendation.eventId(), recommendation.userId(), List.of(items), recommendation.candidates(), propensities,
         recommendation.modelVersion(), timeMicros, state);
   }
 

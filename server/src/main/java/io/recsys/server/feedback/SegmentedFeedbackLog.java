@@ -240,12 +240,12 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
   }
 
   @Override
-  public void append(LogRecord record, CompletableFuture<Void> done) {
+  public void append(byte[] encodedRecord, CompletableFuture<Void> done) {
     if (closing || failure != null) {
       done.completeExceptionally(new LogUnavailableException("the feedback log is " + (closing ? "closed" : "broken"), failure));
       return;
     }
-    Pending pending = new Pending(record.toByteArray(), done);
+    Pending pending = new Pending(encodedRecord, done);
     try {
       if (!queue.offer(pending, 1, TimeUnit.SECONDS)) {
         done.completeExceptionally(new LogUnavailableException("the feedback log is overloaded: its queue stayed full for 1 s"));

@@ -44,7 +44,7 @@ final class BlockTopK {
    */
   TopK select(FloatBuffer scores, FloatBuffer maxima, int users, int items, int columns, int block, int k) {
     int blocks = columns / block;
-    long[] rows = new long[users * k];
+    int[] rows = new int[users * k];
     float[] values = new float[users * k];
     for (int u = 0; u < users; u++) {
       int maximaStart = u * blocks;

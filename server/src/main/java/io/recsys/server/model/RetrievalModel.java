@@ -224,7 +224,7 @@ public final class RetrievalModel {
     }
     int kept = Math.min(k, catalog.size());
     if (users == 0 || kept <= 0) {
-      return new TopK(0, new long[0], new float[0]);
+      return new TopK(0, new int[0], new float[0]);
     }
     int content = catalog.dimension();
     int learned = items.dimension();

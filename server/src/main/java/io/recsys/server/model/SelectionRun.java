@@ -39,8 +39,10 @@ final class SelectionRun {
         LongBuffer rows = ((OnnxTensor) result.get(RetrievalGraph.TOP_INDICES).orElseThrow()).getLongBuffer();
         float[] scoreArray = new float[scores.remaining()];
         scores.get(scoreArray);
-        long[] rowArray = new long[rows.remaining()];
-        rows.get(rowArray);
+        int[] rowArray = new int[rows.remaining()];
+        for (int i = 0; i < rowArray.length; i++) {
+          rowArray[i] = (int) rows.get(); // catalog rows fit an int; ORT's TopK gives int64
+        }
         return new TopK(k, rowArray, scoreArray);
       }
     }

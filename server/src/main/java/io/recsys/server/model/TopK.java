@@ -6,10 +6,10 @@ package io.recsys.server.model;
  */
 public final class TopK {
   private final int k;
-  private final long[] rows;
+  private final int[] rows;
   private final float[] scores;
 
-  TopK(int k, long[] rows, float[] scores) {
+  TopK(int k, int[] rows, float[] scores) {
     this.k = k;
     this.rows = rows;
     this.scores = scores;
@@ -24,7 +24,7 @@ public final class TopK {
   }
 
   public int row(int user, int rank) {
-    return (int) rows[user * k + rank];
+    return rows[user * k + rank];
   }
 
   public float score(int user, int rank) {

@@ -72,6 +72,10 @@ public final class ServerMetrics {
       counter("recsys.jvm.allocated.bytes", "Heap bytes allocated by the live threads (ThreadMXBean)", threads,
           t -> java.util.Arrays.stream(t.getThreadAllocatedBytes(t.getAllThreadIds())).filter(b -> b > 0).sum());
     }
+    // process_cpu_usage is a recent average; a counter gives the CPU one phase of load cost, per call.
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os && os.getProcessCpuTime() >= 0) {
+      counter("recsys.process.cpu.seconds", "CPU time used by the whole process, all threads, native included", os, o -> o.getProcessCpuTime() / 1e9);
+    }
   }
 
   public MeterRegistry registry() {

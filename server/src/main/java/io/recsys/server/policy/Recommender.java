@@ -12,7 +12,6 @@ import io.recsys.server.user.UserState;
 import io.recsys.server.user.UserStateStore;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -109,16 +108,17 @@ public final class Recommender {
         float[] rowScores = new float[rows.length];
         int kept = 0;
         Ridge.Fit fit = batch.fits[q];
+        int[] excluded = batch.excludedRows[q];
         for (int rank = 0; rank < top.k() && kept < rows.length; rank++) {
           int row = top.row(q, rank);
-          if (!batch.excludedRows.get(q).contains(row)) {
+          if (excluded.length == 0 || Arrays.binarySearch(excluded, row) < 0) {
             float bonus = fit == null ? 0 : (float) posteriors.bonus(fit, space.featuresOf(row, z));
             rowScores[kept] = top.score(q, rank) + bonus;
             rows[kept++] = row;
           }
         }
-        candidateRows.add(Arrays.copyOf(rows, kept));
-        scores.add(Arrays.copyOf(rowScores, kept));
+        candidateRows.add(kept == rows.length ? rows : Arrays.copyOf(rows, kept));
+        scores.add(kept == rowScores.length ? rowScores : Arrays.copyOf(rowScores, kept));
       }
       float[] states = batch.states;
       if (model.ranker() != null) {
@@ -139,9 +139,13 @@ public final class Recommender {
   /**
    * What the retrieval call of a batch needs: each user's content state (also what the Q-network
    * and the impression log see), their retrieval input (content state, then posterior mean), the
-   * posterior fit for the bonus, the rows to leave out, and how many rows to fetch.
+   * posterior fit for the bonus, the rows to leave out (sorted, for a binary search instead of a
+   * set of boxed rows: most lists exclude nothing, and a set cost two objects per candidate), and
+   * how many rows to fetch.
    */
-  private record BatchInputs(float[] states, float[] inputs, Ridge.Fit[] fits, List<Set<Integer>> excludedRows, int fetch) {}
+  private record BatchInputs(float[] states, float[] inputs, Ridge.Fit[] fits, int[][] excludedRows, int fetch) {}
+
+  private static final int[] NO_ROWS = new int[0];
 
   private BatchInputs inputsOf(List<RecommendQuery> queries, CatalogSnapshot catalog, boolean learned, int inputDim) {
     int users = queries.size();
@@ -149,7 +153,7 @@ public final class Recommender {
     float[] states = new float[users * contentDim];
     float[] inputs = new float[users * inputDim];
     Ridge.Fit[] fits = new Ridge.Fit[users];
-    List<Set<Integer>> excludedRows = new ArrayList<>(users);
+    int[][] excludedRows = new int[users][];
     int fetch = 0;
     for (int q = 0; q < users; q++) {
       RecommendQuery query = queries.get(q);
@@ -163,12 +167,10 @@ public final class Recommender {
           inputs[q * inputDim + contentDim + f] = (float) mean[f];
         }
       }
-      Set<Integer> rows = new HashSet<>();
-      addRows(catalog, query.excludedItemIds(), rows);
-      addRows(catalog, state.disliked(), rows);
-      excludedRows.add(rows);
+      int[] rows = rowsOf(catalog, query.excludedItemIds(), state.disliked());
+      excludedRows[q] = rows;
       // k + |excluded| candidates guarantee k survivors even if every excluded item ranks high.
-      fetch = Math.max(fetch, Math.max(candidates, query.k()) + rows.size());
+      fetch = Math.max(fetch, Math.max(candidates, query.k()) + rows.length);
     }
     return new BatchInputs(states, inputs, fits, excludedRows, fetch);
   }
@@ -191,13 +193,15 @@ public final class Recommender {
           new ScoredItem(
               catalog.item(rows[pick]).id(), scores[pick], slate.propensities()[position], position, explored[position]));
     }
-    List<String> candidateIds = new ArrayList<>(rows.length);
-    for (int row : rows) {
-      candidateIds.add(catalog.item(row).id());
+    String[] candidateIds = new String[rows.length];
+    for (int c = 0; c < rows.length; c++) {
+      candidateIds[c] = catalog.item(rows[c]).id();
     }
+    // List.of: immutable, so the impression keeps it as it is (List.copyOf returns it) instead of
+    // copying 200 references again.
     Recommendation recommendation =
         new Recommendation(
-            eventIds.next(), query.userId(), List.copyOf(items), candidates.modelVersion(), catalog.version(), candidateIds);
+            eventIds.next(), query.userId(), List.copyOf(items), candidates.modelVersion(), catalog.version(), List.of(candidateIds));
     impressions.served(recommendation, candidates.state(), 0, candidates.state().length);
     return recommendation;
   }
@@ -223,12 +227,21 @@ public final class Recommender {
     return explored;
   }
 
-  private static void addRows(CatalogSnapshot catalog, Set<String> itemIds, Set<Integer> rows) {
-    for (String itemId : itemIds) {
-      int row = catalog.rowOf(itemId);
-      if (row >= 0) {
-        rows.add(row);
+  /** The catalog rows of the items in either set that the catalog holds, sorted, no repeats. */
+  private static int[] rowsOf(CatalogSnapshot catalog, Set<String> excluded, Set<String> disliked) {
+    if (excluded.isEmpty() && disliked.isEmpty()) {
+      return NO_ROWS;
+    }
+    int[] rows = new int[excluded.size() + disliked.size()];
+    int found = 0;
+    for (Set<String> itemIds : List.of(excluded, disliked)) {
+      for (String itemId : itemIds) {
+        int row = catalog.rowOf(itemId);
+        if (row >= 0) {
+          rows[found++] = row;
+        }
       }
     }
+    return Arrays.stream(rows, 0, found).sorted().distinct().toArray();
   }
 }
