@@ -69,8 +69,11 @@ public final class CompareCommand implements Callable<Integer> {
   @Option(names = "--batch", description = "Bare batch size and the server's --max-batch-size (default: ${DEFAULT-VALUE}).", defaultValue = "64")
   int batch;
 
-  @Option(names = "--max-queue-delay-us", description = "The server's --max-queue-delay-us (default: ${DEFAULT-VALUE}, the server's).", defaultValue = "0")
-  long maxQueueDelayMicros;
+  @Option(names = "--max-queue-delay-us", description = "The server's --max-queue-delay-us (default: the server's).")
+  Long maxQueueDelayMicros;
+
+  @Option(names = "--server-arg", description = "A further argument for the server processes, repeatable (e.g. --server-arg=--queue-delay-mode=fixed).")
+  List<String> serverArguments = new ArrayList<>();
 
   @Option(names = "--concurrency", description = "Closed-loop callers for the throughput phases (default: ${DEFAULT-VALUE}).", defaultValue = "64")
   int concurrency;
@@ -159,7 +162,8 @@ public final class CompareCommand implements Callable<Integer> {
           .put("bare_batching_gain", graphBatchingGain)
           .put("items", items).put("dim", dim).put("candidates", candidates).put("k", k)
           .put("device", device).put("onnx_spinning", String.valueOf(onnxSpinning)).put("cores", Runtime.getRuntime().availableProcessors())
-          .put("users", users).put("batch", batch).put("max_queue_delay_us", maxQueueDelayMicros).put("concurrency", concurrency).put("duration_s", duration);
+          .put("users", users).put("batch", batch).put("max_queue_delay_us", maxQueueDelayMicros == null ? "server default" : String.valueOf(maxQueueDelayMicros))
+          .put("server_args", String.join(" ", serverArguments)).put("concurrency", concurrency).put("duration_s", duration);
       bare.into(report, "bare");
       bareSingle.into(report, "bare_batch1");
       bareOrtTopK.into(report, "bare_ort_topk");
@@ -228,8 +232,11 @@ public final class CompareCommand implements Callable<Integer> {
         "--device", device,
         "--candidates", String.valueOf(candidates),
         "--max-batch-size", String.valueOf(maxBatchSize),
-        "--max-queue-delay-us", String.valueOf(maxQueueDelayMicros),
         "--learning", "off"));
+    if (maxQueueDelayMicros != null) {
+      arguments.addAll(List.of("--max-queue-delay-us", String.valueOf(maxQueueDelayMicros)));
+    }
+    arguments.addAll(serverArguments);
     if (onnxSpinning) {
       arguments.add("--onnx-spinning");
     }

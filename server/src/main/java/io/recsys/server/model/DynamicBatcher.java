@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Gathers concurrent requests into one batch: a batch closes when it holds {@code maxBatch}
- * requests or when its first request has waited {@code maxDelay}, then runs as one call of
+ * requests or when its first request has waited as long as the {@link BatchWait} allows (at most
+ * {@code maxDelay}), then runs as one call of
  * {@code work} (one ONNX call per stage for the whole batch) and every caller gets its own result.
  * The queue is bounded: a full queue refuses at once ({@link RejectedExecutionException}). A
  * request already given up on ({@code abandoned}, e.g. its deadline passed while it waited) is
@@ -34,7 +35,8 @@ public final class DynamicBatcher<Q, R> implements AutoCloseable {
   private final Function<List<Q>, List<R>> work;
   private final Predicate<Q> abandoned;
   private final int maxBatch;
-  private final long maxDelayNanos;
+  private final BatchWait wait;
+  private final LongAdder submitted = new LongAdder();
   private final BlockingQueue<Pending<Q, R>> queue;
   private final Thread worker;
   private final AtomicLong batches = new AtomicLong();
@@ -43,15 +45,27 @@ public final class DynamicBatcher<Q, R> implements AutoCloseable {
   private final LongAdder workNanos = new LongAdder();
   private volatile boolean closed;
 
+  /** Waits up to {@code maxDelay} for every batch to fill ({@link BatchWait.Mode#FIXED}). */
   public DynamicBatcher(
       String name, Function<List<Q>, List<R>> work, Predicate<Q> abandoned, int maxBatch, Duration maxDelay, int queueCapacity) {
+    this(name, work, abandoned, maxBatch, BatchWait.Mode.FIXED, maxDelay, queueCapacity);
+  }
+
+  public DynamicBatcher(
+      String name,
+      Function<List<Q>, List<R>> work,
+      Predicate<Q> abandoned,
+      int maxBatch,
+      BatchWait.Mode waitMode,
+      Duration maxDelay,
+      int queueCapacity) {
     if (maxBatch < 1 || queueCapacity < 1 || maxDelay.isNegative()) {
       throw new IllegalArgumentException("a batcher needs a batch size >= 1, a queue capacity >= 1 and a delay >= 0");
     }
     this.work = work;
     this.abandoned = abandoned;
     this.maxBatch = maxBatch;
-    this.maxDelayNanos = maxDelay.toNanos();
+    this.wait = new BatchWait(waitMode, maxDelay, System.nanoTime());
     this.queue = new ArrayBlockingQueue<>(queueCapacity);
     this.worker = new Thread(this::run, name);
     this.worker.setDaemon(true);
@@ -65,6 +79,8 @@ public final class DynamicBatcher<Q, R> implements AutoCloseable {
       result.completeExceptionally(new IllegalStateException("the batcher is closed"));
     } else if (!queue.offer(new Pending<>(request, result, System.nanoTime()))) {
       result.completeExceptionally(new RejectedExecutionException("the batch queue is full (" + queue.size() + " waiting)"));
+    } else {
+      submitted.increment();
     }
     return result;
   }
@@ -78,18 +94,25 @@ public final class DynamicBatcher<Q, R> implements AutoCloseable {
           continue;
         }
         batch.add(first);
-        long deadline = first.enqueuedNanos() + maxDelayNanos;
+        long deadline = first.enqueuedNanos() + wait.nanosToWait(submitted.sum(), System.nanoTime());
+        int ready = -1; // calls there before any wait
+        boolean waited = false;
         while (batch.size() < maxBatch) {
           queue.drainTo(batch, maxBatch - batch.size());
+          ready = ready < 0 ? batch.size() : ready;
           long left = deadline - System.nanoTime();
           if (batch.size() >= maxBatch || left <= 0) {
             break;
           }
+          waited = true;
           Pending<Q, R> next = queue.poll(left, TimeUnit.NANOSECONDS);
           if (next == null) {
             break;
           }
           batch.add(next);
+        }
+        if (waited) {
+          wait.waited(batch.size() - ready);
         }
         runBatch(batch);
       } catch (InterruptedException e) {
@@ -121,7 +144,9 @@ public final class DynamicBatcher<Q, R> implements AutoCloseable {
     }
     try {
       List<R> results = work.apply(requestsOfBatch);
-      workNanos.add(System.nanoTime() - start);
+      long took = System.nanoTime() - start;
+      workNanos.add(took);
+      wait.batchRan(took);
       for (int i = 0; i < live.size(); i++) {
         live.get(i).result().complete(results.get(i));
       }

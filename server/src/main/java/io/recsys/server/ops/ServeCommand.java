@@ -3,6 +3,7 @@ package io.recsys.server.ops;
 import io.recsys.server.feedback.FsyncPolicy;
 import io.recsys.server.feedback.RewardFunction;
 import io.recsys.server.learning.LearningSettings;
+import io.recsys.server.model.BatchWait;
 import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.policy.Exploration;
 import io.recsys.server.user.PosteriorSettings;
@@ -126,8 +127,11 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--candidates", description = "Retrieval candidates each list is drawn from (default: ${DEFAULT-VALUE}).")
   int candidates;
 
-  @Option(names = "--max-concurrent-scoring", description = "Recommend calls admitted at once; more get RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--max-concurrent-scoring", description = "Recommend calls admitted at once, at most; more get RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE}).")
   int maxConcurrentScoring;
+
+  @Option(names = "--scoring-latency-budget-ms", description = "Admitted calls follow the measured completion rate x this budget (at least 64, at most --max-concurrent-scoring), so a call waits about this long at most for its turn and a shorter stall refuses nothing; 0: always --max-concurrent-scoring (default: ${DEFAULT-VALUE}).")
+  long scoringLatencyBudgetMillis;
 
   @Option(
       names = "--model-versions-kept",
@@ -161,8 +165,11 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--max-batch-size", description = "Concurrent Recommend calls scored together; 1 turns batching off (default: ${DEFAULT-VALUE}).")
   int maxBatchSize;
 
-  @Option(names = "--max-queue-delay-us", description = "Microseconds a batch may wait to fill once it has a call; 0: run what is queued at once, calls arriving meanwhile form the next batch (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--max-queue-delay-us", description = "Microseconds a batch may wait to fill once it has a call, at most; 0: run what is queued at once, calls arriving meanwhile form the next batch (default: ${DEFAULT-VALUE}).")
   long maxQueueDelayMicros;
+
+  @Option(names = "--queue-delay-mode", description = "adaptive: a batch waits (about one batch's time, at most --max-queue-delay-us) only while calls arrive faster than a batch runs, so a lone caller never waits; fixed: every batch waits up to --max-queue-delay-us to fill (default: ${DEFAULT-VALUE}).")
+  String queueDelayMode;
 
   @Option(names = "--reranker", description = "on: a Double-DQN re-ranker trains in the background and serves once the safety gate passes it; off: none (default: ${DEFAULT-VALUE}).")
   String reranker;
@@ -280,7 +287,9 @@ public final class ServeCommand implements Callable<Integer> {
         .adminAddress(adminAddress)
         .modelVersionsKept(modelVersionsKept)
         .maxBatchSize(maxBatchSize)
+        .scoringLatencyBudget(Duration.ofMillis(scoringLatencyBudgetMillis))
         .maxQueueDelay(Duration.ofNanos(maxQueueDelayMicros * 1_000))
+        .queueDelayMode(BatchWait.Mode.parse(queueDelayMode))
         .build();
   }
 

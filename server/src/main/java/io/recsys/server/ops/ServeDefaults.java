@@ -56,6 +56,7 @@ public final class ServeDefaults implements IDefaultValueProvider {
       case "--exploration" -> d.exploration().spec();
       case "--candidates" -> String.valueOf(d.candidates());
       case "--max-concurrent-scoring" -> String.valueOf(d.maxConcurrentScoring());
+      case "--scoring-latency-budget-ms" -> String.valueOf(d.scoringLatencyBudget().toMillis());
       case "--max-batch-size" -> String.valueOf(d.maxBatchSize());
       case "--metrics-port" -> String.valueOf(d.metricsPort());
       case "--admin-port" -> String.valueOf(d.adminPort());
@@ -64,6 +65,7 @@ public final class ServeDefaults implements IDefaultValueProvider {
       case "--admin-address" -> d.adminAddress();
       case "--model-versions-kept" -> String.valueOf(d.modelVersionsKept());
       case "--max-queue-delay-us" -> String.valueOf(d.maxQueueDelay().toNanos() / 1_000);
+      case "--queue-delay-mode" -> d.queueDelayMode().name().toLowerCase(java.util.Locale.ROOT);
       default -> null;
     };
   }

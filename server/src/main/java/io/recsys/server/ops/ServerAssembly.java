@@ -140,7 +140,7 @@ final class ServerAssembly {
     Recommender recommender =
         new Recommender(models, users, fast.posteriors(), new EventIds(), feedback, config.exploration(), config.candidates());
     // Closed after the gRPC server drains, before the models close.
-    RecommendPipeline pipeline = own(new RecommendPipeline(recommender, config.maxBatchSize(), config.maxQueueDelay()));
+    RecommendPipeline pipeline = own(new RecommendPipeline(recommender, config.maxBatchSize(), config.queueDelayMode(), config.maxQueueDelay()));
 
     HealthStatusManager health = new HealthStatusManager();
     MalformedRequestGuard guard = new MalformedRequestGuard();
@@ -148,7 +148,8 @@ final class ServerAssembly {
         new AdminGrpcService(
             models, catalog, users, feedback, replayBuffer, training, pipeline::meanBatchSize, guard::malformedRequests, startedAt);
     // Innermost first: metrics see every call, the token check runs before a scoring permit is taken.
-    List<ServerInterceptor> interceptors = new ArrayList<>(List.of(new ScoringBulkhead(config.maxConcurrentScoring())));
+    ScoringBulkhead admission = new ScoringBulkhead(config.maxConcurrentScoring(), config.scoringLatencyBudget());
+    List<ServerInterceptor> interceptors = new ArrayList<>(List.of(admission));
     BearerTokenAuth auth = null;
     if (config.tokenFile().isPresent()) {
       auth = new BearerTokenAuth(TokenFile.load(config.tokenFile().get()));
@@ -160,6 +161,7 @@ final class ServerAssembly {
       metrics.bindFeedback(feedback, feedbackLog, replayBuffer);
       metrics.bindSnapshots(snapshots.get(), feedbackLog);
       metrics.bindUsers(users);
+      metrics.bindAdmission(admission);
       metrics.bindLearning(training, models);
       metrics.bindServing(pipeline, models.runtime().timings(), catalog, guard::malformedRequests);
       if (auth != null) {

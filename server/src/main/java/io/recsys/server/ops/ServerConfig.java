@@ -3,6 +3,7 @@ package io.recsys.server.ops;
 import io.recsys.server.learning.LearningSettings;
 import io.recsys.server.learning.ModelRetention;
 import io.recsys.server.learning.OnlineLearningSettings;
+import io.recsys.server.model.BatchWait;
 import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.policy.EpsilonGreedy;
 import io.recsys.server.policy.Exploration;
@@ -32,9 +33,11 @@ import java.util.function.UnaryOperator;
  * @param candidates retrieval candidates each list is drawn from
  * @param learning the trainer's cadence and hyper-parameters
  * @param online the fast learner: learned item parameters, users' posteriors, confidence bonus
- * @param maxConcurrentScoring Recommend calls admitted at once; more are refused (RESOURCE_EXHAUSTED)
+ * @param maxConcurrentScoring Recommend calls admitted at once at most; more are refused (RESOURCE_EXHAUSTED)
+ * @param scoringLatencyBudget admitted calls follow the completion rate x this (zero: always maxConcurrentScoring)
  * @param maxBatchSize concurrent Recommend calls scored together (1: no batching)
- * @param maxQueueDelay how long a call may wait for its batch to fill
+ * @param maxQueueDelay how long a call may wait for its batch to fill, at most
+ * @param queueDelayMode whether a batch always waits that long to fill or only while waiting pays
  * @param metricsPort the port of the Prometheus endpoint ({@code /metrics}), 0 for any free one,
  *     -1 for none
  * @param tls TLS (and mutual TLS) on the gRPC ports, or plaintext
@@ -62,8 +65,10 @@ public record ServerConfig(
     LearningSettings learning,
     OnlineLearningSettings online,
     int maxConcurrentScoring,
+    Duration scoringLatencyBudget,
     int maxBatchSize,
     Duration maxQueueDelay,
+    BatchWait.Mode queueDelayMode,
     int metricsPort,
     TlsSettings tls,
     Optional<Path> tokenFile,
@@ -84,8 +89,10 @@ public record ServerConfig(
     checkedDrainTimeout(drainTimeout);
     checkedCandidates(candidates);
     checkedMaxConcurrentScoring(maxConcurrentScoring);
+    checkedScoringLatencyBudget(scoringLatencyBudget);
     checkedMaxBatchSize(maxBatchSize);
     checkedMaxQueueDelay(maxQueueDelay);
+    SettingChecks.present("queue-delay-mode", queueDelayMode);
     checkedMetricsPort(metricsPort);
     SettingChecks.present("tls", tls);
     SettingChecks.present("token-file", tokenFile);
@@ -105,6 +112,10 @@ public record ServerConfig(
   private static int checkedPort(int v) { return SettingChecks.inRange("port", v, 0, 65_535); }
   private static int checkedMetricsPort(int v) { return SettingChecks.inRange("metrics-port", v, -1, 65_535); }
   private static int checkedAdminPort(int v) { return SettingChecks.inRange("admin-port", v, -1, 65_535); }
+  private static Duration checkedScoringLatencyBudget(Duration v) {
+    return SettingChecks.inRange("scoring-latency-budget", v, Duration.ZERO, Duration.ofSeconds(60));
+  }
+
   private static int checkedOnnxThreads(int v) { return SettingChecks.atLeast("onnx-threads", v, 1); }
   private static long checkedMaxCachedUsers(long v) { return SettingChecks.atLeast("max-cached-users", v, 1); }
   private static float checkedPopularityWeight(float v) { return SettingChecks.finiteAtLeastZero("popularity-weight", v); }
@@ -190,11 +201,15 @@ public record ServerConfig(
     private int candidates = 100;
     private LearningSettings learning = LearningSettings.defaults();
     private OnlineLearningSettings online = OnlineLearningSettings.defaults();
-    private int maxConcurrentScoring = 64;
+    private int maxConcurrentScoring = 2_048;
+    private Duration scoringLatencyBudget = Duration.ofMillis(250);
     private int maxBatchSize = 64;
     // Greedy batching: a free batcher takes whatever is queued at once; calls that arrive while a
     // batch runs form the next one. Waiting for more only added latency on CPU (compare).
-    private Duration maxQueueDelay = Duration.ZERO;
+    // The bound of an adaptive wait, which a lone caller never pays (BatchWait); about two batch-of-one
+    // times of the 100,000 x 64 catalog on a 2-core CPU.
+    private Duration maxQueueDelay = Duration.ofMillis(2);
+    private BatchWait.Mode queueDelayMode = BatchWait.Mode.ADAPTIVE;
     private int metricsPort = -1;
     private TlsSettings tls = TlsSettings.PLAINTEXT;
     private Optional<Path> tokenFile = Optional.empty();
@@ -223,8 +238,10 @@ public record ServerConfig(
       learning = c.learning;
       online = c.online;
       maxConcurrentScoring = c.maxConcurrentScoring;
+      scoringLatencyBudget = c.scoringLatencyBudget;
       maxBatchSize = c.maxBatchSize;
       maxQueueDelay = c.maxQueueDelay;
+      queueDelayMode = c.queueDelayMode;
       metricsPort = c.metricsPort;
       tls = c.tls;
       tokenFile = c.tokenFile;
@@ -295,6 +312,11 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder scoringLatencyBudget(Duration value) {
+      scoringLatencyBudget = checkedScoringLatencyBudget(value);
+      return this;
+    }
+
     public Builder maxConcurrentScoring(int value) {
       maxConcurrentScoring = checkedMaxConcurrentScoring(value);
       return this;
@@ -343,6 +365,11 @@ public record ServerConfig(
       return this;
     }
 
+    public Builder queueDelayMode(BatchWait.Mode value) {
+      queueDelayMode = SettingChecks.present("queue-delay-mode", value);
+      return this;
+    }
+
     public Builder learning(LearningSettings value) {
       learning = SettingChecks.present("learning", value);
       return this;
@@ -367,8 +394,8 @@ public record ServerConfig(
     public ServerConfig build() {
       return new ServerConfig(
           port, dataDir, catalogFile, userVectorsFile, device, onnxThreads, onnxSpinning, maxCachedUsers, popularityWeight,
-          drainTimeout, feedback, exploration, candidates, learning, online, maxConcurrentScoring, maxBatchSize, maxQueueDelay,
-          metricsPort, tls, tokenFile, adminPort, adminAddress, modelVersionsKept);
+          drainTimeout, feedback, exploration, candidates, learning, online, maxConcurrentScoring, scoringLatencyBudget, maxBatchSize,
+          maxQueueDelay, queueDelayMode, metricsPort, tls, tokenFile, adminPort, adminAddress, modelVersionsKept);
     }
   }
 }

@@ -118,6 +118,12 @@ public final class ServerMetrics {
     counter("recsys.feedback.log.retired.segments", "Log segments deleted once snapshots covered them, as the retention says", log, SegmentedFeedbackLog::retiredSegments);
   }
 
+  /** The scoring calls' admission bound and its refusals. */
+  public void bindAdmission(ScoringBulkhead admission) {
+    gauge("recsys.scoring.admission.limit", "Recommend calls admitted at once now: the measured completion rate x the latency budget, within its floor and --max-concurrent-scoring", admission, ScoringBulkhead::limit);
+    counter("recsys.scoring.refused", "Recommend calls refused with RESOURCE_EXHAUSTED at the admission bound", admission, ScoringBulkhead::shedCalls);
+  }
+
   /** The user-state cache. */
   public void bindUsers(UserStateStore users) {
     gauge("recsys.users.cached", "User states in the cache", users, UserStateStore::size);

@@ -1,5 +1,6 @@
 package io.recsys.server.policy;
 
+import io.recsys.server.model.BatchWait;
 import io.recsys.server.model.DynamicBatcher;
 import java.time.Duration;
 import java.util.List;
@@ -34,6 +35,14 @@ public final class RecommendPipeline implements AutoCloseable {
 
   /** @param maxBatch 1 turns batching off: each call scores alone on its own thread */
   public RecommendPipeline(Recommender recommender, int maxBatch, Duration maxDelay) {
+    this(recommender, maxBatch, BatchWait.Mode.FIXED, maxDelay);
+  }
+
+  /**
+   * @param maxBatch 1 turns batching off: each call scores alone on its own thread
+   * @param waitMode whether a batch always waits up to {@code maxDelay} to fill, or only while that pays
+   */
+  public RecommendPipeline(Recommender recommender, int maxBatch, BatchWait.Mode waitMode, Duration maxDelay) {
     this.recommender = recommender;
     if (maxBatch <= 1) {
       this.batcher = null;
@@ -46,6 +55,7 @@ public final class RecommendPipeline implements AutoCloseable {
             queued -> recommender.score(queued.stream().map(Queued::query).toList()),
             queued -> queued.abandoned().getAsBoolean(),
             maxBatch,
+            waitMode,
             maxDelay,
             QUEUE_CAPACITY);
     int threads = Runtime.getRuntime().availableProcessors();
