@@ -84,6 +84,12 @@ public final class CompareCommand implements Callable<Integer> {
   @Option(names = "--warmup", description = "Unmeasured seconds before each phase (default: ${DEFAULT-VALUE}).", defaultValue = "5")
   int warmup;
 
+  @Option(
+      names = "--server-warmup",
+      description = "Unmeasured seconds of full load on each new server process before its first phase: its JIT compiler runs for 15-20 s after start, on the cores being measured (default: ${DEFAULT-VALUE}).",
+      defaultValue = "25")
+  int serverWarmup;
+
   @Option(names = "--device", description = "cpu, cuda or auto, for bare and server alike (default: ${DEFAULT-VALUE}).", defaultValue = "cpu")
   String device;
 
@@ -147,8 +153,13 @@ public final class CompareCommand implements Callable<Integer> {
     double batchingGain = unbatched.qps() > 0 ? batched.qps() / unbatched.qps() : Double.NaN;
     double tailRatio = halfLoad.p99() / idle.p50();
     double graphBatchingGain = bare.qps() / bareSingle.qps();
-    System.out.printf(Locale.ROOT, "%nserver_vs_bare      %.2f  (b/a, target >= 0.6)%n", serverVsBare);
-    System.out.printf(Locale.ROOT, "server_vs_ort_topk  %.2f  (b/a2, target >= 1.0)%n", serverVsOrtTopK);
+    // What b could reach if the server cost nothing beyond the bare graph: the cores shared by the
+    // graph's CPU per user and the load generator's CPU per call, both measured here.
+    int cores = Runtime.getRuntime().availableProcessors();
+    double ceilingQps = cores / (bare.cpuMillisPerCall() / 1e3 + batched.server().clientCpuMillisPerCall() / 1e3);
+    System.out.printf(Locale.ROOT, "%nserver_vs_bare      %.2f  (b/a, target >= 0.6; at most %.2f here: a server that cost nothing beside the graph's %.3f ms CPU a user and the load generator's %.3f ms a call)%n",
+        serverVsBare, ceilingQps / bare.qps(), bare.cpuMillisPerCall(), batched.server().clientCpuMillisPerCall());
+    System.out.printf(Locale.ROOT, "server_vs_ort_topk  %.2f  (b/a2, target >= 1.0; at most %.2f here)%n", serverVsOrtTopK, ceilingQps / bareOrtTopK.qps());
     System.out.printf(Locale.ROOT, "batching_gain       %.2f  (b/c, target >= 3; the graph alone gains %.2f, a/a1)%n", batchingGain, graphBatchingGain);
     System.out.printf(Locale.ROOT, "p99 at 50%% load / p50 at concurrency 1  %.2f  (e/d, target <= 4), %d calls refused or failed at 50%% load%n",
         tailRatio, halfLoad.errors());
@@ -156,6 +167,8 @@ public final class CompareCommand implements Callable<Integer> {
       JsonReport report = new JsonReport()
           .put("server_vs_bare", serverVsBare)
           .put("server_vs_ort_topk", serverVsOrtTopK)
+          .put("server_vs_bare_ceiling", ceilingQps / bare.qps())
+          .put("server_vs_ort_topk_ceiling", ceilingQps / bareOrtTopK.qps())
           .put("batching_gain", batchingGain)
           .put("p99_half_load_vs_p50_c1", tailRatio)
           .put("server_half_load_errors", halfLoad.errors())
@@ -196,6 +209,7 @@ public final class CompareCommand implements Callable<Integer> {
         retrieval.topK(states, batch, candidates);
       }
       long calls = 0;
+      long cpuStart = Running.processCpuNanos();
       long start = System.nanoTime();
       long end = start + duration * 1_000_000_000L;
       long now = start;
@@ -208,7 +222,10 @@ public final class CompareCommand implements Callable<Integer> {
         calls++;
       }
       double seconds = (now - start) / 1e9;
-      return new Phase(calls * batch / seconds, latencies.getValueAtPercentile(50) / 1e6, latencies.getValueAtPercentile(99) / 1e6, 0, "", null);
+      double cpuMillisPerUser = (Running.processCpuNanos() - cpuStart) / 1e6 / (calls * batch);
+      return new Phase(
+          calls * batch / seconds, latencies.getValueAtPercentile(50) / 1e6, latencies.getValueAtPercentile(99) / 1e6, 0, "", null,
+          cpuMillisPerUser);
     }
   }
 
@@ -244,7 +261,11 @@ public final class CompareCommand implements Callable<Integer> {
     try {
       int port = server.awaitServing(180);
       RecsysClient client = RecsysClient.builder("localhost:" + port).deadline(Duration.ofSeconds(5)).maxAttempts(1).build();
-      return new Running(server, client, new LoadGenerator(client, users, k), metricsPort);
+      LoadGenerator load = new LoadGenerator(client, users, k);
+      if (serverWarmup > 0) {
+        load.run(concurrency, null, serverWarmup, 1); // steady state: compiled, caches and heap sized
+      }
+      return new Running(server, client, load, metricsPort);
     } catch (Exception e) {
       System.err.println(server.tail(30));
       server.close();
@@ -282,8 +303,8 @@ public final class CompareCommand implements Callable<Integer> {
       return Phase.of(result, ServerSide.between(before.get(), after, seconds, clientCpuSeconds));
     }
 
-    /** This process's CPU time: the load generator's, gRPC client included. */
-    private static long processCpuNanos() {
+    /** This process's CPU time: the load generator's, gRPC client included (or the bare graph's). */
+    static long processCpuNanos() {
       return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
           ? os.getProcessCpuTime()
           : 0;
@@ -352,18 +373,20 @@ public final class CompareCommand implements Callable<Integer> {
   }
 
   /** Throughput and latency of one phase (for bare, latency is per batch call), and the server's side of it. */
-  private record Phase(double qps, double p50, double p99, long errors, String errorCodes, ServerSide server) {
+  /** @param cpuMillisPerCall bare: this process's CPU per user; a server phase: the server's per call */
+  private record Phase(double qps, double p50, double p99, long errors, String errorCodes, ServerSide server, double cpuMillisPerCall) {
     static Phase of(LoadGenerator.Result result, ServerSide server) {
-      return new Phase(result.qps(), result.millis(50), result.millis(99), result.errorCount(), result.errors().toString(), server);
+      return new Phase(
+          result.qps(), result.millis(50), result.millis(99), result.errorCount(), result.errors().toString(), server, server.cpuMillisPerCall());
     }
 
     void into(JsonReport report, String prefix) {
-      report.put(prefix + "_qps", qps).put(prefix + "_p50_ms", p50).put(prefix + "_p99_ms", p99).put(prefix + "_errors", errors);
+      report.put(prefix + "_qps", qps).put(prefix + "_p50_ms", p50).put(prefix + "_p99_ms", p99).put(prefix + "_errors", errors)
+          .put(prefix + "_cpu_ms_per_call", cpuMillisPerCall);
       if (server != null) {
         report.put(prefix + "_mean_batch", server.meanBatch())
             .put(prefix + "_queue_ms_per_call", server.queueMillisPerCall())
             .put(prefix + "_work_ms_per_batch", server.workMillisPerBatch())
-            .put(prefix + "_cpu_ms_per_call", server.cpuMillisPerCall())
             .put(prefix + "_client_cpu_ms_per_call", server.clientCpuMillisPerCall())
             .put(prefix + "_gc_pause_ms", server.gcPauseMillis())
             .put(prefix + "_gc_pauses", server.gcPauses())
@@ -377,8 +400,10 @@ public final class CompareCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "%-32s %8.0f QPS  p50 %7.2f ms  p99 %7.2f ms  errors %d%s",
         name, phase.qps(), phase.p50(), phase.p99(), phase.errors(), phase.errors() == 0 ? "" : " " + phase.errorCodes());
     ServerSide server = phase.server();
-    if (server != null) {
-      System.out.printf(Locale.ROOT, "  | batch %.1f (queued %.2f ms, %.2f ms a batch)  GC %d pauses %.0f ms  alloc %.0f MB/s %.1f KB/call  CPU/call %.3f ms server %.3f ms client",
+    if (server == null) {
+      System.out.printf(Locale.ROOT, "  | CPU a user %.3f ms", phase.cpuMillisPerCall());
+    } else {
+      System.out.printf(Locale.ROOT, "  | batch %.1f (queued %.2f ms, %.2f ms a batch)  GC %d pauses %.0f ms  alloc %.0f MB/s %.1f KB/call  CPU a call %.3f ms server %.3f ms client",
           server.meanBatch(), server.queueMillisPerCall(), server.workMillisPerBatch(), server.gcPauses(), server.gcPauseMillis(),
           server.allocatedMegabytesPerSecond(), server.allocatedKilobytesPerCall(), server.cpuMillisPerCall(), server.clientCpuMillisPerCall());
     }

@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +43,8 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   private static final Logger log = LoggerFactory.getLogger(FeedbackProcessor.class);
 
   private final Supplier<CatalogSnapshot> catalog;
+  /** A catalog row's id through the live catalog: how open lists and examples read their candidate rows. */
+  private final IntFunction<String> idOfRow;
   private final UserStateStore users;
   private final ReplayBuffer replayBuffer;
   private final Clock clock;
@@ -89,6 +92,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
       OnlineUpdates online) {
     this.online = online;
     this.catalog = catalog;
+    this.idOfRow = row -> catalog.get().item(row).id();
     this.users = users;
     this.replayBuffer = replayBuffer;
     this.clock = clock;
@@ -111,7 +115,8 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   @Override
   public void served(Recommendation recommendation, float[] states, int offset, int dimension) {
     long now = nowMicros();
-    Impression impression = Impression.served(recommendation, StateCodec.encode(states, offset, dimension), now);
+    Impression impression =
+        Impression.served(recommendation, StateCodec.encode(states, offset, dimension), now, catalog.get(), idOfRow);
     join.open(impression, now);
     CompletableFuture<Void> durable = new CompletableFuture<>();
     durable.whenComplete(
@@ -284,7 +289,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     if (!apply && !reopen.contains(record.getEventId())) {
       return; // closed (and settled) before the snapshot
     }
-    Impression impression = LogRecords.impressionOf(record, time);
+    Impression impression = LogRecords.impressionOf(record, time, catalog.get(), idOfRow);
     impression.sequence = sequence;
     join.open(impression, time);
     if (!apply) {

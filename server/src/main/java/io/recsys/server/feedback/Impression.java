@@ -1,5 +1,7 @@
 package io.recsys.server.feedback;
 
+import io.recsys.server.catalog.CatalogSnapshot;
+import io.recsys.server.catalog.ItemIdList;
 import io.recsys.server.feedback.log.QuantizedVector;
 import io.recsys.server.policy.Recommendation;
 import io.recsys.server.policy.ScoredItem;
@@ -8,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntFunction;
 
 /**
  * A served list while its join window is open: what was shown, to whom, in which state, and what
@@ -17,7 +20,10 @@ final class Impression {
   final String eventId;
   final String userId;
   final List<String> items;
-  /** The retrieval candidates the list was drawn from: the actions a policy could have taken. */
+  /**
+   * The retrieval candidates the list was drawn from: the actions a policy could have taken. An
+   * {@link ItemIdList} (catalog rows) when it comes that way: what an open list holds longest.
+   */
   final List<String> candidates;
   final float[] propensities;
   final String modelVersion;
@@ -46,7 +52,7 @@ final class Impression {
     this.eventId = eventId;
     this.userId = userId;
     this.items = List.copyOf(items);
-    this.candidates = candidates.isEmpty() ? this.items : List.copyOf(candidates);
+    this.candidates = candidates.isEmpty() ? this.items : candidates instanceof ItemIdList rows ? rows : List.copyOf(candidates);
     this.propensities = propensities;
     this.modelVersion = modelVersion;
     this.timeMicros = timeMicros;
@@ -54,8 +60,12 @@ final class Impression {
     this.reacted = new boolean[items.size()];
   }
 
-  /** The list just served, as an open impression. */
-  static Impression served(Recommendation recommendation, QuantizedVector state, long timeMicros) {
+  /**
+   * The list just served, as an open impression; its candidates as rows of {@code catalog}, read
+   * back through {@code idOfRow} (the live catalog).
+   */
+  static Impression served(
+      Recommendation recommendation, QuantizedVector state, long timeMicros, CatalogSnapshot catalog, IntFunction<String> idOfRow) {
     String[] items = new String[recommendation.items().size()];
     float[] propensities = new float[items.length];
     for (int position = 0; position < items.length; position++) {
@@ -65,7 +75,7 @@ final class Impression {
     }
     // Immutable lists pass List.copyOf below uncopied: an open list holds one array of each.
     return new Impression(
-        recommendation.eventId(), recommendation.userId(), List.of(items), recommendation.candidates(), propensities,
+        recommendation.eventId(), recommendation.userId(), List.of(items), ItemIdList.of(recommendation.candidates(), catalog, idOfRow), propensities,
         recommendation.modelVersion(), timeMicros, state);
   }
 

@@ -2,11 +2,14 @@ package io.recsys.server.feedback;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
+import io.recsys.server.catalog.CatalogSnapshot;
+import io.recsys.server.catalog.ItemIdList;
 import io.recsys.server.feedback.log.FeedbackRecord;
 import io.recsys.server.feedback.log.ImpressionRecord;
 import io.recsys.server.feedback.log.LogRecord;
 import io.recsys.server.user.ReactionType;
 import java.io.IOException;
+import java.util.function.IntFunction;
 
 /**
  * The feedback log's two kinds of record and the domain values they stand for: written by the
@@ -105,14 +108,18 @@ public final class LogRecords {
         .build();
   }
 
-  /** The impression a record logged, as an open one served at {@code timeMicros}. */
-  static Impression impressionOf(ImpressionRecord record, long timeMicros) {
+  /**
+   * The impression a record logged, as an open one served at {@code timeMicros}, its candidates as
+   * rows of {@code catalog} read back through {@code idOfRow} where the catalog has them all.
+   */
+  static Impression impressionOf(ImpressionRecord record, long timeMicros, CatalogSnapshot catalog, IntFunction<String> idOfRow) {
     float[] propensities = new float[record.getPropensitiesCount()];
     for (int i = 0; i < propensities.length; i++) {
       propensities[i] = record.getPropensities(i);
     }
     return new Impression(
-        record.getEventId(), record.getUserId(), record.getItemIdsList(), record.getCandidateIdsList(), propensities,
+        record.getEventId(), record.getUserId(), record.getItemIdsList(), ItemIdList.of(record.getCandidateIdsList(), catalog, idOfRow),
+        propensities,
         record.getModelVersion(), timeMicros, record.getUserState());
   }
 

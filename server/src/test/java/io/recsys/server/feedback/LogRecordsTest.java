@@ -2,11 +2,17 @@ package io.recsys.server.feedback;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import io.recsys.server.catalog.CatalogItem;
+import io.recsys.server.catalog.CatalogSnapshot;
+import io.recsys.server.catalog.ItemIdList;
 import io.recsys.server.feedback.log.ImpressionRecord;
 import io.recsys.server.feedback.log.LogRecord;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -28,7 +34,8 @@ class LogRecordsTest {
   void encodedImpressionReadsBackAsTheSameList() throws Exception {
     Impression impression = randomImpression(new Random(11));
     ImpressionRecord record = LogRecord.parseFrom(LogRecords.encode(impression)).getImpression();
-    Impression back = LogRecords.impressionOf(record, impression.timeMicros);
+    CatalogSnapshot catalog = catalogOf(List.of("unrelated"));
+    Impression back = LogRecords.impressionOf(record, impression.timeMicros, catalog, row -> catalog.item(row).id());
     assertEquals(impression.eventId, back.eventId);
     assertEquals(impression.userId, back.userId);
     assertEquals(impression.items, back.items);
@@ -36,6 +43,30 @@ class LogRecordsTest {
     assertArrayEquals(impression.propensities, back.propensities);
     assertEquals(impression.modelVersion, back.modelVersion);
     assertEquals(impression.state, back.state);
+  }
+
+  @Test
+  void replayedCandidatesBecomeCatalogRowsWhenTheCatalogHasThemAll() throws Exception {
+    List<String> candidates = List.of("b", "d", "a", "c");
+    Impression impression =
+        new Impression("e1", "u1", List.of("b", "d"), candidates, new float[] {0.5f, 0.25f}, "v1", 7, StateCodec.encode(new float[] {1, 2}, 0, 2));
+    ImpressionRecord record = LogRecord.parseFrom(LogRecords.encode(impression)).getImpression();
+    CatalogSnapshot catalog = catalogOf(List.of("a", "b", "c", "d", "e"));
+    Impression known = LogRecords.impressionOf(record, 0, catalog, row -> catalog.item(row).id());
+    assertThat(known.candidates).isInstanceOf(ItemIdList.class).isEqualTo(candidates);
+
+    CatalogSnapshot smaller = catalogOf(List.of("a", "b", "d"));
+    Impression oneGone = LogRecords.impressionOf(record, 0, smaller, row -> smaller.item(row).id());
+    assertThat(oneGone.candidates).as("an id the catalog lost keeps the list as ids").isNotInstanceOf(ItemIdList.class)
+        .isEqualTo(candidates);
+  }
+
+  private static CatalogSnapshot catalogOf(List<String> ids) {
+    List<CatalogItem> items = new ArrayList<>();
+    for (String id : new LinkedHashSet<>(ids)) {
+      items.add(new CatalogItem(id, "title " + id, "", Map.of()));
+    }
+    return CatalogSnapshot.of(items, new float[items.size()], 1);
   }
 
   /** The reference: the message built field by field, as the log wrote it before. */

@@ -65,6 +65,45 @@ class ExplorationTest {
   }
 
   @Test
+  void exploredAgreesWithAScanOfEveryCandidateAtEveryPosition() {
+    SplittableRandom random = new SplittableRandom(5);
+    for (int trial = 0; trial < 3_000; trial++) {
+      float[] scores = new float[1 + random.nextInt(60)];
+      for (int c = 0; c < scores.length; c++) {
+        // Ties, negatives, zeros of both signs, and (every third trial) an already sorted list.
+        scores[c] = random.nextInt(4) == 0 ? (random.nextBoolean() ? 0f : -0f) : (float) Math.round(random.nextGaussian() * 4) / 2;
+      }
+      if (trial % 3 == 0) {
+        java.util.Arrays.sort(scores);
+        for (int c = 0; c < scores.length / 2; c++) {
+          float t = scores[c];
+          scores[c] = scores[scores.length - 1 - c];
+          scores[scores.length - 1 - c] = t;
+        }
+      }
+      int[] picks = new EpsilonGreedy(0.5).choose(scores, 1 + random.nextInt(scores.length), random).picks();
+      assertThat(Recommender.explored(scores, picks)).as("trial %d", trial).containsExactly(scanned(scores, picks));
+    }
+  }
+
+  /** The reference: the best unshown candidate found by scanning them all, at every position. */
+  private static boolean[] scanned(float[] scores, int[] picks) {
+    boolean[] shown = new boolean[scores.length];
+    boolean[] explored = new boolean[picks.length];
+    for (int position = 0; position < picks.length; position++) {
+      float best = Float.NEGATIVE_INFINITY;
+      for (int c = 0; c < scores.length; c++) {
+        if (!shown[c]) {
+          best = Math.max(best, scores[c]);
+        }
+      }
+      explored[position] = scores[picks[position]] < best;
+      shown[picks[position]] = true;
+    }
+    return explored;
+  }
+
+  @Test
   void specificationsAreParsedAndChecked() {
     assertThat(Exploration.parse("epsilon:0.1")).isEqualTo(new EpsilonGreedy(0.1));
     assertThat(Exploration.parse("softmax:2")).isEqualTo(new SoftmaxExploration(2));
