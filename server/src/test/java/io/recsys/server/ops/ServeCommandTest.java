@@ -31,13 +31,17 @@ class ServeCommandTest {
         parse(
             "--port", "0", "--data-dir", "/tmp/d", "--exploration", "softmax:0.5", "--max-batch-size", "8",
             "--max-queue-delay-us", "250", "--join-window-seconds", "60", "--rewards", "skip=0.2",
-            "--no-feedback-reward", "0.4", "--fsync", "interval", "--learning", "off", "--keep-disliked");
+            "--no-feedback-reward", "0.4", "--fsync", "interval", "--learning", "off", "--keep-disliked",
+            "--queue-delay-mode", "fixed", "--scoring-latency-budget-ms", "50", "--max-concurrent-scoring", "500");
 
     assertThat(config.port()).isZero();
     assertThat(config.dataDir()).isEqualTo(Path.of("/tmp/d"));
     assertThat(config.exploration()).isEqualTo(new SoftmaxExploration(0.5));
     assertThat(config.maxBatchSize()).isEqualTo(8);
     assertThat(config.maxQueueDelay()).isEqualTo(Duration.ofNanos(250_000));
+    assertThat(config.queueDelayMode()).isEqualTo(io.recsys.server.model.BatchWait.Mode.FIXED);
+    assertThat(config.scoringLatencyBudget()).isEqualTo(Duration.ofMillis(50));
+    assertThat(config.maxConcurrentScoring()).isEqualTo(500);
     assertThat(config.feedback().processor().joinWindow()).isEqualTo(Duration.ofSeconds(60));
     assertThat(config.feedback().processor().rewards().spec()).contains("skip=0.2").contains("click=1.0");
     assertThat(config.feedback().processor().rewards().noFeedbackReward()).isEqualTo(0.4f);
@@ -55,6 +59,8 @@ class ServeCommandTest {
     assertThatThrownBy(() -> parse("--max-open-impressions", "0")).hasMessage("max-open-impressions must be >= 1, got 0");
     assertThatThrownBy(() -> parse("--port", "70000")).hasMessage("port must be in [0, 65535], got 70000");
     assertThatThrownBy(() -> parse("--fsync", "never")).hasMessageContaining("fsync must be batch or interval");
+    assertThatThrownBy(() -> parse("--queue-delay-mode", "greedy")).hasMessage("queue delay mode must be adaptive or fixed, got 'greedy'");
+    assertThatThrownBy(() -> parse("--scoring-latency-budget-ms", "-1")).hasMessageStartingWith("scoring-latency-budget must be in [0 s, ");
   }
 
   @Test
