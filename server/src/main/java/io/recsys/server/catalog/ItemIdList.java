@@ -14,7 +14,8 @@ import java.util.function.IntFunction;
  * <p>Valid because an item keeps its row for the life of the process: a catalog change replaces
  * an item in place or appends it ({@link CatalogSnapshot#withChanges}), so a row read through any
  * later snapshot names the same id. Resolve through the live catalog, never a pinned old snapshot
- * (each holds its own copy of every embedding).
+ * (each holds its own copy of every embedding). Whatever retires items must keep their rows (a
+ * tombstone), never compact the catalog, or these lists would name other items.
  */
 public final class ItemIdList extends AbstractList<String> implements RandomAccess {
   private final int[] rows;

@@ -24,23 +24,17 @@ public record EpsilonGreedy(double epsilon) implements Exploration {
   public double[] probabilities(float[] scores, int[] picks) {
     boolean[] taken = new boolean[scores.length];
     double[] probabilities = new double[picks.length];
+    int[] order = ScoreOrder.descending(scores);
+    int next = 0;
     for (int position = 0; position < picks.length; position++) {
-      int best = bestRemaining(scores, taken);
+      while (taken[order[next]]) {
+        next++;
+      }
+      int best = order[next];
       probabilities[position] = (picks[position] == best ? 1 - epsilon : 0) + epsilon / (scores.length - position);
       taken[picks[position]] = true;
     }
     return probabilities;
-  }
-
-  /** The first highest-scored candidate not taken yet (ties go to the lower index). */
-  private static int bestRemaining(float[] scores, boolean[] taken) {
-    int best = -1;
-    for (int c = 0; c < scores.length; c++) {
-      if (!taken[c] && (best < 0 || scores[c] > scores[best])) {
-        best = c;
-      }
-    }
-    return best;
   }
 
   @Override
@@ -50,9 +44,16 @@ public record EpsilonGreedy(double epsilon) implements Exploration {
     boolean[] taken = new boolean[n];
     int[] picks = new int[length];
     float[] propensities = new float[length];
+    // The best remaining candidate (the first highest-scored not taken: ties go to the lower
+    // index) is the first not taken in this order.
+    int[] order = ScoreOrder.descending(scores);
+    int next = 0;
     for (int position = 0; position < length; position++) {
       int remaining = n - position;
-      int best = bestRemaining(scores, taken);
+      while (taken[order[next]]) {
+        next++;
+      }
+      int best = order[next];
       int pick = best;
       if (epsilon > 0 && random.nextDouble() < epsilon) {
         int skip = random.nextInt(remaining);

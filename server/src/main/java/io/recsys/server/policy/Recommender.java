@@ -209,10 +209,8 @@ public final class Recommender {
    * list. Whatever the exploration policy.
    */
   static boolean[] explored(float[] scores, int[] picks) {
-    // The best candidate still unshown is the first unshown one in score order: one pass over
-    // the order for the whole list, where a scan of every candidate at every position cost a
-    // quarter of the per-list work (20 x 200).
-    int[] order = descendingOrder(scores);
+    // The best candidate still unshown is the first unshown one in score order.
+    int[] order = ScoreOrder.descending(scores);
     boolean[] shown = new boolean[scores.length];
     boolean[] explored = new boolean[picks.length];
     int best = 0;
@@ -224,30 +222,6 @@ public final class Recommender {
       shown[picks[position]] = true;
     }
     return explored;
-  }
-
-  /** Candidate indices by score, best first: usually the retrieval order already, checked in one pass. */
-  private static int[] descendingOrder(float[] scores) {
-    int[] order = new int[scores.length];
-    boolean sorted = true;
-    for (int c = 0; c < scores.length; c++) {
-      order[c] = c;
-      sorted &= c == 0 || scores[c] <= scores[c - 1];
-    }
-    if (sorted) {
-      return order;
-    }
-    long[] keys = new long[scores.length]; // score descending in the high bits (ties in any order: only values are compared)
-    for (int c = 0; c < scores.length; c++) {
-      int bits = Float.floatToIntBits(scores[c]);
-      int ascending = bits ^ ((bits >> 31) & 0x7fffffff); // orders as the floats do
-      keys[c] = ((long) ~ascending << 32) | c;
-    }
-    java.util.Arrays.sort(keys);
-    for (int c = 0; c < scores.length; c++) {
-      order[c] = (int) keys[c];
-    }
-    return order;
   }
 
   /** The catalog rows of the items in either set that the catalog holds, sorted, no repeats. */

@@ -86,6 +86,68 @@ class ExplorationTest {
     }
   }
 
+  @Test
+  void epsilonGreedyDrawsWhatAScanOfEveryCandidateDraws() {
+    SplittableRandom scores = new SplittableRandom(17);
+    for (int trial = 0; trial < 3_000; trial++) {
+      float[] candidates = new float[1 + scores.nextInt(60)];
+      for (int c = 0; c < candidates.length; c++) {
+        candidates[c] = scores.nextInt(4) == 0 ? (scores.nextBoolean() ? 0f : -0f) : (float) Math.round(scores.nextGaussian() * 4) / 2;
+      }
+      if (trial % 3 == 0) {
+        java.util.Arrays.sort(candidates);
+        for (int c = 0; c < candidates.length / 2; c++) {
+          float t = candidates[c];
+          candidates[c] = candidates[candidates.length - 1 - c];
+          candidates[candidates.length - 1 - c] = t;
+        }
+      }
+      double epsilon = trial % 4 * 0.25;
+      int k = 1 + scores.nextInt(candidates.length);
+      long seed = scores.nextLong();
+      Exploration.Slate slate = new EpsilonGreedy(epsilon).choose(candidates, k, new SplittableRandom(seed));
+      Exploration.Slate reference = scannedEpsilonGreedy(epsilon, candidates, k, new SplittableRandom(seed));
+      assertThat(slate.picks()).as("trial %d", trial).containsExactly(reference.picks());
+      assertThat(slate.propensities()).as("trial %d", trial).containsExactly(reference.propensities());
+      double[] probabilities = new EpsilonGreedy(epsilon).probabilities(candidates, slate.picks());
+      for (int position = 0; position < probabilities.length; position++) {
+        assertThat((float) probabilities[position]).isEqualTo(reference.propensities()[position]);
+      }
+    }
+  }
+
+  /** The reference: epsilon-greedy finding the best remaining candidate by a scan at every position. */
+  private static Exploration.Slate scannedEpsilonGreedy(double epsilon, float[] scores, int k, SplittableRandom random) {
+    int n = scores.length;
+    int length = Math.min(k, n);
+    boolean[] taken = new boolean[n];
+    int[] picks = new int[length];
+    float[] propensities = new float[length];
+    for (int position = 0; position < length; position++) {
+      int remaining = n - position;
+      int best = -1;
+      for (int c = 0; c < n; c++) {
+        if (!taken[c] && (best < 0 || scores[c] > scores[best])) {
+          best = c;
+        }
+      }
+      int pick = best;
+      if (epsilon > 0 && random.nextDouble() < epsilon) {
+        int skip = random.nextInt(remaining);
+        for (int c = 0; c < n; c++) {
+          if (!taken[c] && skip-- == 0) {
+            pick = c;
+            break;
+          }
+        }
+      }
+      taken[pick] = true;
+      picks[position] = pick;
+      propensities[position] = (float) ((pick == best ? 1 - epsilon : 0) + epsilon / remaining);
+    }
+    return new Exploration.Slate(picks, propensities);
+  }
+
   /** The reference: the best unshown candidate found by scanning them all, at every position. */
   private static boolean[] scanned(float[] scores, int[] picks) {
     boolean[] shown = new boolean[scores.length];
