@@ -210,7 +210,7 @@ public final class CompareCommand implements Callable<Integer> {
         retrieval.topK(states, batch, candidates);
       }
       long calls = 0;
-      long cpuStart = Running.processCpuNanos();
+      long cpuStart = processCpuNanos();
       long start = System.nanoTime();
       long end = start + duration * 1_000_000_000L;
       long now = start;
@@ -223,11 +223,18 @@ public final class CompareCommand implements Callable<Integer> {
         calls++;
       }
       double seconds = (now - start) / 1e9;
-      double cpuMillisPerUser = (Running.processCpuNanos() - cpuStart) / 1e6 / (calls * batch);
+      double cpuMillisPerUser = (processCpuNanos() - cpuStart) / 1e6 / (calls * batch);
       return new Phase(
           calls * batch / seconds, latencies.getValueAtPercentile(50) / 1e6, latencies.getValueAtPercentile(99) / 1e6, 0, "", null,
           cpuMillisPerUser);
     }
+  }
+
+  /** This process's CPU time: the load generator's, gRPC client included (or the bare graph's). */
+  private static long processCpuNanos() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+        ? os.getProcessCpuTime()
+        : 0;
   }
 
   private static void deleteRecursively(Path directory) throws java.io.IOException {
@@ -302,13 +309,6 @@ public final class CompareCommand implements Callable<Integer> {
       double clientCpuSeconds = (processCpuNanos() - startNanos[1]) / 1e9;
       double seconds = (System.nanoTime() - startNanos[0]) / 1e9;
       return Phase.of(result, ServerSide.between(before.get(), after, seconds, clientCpuSeconds));
-    }
-
-    /** This process's CPU time: the load generator's, gRPC client included (or the bare graph's). */
-    static long processCpuNanos() {
-      return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
-          ? os.getProcessCpuTime()
-          : 0;
     }
 
     private MetricsScrape scrape() {

@@ -64,10 +64,6 @@ public final class BatchWait {
     this.lastNanos = nowNanos;
   }
 
-  public Mode mode() {
-    return mode;
-  }
-
   /**
    * How long the batch starting now may wait for more calls, counted from its first call's
    * arrival; {@code arrivals} counts every call ever submitted (the rate is its growth).

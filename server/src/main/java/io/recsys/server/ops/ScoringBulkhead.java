@@ -85,11 +85,6 @@ public final class ScoringBulkhead implements ServerInterceptor {
     return limit;
   }
 
-  /** Calls completed since start (refusals not counted). */
-  public long completedCalls() {
-    return completed.get();
-  }
-
   /** A call admitted earlier ended at {@code now} (nanoTime). */
   void completedOne(long now) {
     completed.incrementAndGet();

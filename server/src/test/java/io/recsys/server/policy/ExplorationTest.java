@@ -68,19 +68,7 @@ class ExplorationTest {
   void exploredAgreesWithAScanOfEveryCandidateAtEveryPosition() {
     SplittableRandom random = new SplittableRandom(5);
     for (int trial = 0; trial < 3_000; trial++) {
-      float[] scores = new float[1 + random.nextInt(60)];
-      for (int c = 0; c < scores.length; c++) {
-        // Ties, negatives, zeros of both signs, and (every third trial) an already sorted list.
-        scores[c] = random.nextInt(4) == 0 ? (random.nextBoolean() ? 0f : -0f) : (float) Math.round(random.nextGaussian() * 4) / 2;
-      }
-      if (trial % 3 == 0) {
-        java.util.Arrays.sort(scores);
-        for (int c = 0; c < scores.length / 2; c++) {
-          float t = scores[c];
-          scores[c] = scores[scores.length - 1 - c];
-          scores[scores.length - 1 - c] = t;
-        }
-      }
+      float[] scores = tiedScores(random, trial % 3 == 0);
       int[] picks = new EpsilonGreedy(0.5).choose(scores, 1 + random.nextInt(scores.length), random).picks();
       assertThat(Recommender.explored(scores, picks)).as("trial %d", trial).containsExactly(scanned(scores, picks));
     }
@@ -90,18 +78,7 @@ class ExplorationTest {
   void epsilonGreedyDrawsWhatAScanOfEveryCandidateDraws() {
     SplittableRandom scores = new SplittableRandom(17);
     for (int trial = 0; trial < 3_000; trial++) {
-      float[] candidates = new float[1 + scores.nextInt(60)];
-      for (int c = 0; c < candidates.length; c++) {
-        candidates[c] = scores.nextInt(4) == 0 ? (scores.nextBoolean() ? 0f : -0f) : (float) Math.round(scores.nextGaussian() * 4) / 2;
-      }
-      if (trial % 3 == 0) {
-        java.util.Arrays.sort(candidates);
-        for (int c = 0; c < candidates.length / 2; c++) {
-          float t = candidates[c];
-          candidates[c] = candidates[candidates.length - 1 - c];
-          candidates[candidates.length - 1 - c] = t;
-        }
-      }
+      float[] candidates = tiedScores(scores, trial % 3 == 0);
       double epsilon = trial % 4 * 0.25;
       int k = 1 + scores.nextInt(candidates.length);
       long seed = scores.nextLong();
@@ -114,6 +91,23 @@ class ExplorationTest {
         assertThat((float) probabilities[position]).isEqualTo(reference.propensities()[position]);
       }
     }
+  }
+
+  /** 1-60 scores with ties, negatives and zeros of both signs; {@code sorted}: best first, as retrieval returns them. */
+  private static float[] tiedScores(SplittableRandom random, boolean sorted) {
+    float[] scores = new float[1 + random.nextInt(60)];
+    for (int c = 0; c < scores.length; c++) {
+      scores[c] = random.nextInt(4) == 0 ? (random.nextBoolean() ? 0f : -0f) : (float) Math.round(random.nextGaussian() * 4) / 2;
+    }
+    if (sorted) {
+      java.util.Arrays.sort(scores);
+      for (int c = 0; c < scores.length / 2; c++) {
+        float t = scores[c];
+        scores[c] = scores[scores.length - 1 - c];
+        scores[scores.length - 1 - c] = t;
+      }
+    }
+    return scores;
   }
 
   /** The reference: epsilon-greedy finding the best remaining candidate by a scan at every position. */
