@@ -1,6 +1,7 @@
 package io.recsys.loadtest;
 
 import io.recsys.server.feedback.FsyncPolicy;
+import io.recsys.server.feedback.kafka.KafkaLogSettings;
 import io.recsys.server.ops.RecsysServer;
 import io.recsys.server.ops.ServeCommand;
 import io.recsys.server.ops.ServerConfig;
@@ -10,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** The real server in this JVM, on a free port, over a generated catalog in a temp data dir. */
 public final class InProcessServer implements AutoCloseable {
@@ -42,11 +44,16 @@ public final class InProcessServer implements AutoCloseable {
 
   /** @param items catalog size; every title is short, so embedding them takes seconds */
   public static InProcessServer start(int items, FsyncPolicy fsync) throws IOException {
+    return start(items, fsync, Optional.empty());
+  }
+
+  /** As {@link #start(int, FsyncPolicy)}, with the feedback log on Kafka when {@code kafkaLog} is given. */
+  public static InProcessServer start(int items, FsyncPolicy fsync, Optional<KafkaLogSettings> kafkaLog) throws IOException {
     Path dir = Files.createTempDirectory("recsys-bench-");
     Path catalog = Files.writeString(dir.resolve("catalog.csv"), generatedCatalog(items));
     ServerConfig defaults = ServerConfig.defaults(dir.resolve("data")).withPort(0).withCatalogFile(catalog);
-    return new InProcessServer(
-        RecsysServer.start(defaults.withFeedback(defaults.feedback().withFsync(fsync))), dir.resolve("data"));
+    ServerConfig config = defaults.toBuilder().feedback(defaults.feedback().withFsync(fsync)).kafkaLog(kafkaLog).build();
+    return new InProcessServer(RecsysServer.start(config), dir.resolve("data"));
   }
 
   /**

@@ -22,15 +22,16 @@ public interface FeedbackLog extends AutoCloseable {
    * will (a future returned by the other form may already be complete when a caller chains on it).
    */
   default void append(LogRecord record, CompletableFuture<Void> whenDurable) {
-    append(record.toByteArray(), whenDurable);
+    append(LogRecords.userOf(record), record.toByteArray(), whenDurable);
   }
 
   /**
    * As {@link #append(LogRecord, CompletableFuture)}, for a record already serialised (a {@code
-   * LogRecord}'s bytes): the hot path encodes impressions straight into their bytes, without a
-   * message builder's copies of every candidate id. The log owns the array from now on.
+   * LogRecord}'s bytes) of {@code userId}'s: the hot path encodes impressions straight into their
+   * bytes, without a message builder's copies of every candidate id. The log owns the array from
+   * now on. A log split into partitions keeps each user's records in one, in order.
    */
-  void append(byte[] encodedRecord, CompletableFuture<Void> whenDurable);
+  void append(String userId, byte[] encodedRecord, CompletableFuture<Void> whenDurable);
 
   /**
    * The sequence number the next record gets: every record ever appended counts, those of

@@ -133,7 +133,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
             });
           }
         });
-    feedbackLog.append(LogRecords.encode(impression), durable); // chained first: the effect is queued in log order
+    feedbackLog.append(impression.userId, LogRecords.encode(impression), durable); // chained first: the effect is queued in log order
   }
 
   private void runEffect(Runnable effect) {
@@ -272,6 +272,27 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
    * open impressions, user states, replay buffer and counters.
    */
   public void replay(LogRecord record) {
+    replay(record, true);
+  }
+
+  /**
+   * As {@link #replay}, for a log that other replicas append to as well (a Kafka topic): a list's
+   * logged user state is not adopted, since the replica that served it may not yet have read the
+   * user's latest reactions, which this one already applied; the state follows the reactions alone.
+   */
+  public void replayShared(LogRecord record) {
+    replay(record, false);
+  }
+
+  /**
+   * A record another replica appended to the shared log, read while serving: applied as {@link
+   * #replayShared} does, on the effects thread, queued in the order the log delivers it.
+   */
+  public void applyShared(LogRecord record) {
+    runEffect(() -> replay(record, false));
+  }
+
+  private void replay(LogRecord record, boolean adoptLoggedStates) {
     long sequence = appliedRecords++;
     long time = record.getServerTimeMicros();
     boolean applied = sequence >= rebuildJoinUntil;
@@ -279,13 +300,13 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
       join.expire(time);
     }
     switch (record.getKindCase()) {
-      case IMPRESSION -> replayImpression(record.getImpression(), time, sequence, applied);
+      case IMPRESSION -> replayImpression(record.getImpression(), time, sequence, applied, adoptLoggedStates);
       case FEEDBACK -> replayFeedback(record.getFeedback(), time, applied);
       default -> log.warn("Skipping a log record of unknown kind {}", record.getKindCase());
     }
   }
 
-  private void replayImpression(ImpressionRecord record, long time, long sequence, boolean apply) {
+  private void replayImpression(ImpressionRecord record, long time, long sequence, boolean apply, boolean adoptLoggedState) {
     if (!apply && !reopen.contains(record.getEventId())) {
       return; // closed (and settled) before the snapshot
     }
@@ -295,9 +316,11 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     if (!apply) {
       return;
     }
-    // The state logged with the list is the truth at that moment: resynchronise to it.
-    float[] vector = StateCodec.decode(record.getUserState(), users.dimension());
-    users.update(record.getUserId(), state -> state.withVector(vector));
+    if (adoptLoggedState) {
+      // One writer: the state logged with the list is the truth at that moment; resynchronise to it.
+      float[] vector = StateCodec.decode(record.getUserState(), users.dimension());
+      users.update(record.getUserId(), state -> state.withVector(vector));
+    }
     online.shown(impression.userId, impression.items);
   }
 

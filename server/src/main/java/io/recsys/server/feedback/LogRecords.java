@@ -25,6 +25,15 @@ public final class LogRecords {
    * exactly sized array. A message builder would copy every candidate id reference into a list of
    * its own, grown as it goes, once per served list.
    */
+  /** Whose record it is: the user of an impression or a reaction; "" for a record of neither kind. */
+  public static String userOf(LogRecord record) {
+    return switch (record.getKindCase()) {
+      case IMPRESSION -> record.getImpression().getUserId();
+      case FEEDBACK -> record.getFeedback().getUserId();
+      default -> "";
+    };
+  }
+
   static byte[] encode(Impression impression) {
     int inner = impressionSize(impression);
     int size =

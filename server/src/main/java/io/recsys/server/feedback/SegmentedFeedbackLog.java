@@ -240,7 +240,7 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
   }
 
   @Override
-  public void append(byte[] encodedRecord, CompletableFuture<Void> done) {
+  public void append(String userId, byte[] encodedRecord, CompletableFuture<Void> done) { // one file: no partitions
     if (closing || failure != null) {
       done.completeExceptionally(new LogUnavailableException("the feedback log is " + (closing ? "closed" : "broken"), failure));
       return;

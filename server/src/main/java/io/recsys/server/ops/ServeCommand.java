@@ -2,13 +2,22 @@ package io.recsys.server.ops;
 
 import io.recsys.server.feedback.FsyncPolicy;
 import io.recsys.server.feedback.RewardFunction;
+import io.recsys.server.feedback.kafka.KafkaLogSettings;
 import io.recsys.server.learning.LearningSettings;
 import io.recsys.server.model.BatchWait;
 import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.policy.Exploration;
 import io.recsys.server.user.PosteriorSettings;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -92,6 +101,31 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--fsync", description = "batch (fsync before every ack) or interval (ack after the write, fsync in the background) (default: ${DEFAULT-VALUE}).")
   String fsync;
+
+  @Option(
+      names = "--feedback-log",
+      description = "file: the log in the data dir (one server); kafka: a Kafka topic that serving replicas share, partitioned by user (see --kafka-*) (default: ${DEFAULT-VALUE}).")
+  String feedbackLog;
+
+  @Option(names = "--kafka-bootstrap-servers", description = "Kafka brokers of --feedback-log kafka, host:port[,host:port...].")
+  String kafkaBootstrapServers;
+
+  @Option(names = "--kafka-topic", description = "The feedback log's topic; created if missing (default: ${DEFAULT-VALUE}).")
+  String kafkaTopic;
+
+  @Option(names = "--kafka-partitions", description = "Partitions of a topic the server creates; an existing topic keeps its own (default: ${DEFAULT-VALUE}).")
+  int kafkaPartitions;
+
+  @Option(names = "--kafka-replication-factor", description = "Copies of each partition of a topic the server creates; 0: the broker's default.replication.factor (default: ${DEFAULT-VALUE}).")
+  short kafkaReplicationFactor;
+
+  @Option(names = "--kafka-delivery-timeout-ms", description = "How long a reaction waits for Kafka's acknowledgement before it fails UNAVAILABLE (default: ${DEFAULT-VALUE}).")
+  long kafkaDeliveryTimeoutMillis;
+
+  @Option(
+      names = "--kafka-config",
+      description = "A Java properties file of further Kafka client settings (security.protocol, sasl.*, ssl.*, tuning), applied to every client after the server's own; keeps secrets off the command line.")
+  Path kafkaConfig;
 
   @Option(names = "--feedback-stream-window", description = "Events one feedback stream may have in flight (default: ${DEFAULT-VALUE}).")
   int streamWindow;
@@ -290,7 +324,48 @@ public final class ServeCommand implements Callable<Integer> {
         .scoringLatencyBudget(Duration.ofMillis(scoringLatencyBudgetMillis))
         .maxQueueDelay(Duration.ofNanos(maxQueueDelayMicros * 1_000))
         .queueDelayMode(BatchWait.Mode.parse(queueDelayMode))
+        .kafkaLog(kafkaLog())
         .build();
+  }
+
+  /** --feedback-log and the --kafka-* settings it reads. */
+  private Optional<KafkaLogSettings> kafkaLog() {
+    switch (feedbackLog) {
+      case "file":
+        return Optional.empty();
+      case "kafka":
+        break;
+      default:
+        throw new IllegalArgumentException("--feedback-log must be file or kafka, got '" + feedbackLog + "'");
+    }
+    if (kafkaBootstrapServers == null || kafkaBootstrapServers.isBlank()) {
+      throw new IllegalArgumentException("--feedback-log kafka needs --kafka-bootstrap-servers (host:port[,host:port...])");
+    }
+    if (kafkaReplicationFactor < 0) {
+      throw new IllegalArgumentException("--kafka-replication-factor must be >= 0 (0: the broker's default), got " + kafkaReplicationFactor);
+    }
+    return Optional.of(
+        KafkaLogSettings.of(kafkaBootstrapServers)
+            .withTopic(kafkaTopic)
+            .withPartitions(kafkaPartitions)
+            .withReplicationFactor(kafkaReplicationFactor == 0 ? Optional.empty() : Optional.of(kafkaReplicationFactor))
+            .withDeliveryTimeout(Duration.ofMillis(kafkaDeliveryTimeoutMillis))
+            .withClientProperties(kafkaClientProperties()));
+  }
+
+  private Map<String, String> kafkaClientProperties() {
+    if (kafkaConfig == null) {
+      return Map.of();
+    }
+    Properties properties = new Properties();
+    try (Reader reader = Files.newBufferedReader(kafkaConfig, StandardCharsets.UTF_8)) {
+      properties.load(reader);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("--kafka-config " + kafkaConfig + " could not be read: " + e.getMessage(), e);
+    }
+    Map<String, String> settings = new TreeMap<>();
+    properties.stringPropertyNames().forEach(name -> settings.put(name, properties.getProperty(name)));
+    return settings;
   }
 
   private static boolean onOff(String flag, String value) {

@@ -1,6 +1,7 @@
 package io.recsys.server.ops;
 
 import io.recsys.server.feedback.FeedbackSettings;
+import io.recsys.server.feedback.kafka.KafkaLogSettings;
 import java.time.Duration;
 import java.util.Locale;
 import picocli.CommandLine.IDefaultValueProvider;
@@ -66,6 +67,11 @@ public final class ServeDefaults implements IDefaultValueProvider {
       case "--model-versions-kept" -> String.valueOf(d.modelVersionsKept());
       case "--max-queue-delay-us" -> String.valueOf(d.maxQueueDelay().toNanos() / 1_000);
       case "--queue-delay-mode" -> d.queueDelayMode().name().toLowerCase(java.util.Locale.ROOT);
+      case "--feedback-log" -> d.kafkaLog().isPresent() ? "kafka" : "file";
+      case "--kafka-topic" -> KafkaLogSettings.DEFAULT_TOPIC;
+      case "--kafka-partitions" -> String.valueOf(KafkaLogSettings.DEFAULT_PARTITIONS);
+      case "--kafka-replication-factor" -> "0";
+      case "--kafka-delivery-timeout-ms" -> String.valueOf(KafkaLogSettings.DEFAULT_DELIVERY_TIMEOUT.toMillis());
       default -> null;
     };
   }

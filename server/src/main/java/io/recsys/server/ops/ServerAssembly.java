@@ -21,6 +21,8 @@ import io.recsys.server.feedback.OnlineUpdates;
 import io.recsys.server.feedback.ReplayBuffer;
 import io.recsys.server.feedback.RewardFunction;
 import io.recsys.server.feedback.SegmentedFeedbackLog;
+import io.recsys.server.feedback.kafka.KafkaFeedbackLog;
+import io.recsys.server.feedback.kafka.KafkaLogSettings;
 import io.recsys.server.learning.ItemParameters;
 import io.recsys.server.learning.ItemSpacePublisher;
 import io.recsys.server.learning.LearningLoop;
@@ -129,9 +131,16 @@ final class ServerAssembly {
         own(new FeedbackProcessor(
             catalog::current, users, replayBuffer, Clock.systemUTC(), config.feedback().processor(), fast.updates()));
     List<SnapshotPart> parts = snapshotParts(catalog, users, fast);
-    SnapshotFiles snapshotFiles = SnapshotFiles.open(dataDir.snapshots(), SNAPSHOTS_KEPT);
-    SegmentedFeedbackLog feedbackLog = openFeedbackLog(dataDir, feedback, replayBuffer, users, snapshotFiles, parts);
-    snapshots.set(new Checkpointer(feedback, parts, snapshotFiles, feedbackLog, config.feedback().snapshots(), restoredPosition).start());
+    SegmentedFeedbackLog fileLog = null;
+    KafkaFeedbackLog kafkaLog = null;
+    if (config.kafkaLog().isPresent()) {
+      kafkaLog = openKafkaLog(config.kafkaLog().get(), feedback, replayBuffer, users);
+    } else {
+      SnapshotFiles snapshotFiles = SnapshotFiles.open(dataDir.snapshots(), SNAPSHOTS_KEPT);
+      fileLog = openFeedbackLog(dataDir, feedback, replayBuffer, users, snapshotFiles, parts);
+      snapshots.set(new Checkpointer(feedback, parts, snapshotFiles, fileLog, config.feedback().snapshots(), restoredPosition).start());
+    }
+    closeJoinWindowsEverySecond(feedback);
     if (fast.items() != null) {
       models.republishItemSpace(); // what the replay taught the items serves from the first call
       own(ItemSpacePublisher.start(fast.items(), models, config.online().publishInterval()));
@@ -158,8 +167,13 @@ final class ServerAssembly {
     int metricsPort = -1;
     if (config.metricsPort() >= 0) {
       ServerMetrics metrics = new ServerMetrics();
-      metrics.bindFeedback(feedback, feedbackLog, replayBuffer);
-      metrics.bindSnapshots(snapshots.get(), feedbackLog);
+      metrics.bindFeedback(feedback, replayBuffer);
+      if (fileLog != null) {
+        metrics.bindFileLog(fileLog);
+        metrics.bindSnapshots(snapshots.get(), fileLog);
+      } else {
+        metrics.bindKafkaLog(kafkaLog);
+      }
       metrics.bindUsers(users);
       metrics.bindAdmission(admission);
       metrics.bindLearning(training, models);
@@ -262,7 +276,7 @@ final class ServerAssembly {
 
   /**
    * Restores the newest snapshot, replays the log after it into the feedback loop, then attaches
-   * the log; join windows close once a second.
+   * the log.
    */
   private SegmentedFeedbackLog openFeedbackLog(
       DataDirectory dataDir, FeedbackProcessor feedback, ReplayBuffer replayBuffer, UserStateStore users,
@@ -289,6 +303,28 @@ final class ServerAssembly {
         replayBuffer.size(),
         feedback.openImpressions(),
         users.size());
+    return feedbackLog;
+  }
+
+  /**
+   * Opens the Kafka topic the replicas share, replays all of it into the feedback loop (no
+   * snapshot yet: a start reads what the topic's retention kept), attaches it, then applies what
+   * other replicas append from now on.
+   */
+  private KafkaFeedbackLog openKafkaLog(KafkaLogSettings settings, FeedbackProcessor feedback, ReplayBuffer replayBuffer, UserStateStore users) {
+    long start = System.nanoTime();
+    KafkaFeedbackLog feedbackLog = own(KafkaFeedbackLog.open(settings, feedback::replayShared));
+    feedback.attach(feedbackLog);
+    feedbackLog.startTailing(feedback::applyShared);
+    log.info(
+        "Feedback state from Kafka topic {}: {} records in {} ms: {} durable events, {} transitions in the replay buffer,"
+            + " {} open impressions, {} users",
+        settings.topic(), feedbackLog.recordCount(), (System.nanoTime() - start) / 1_000_000, feedback.durableFeedbackEvents(),
+        replayBuffer.size(), feedback.openImpressions(), users.size());
+    return feedbackLog;
+  }
+
+  private void closeJoinWindowsEverySecond(FeedbackProcessor feedback) {
     ScheduledExecutorService joinWindows =
         Executors.newSingleThreadScheduledExecutor(
             runnable -> {
@@ -298,7 +334,6 @@ final class ServerAssembly {
             });
     joinWindows.scheduleWithFixedDelay(feedback::expireJoinWindows, 1, 1, TimeUnit.SECONDS);
     resources.push(joinWindows::shutdownNow);
-    return feedbackLog;
   }
 
   /** Starts the trainer when learning is on; the admin API reaches it through the returned control. */

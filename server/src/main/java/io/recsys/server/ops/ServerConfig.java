@@ -1,5 +1,6 @@
 package io.recsys.server.ops;
 
+import io.recsys.server.feedback.kafka.KafkaLogSettings;
 import io.recsys.server.learning.LearningSettings;
 import io.recsys.server.learning.ModelRetention;
 import io.recsys.server.learning.OnlineLearningSettings;
@@ -47,6 +48,8 @@ import java.util.function.UnaryOperator;
  * @param adminAddress the address the admin port is bound to (loopback by default)
  * @param modelVersionsKept learned model versions the data dir keeps besides the baseline and the
  *     live one (older ones are forgotten: weights deleted, history compacted)
+ * @param kafkaLog the feedback log on a Kafka topic that serving replicas share; empty: the local
+ *     segmented log in the data dir (the embedded default)
  */
 public record ServerConfig(
     int port,
@@ -74,7 +77,8 @@ public record ServerConfig(
     Optional<Path> tokenFile,
     int adminPort,
     String adminAddress,
-    int modelVersionsKept) {
+    int modelVersionsKept,
+    Optional<KafkaLogSettings> kafkaLog) {
 
   public static final int DEFAULT_PORT = 50051;
   public static final Path DEFAULT_DATA_DIR = Path.of("./data");
@@ -99,6 +103,7 @@ public record ServerConfig(
     checkedAdminPort(adminPort);
     SettingChecks.present("admin-address", adminAddress);
     checkedModelVersionsKept(modelVersionsKept);
+    SettingChecks.present("feedback-log", kafkaLog);
   }
 
   private static int checkedModelVersionsKept(int value) {
@@ -218,6 +223,7 @@ public record ServerConfig(
     private int adminPort = -1;
     private String adminAddress = "127.0.0.1";
     private int modelVersionsKept = ModelRetention.DEFAULT_KEPT;
+    private Optional<KafkaLogSettings> kafkaLog = Optional.empty();
 
     private Builder(Path dataDir) {
       dataDir(dataDir);
@@ -250,6 +256,7 @@ public record ServerConfig(
       adminPort = c.adminPort;
       adminAddress = c.adminAddress;
       modelVersionsKept = c.modelVersionsKept;
+      kafkaLog = c.kafkaLog;
     }
 
     public Builder port(int value) {
@@ -362,6 +369,12 @@ public record ServerConfig(
       return this;
     }
 
+    /** The feedback log on Kafka (empty: the local log in the data dir). */
+    public Builder kafkaLog(Optional<KafkaLogSettings> value) {
+      kafkaLog = SettingChecks.present("feedback-log", value);
+      return this;
+    }
+
     public Builder maxQueueDelay(Duration value) {
       maxQueueDelay = checkedMaxQueueDelay(value);
       return this;
@@ -397,7 +410,7 @@ public record ServerConfig(
       return new ServerConfig(
           port, dataDir, catalogFile, userVectorsFile, device, onnxThreads, onnxSpinning, maxCachedUsers, popularityWeight,
           drainTimeout, feedback, exploration, candidates, learning, online, maxConcurrentScoring, scoringLatencyBudget, maxBatchSize,
-          maxQueueDelay, queueDelayMode, metricsPort, tls, tokenFile, adminPort, adminAddress, modelVersionsKept);
+          maxQueueDelay, queueDelayMode, metricsPort, tls, tokenFile, adminPort, adminAddress, modelVersionsKept, kafkaLog);
     }
   }
 }

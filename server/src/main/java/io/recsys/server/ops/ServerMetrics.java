@@ -22,6 +22,7 @@ import io.recsys.server.feedback.Checkpointer;
 import io.recsys.server.feedback.FeedbackProcessor;
 import io.recsys.server.feedback.ReplayBuffer;
 import io.recsys.server.feedback.SegmentedFeedbackLog;
+import io.recsys.server.feedback.kafka.KafkaFeedbackLog;
 import io.recsys.server.model.DynamicBatcher;
 import io.recsys.server.model.ModelRegistry;
 import io.recsys.server.model.OnnxTimings;
@@ -93,19 +94,33 @@ public final class ServerMetrics {
   }
 
   /** The feedback loop: reactions by outcome, open impressions, the log's group commits and fsyncs, the replay buffer. */
-  public void bindFeedback(FeedbackProcessor feedback, SegmentedFeedbackLog log, ReplayBuffer replay) {
+  public void bindFeedback(FeedbackProcessor feedback, ReplayBuffer replay) {
     counter("recsys.feedback.durable.events", "Reactions made durable and applied", feedback, FeedbackProcessor::durableFeedbackEvents);
     counter("recsys.feedback.rejected.events", "Reactions refused as invalid (REJECTED)", feedback, FeedbackProcessor::rejectedFeedbackEvents);
     counter("recsys.feedback.duplicate.events", "Reactions that repeated an accepted one (DUPLICATE), counted once", feedback, FeedbackProcessor::duplicateFeedbackEvents);
     counter("recsys.feedback.no.reaction.rewards", "Shown items that earned the no-feedback reward when their list closed", feedback, FeedbackProcessor::noFeedbackRewards);
     counter("recsys.impressions.closed.early", "Served lists closed before their join window ended, pushed out by the bound", feedback, FeedbackProcessor::closedEarly);
     gauge("recsys.impressions.open", "Served lists whose join window is open", feedback, FeedbackProcessor::openImpressions);
+    gauge("recsys.replay.buffer.transitions", "Transitions in the replay buffer", replay, ReplayBuffer::size);
+  }
+
+  /** The local feedback log's group commits and fsyncs. */
+  public void bindFileLog(SegmentedFeedbackLog log) {
     counter("recsys.feedback.log.group.commits", "Group commits of the feedback log: one write (and one fsync under --fsync batch) each", log, SegmentedFeedbackLog::groupCommits);
     counter("recsys.feedback.log.refused.groups", "Group commits the disk refused (full, I/O error): their appends failed UNAVAILABLE, nothing of them stayed", log, SegmentedFeedbackLog::refusedGroups);
     counter("recsys.feedback.log.group.commit.records", "Records written by the group commits (divide by the commits for the mean group size)", log, SegmentedFeedbackLog::groupCommitRecords);
     counter("recsys.feedback.log.fsyncs", "fsyncs of the feedback log's segments", log, SegmentedFeedbackLog::fsyncs);
     counter("recsys.feedback.log.fsync.seconds", "Time spent in those fsyncs", log, SegmentedFeedbackLog::fsyncSeconds);
-    gauge("recsys.replay.buffer.transitions", "Transitions in the replay buffer", replay, ReplayBuffer::size);
+  }
+
+  /** The feedback log on Kafka: what this replica sent, read back, and what other replicas wrote. */
+  public void bindKafkaLog(KafkaFeedbackLog log) {
+    counter("recsys.feedback.kafka.own.records", "This replica's appends read back from the topic (each completed its append)", log, KafkaFeedbackLog::ownRecordsRead);
+    counter("recsys.feedback.kafka.others.records", "Records other replicas (or an earlier run) appended, applied here while serving", log, KafkaFeedbackLog::othersRecordsRead);
+    counter("recsys.feedback.kafka.produce.failures", "Appends Kafka refused or did not acknowledge within --kafka-delivery-timeout-ms (reactions got UNAVAILABLE)", log, KafkaFeedbackLog::produceFailures);
+    counter("recsys.feedback.kafka.refused.pending", "Appends refused at once: too many bytes were waiting for Kafka's acknowledgement", log, KafkaFeedbackLog::refusedOverPendingBound);
+    counter("recsys.feedback.kafka.unreadable.records", "Records of the topic that are not feedback log records, skipped", log, KafkaFeedbackLog::unreadableRecords);
+    gauge("recsys.feedback.kafka.awaiting.read.back", "Appends sent to Kafka and not yet read back", log, KafkaFeedbackLog::awaitingReadBack);
   }
 
   /** Snapshots of the feedback loop's state and the log retention that follows them. */

@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.recsys.server.feedback.FsyncPolicy;
+import io.recsys.server.feedback.kafka.KafkaLogSettings;
 import io.recsys.server.policy.SoftmaxExploration;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** {@code serve}'s flags become a {@link ServerConfig}: defaults from the config itself, checks naming the setting. */
@@ -61,6 +64,41 @@ class ServeCommandTest {
     assertThatThrownBy(() -> parse("--fsync", "never")).hasMessageContaining("fsync must be batch or interval");
     assertThatThrownBy(() -> parse("--queue-delay-mode", "greedy")).hasMessage("queue delay mode must be adaptive or fixed, got 'greedy'");
     assertThatThrownBy(() -> parse("--scoring-latency-budget-ms", "-1")).hasMessageStartingWith("scoring-latency-budget must be in [0 s, ");
+  }
+
+  @Test
+  void theKafkaFlagsMakeTheKafkaLogAndTheConfigFileItsClientSettings(@TempDir Path dir) throws Exception {
+    Path clientConfig = Files.writeString(dir.resolve("kafka.properties"), "security.protocol=SSL\nssl.truststore.location=/etc/ts.jks\n");
+    KafkaLogSettings kafka =
+        parse(
+                "--feedback-log", "kafka", "--kafka-bootstrap-servers", "k1:9092,k2:9092", "--kafka-topic", "reactions",
+                "--kafka-partitions", "48", "--kafka-replication-factor", "3", "--kafka-delivery-timeout-ms", "5000",
+                "--kafka-config", clientConfig.toString())
+            .kafkaLog()
+            .orElseThrow();
+
+    assertThat(kafka.bootstrapServers()).isEqualTo("k1:9092,k2:9092");
+    assertThat(kafka.topic()).isEqualTo("reactions");
+    assertThat(kafka.partitions()).isEqualTo(48);
+    assertThat(kafka.replicationFactor()).contains((short) 3);
+    assertThat(kafka.deliveryTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(kafka.clientProperties()).containsEntry("security.protocol", "SSL").containsEntry("ssl.truststore.location", "/etc/ts.jks");
+    assertThat(parse("--feedback-log", "kafka", "--kafka-bootstrap-servers", "k:9092").kafkaLog().orElseThrow().replicationFactor()).isEmpty();
+    assertThat(parse().kafkaLog()).isEmpty();
+  }
+
+  @Test
+  void badKafkaSettingsAreRefusedByName() {
+    assertThatThrownBy(() -> parse("--feedback-log", "s3")).hasMessage("--feedback-log must be file or kafka, got 's3'");
+    assertThatThrownBy(() -> parse("--feedback-log", "kafka")).hasMessageContaining("needs --kafka-bootstrap-servers");
+    assertThatThrownBy(() -> parse("--feedback-log", "kafka", "--kafka-bootstrap-servers", "k:9092", "--kafka-topic", "a b"))
+        .hasMessageStartingWith("kafka-topic must be 1-249 characters");
+    assertThatThrownBy(() -> parse("--feedback-log", "kafka", "--kafka-bootstrap-servers", "k:9092", "--kafka-partitions", "0"))
+        .hasMessage("kafka-partitions must be >= 1, got 0");
+    assertThatThrownBy(() -> parse("--feedback-log", "kafka", "--kafka-bootstrap-servers", "k:9092", "--kafka-delivery-timeout-ms", "10"))
+        .hasMessage("kafka-delivery-timeout-ms must be >= 1000, got 10");
+    assertThatThrownBy(() -> parse("--feedback-log", "kafka", "--kafka-bootstrap-servers", "k:9092", "--kafka-config", "/nonexistent/k.properties"))
+        .hasMessageStartingWith("--kafka-config /nonexistent/k.properties could not be read");
   }
 
   @Test

@@ -1,0 +1,248 @@
+package io.recsys.loadtest.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.recsys.loadtest.process.ChildServer;
+import io.recsys.server.feedback.log.LogRecord;
+import io.recsys.v1.AdminServiceGrpc;
+import io.recsys.v1.FeedbackEvent;
+import io.recsys.v1.FeedbackServiceGrpc;
+import io.recsys.v1.FeedbackStatus;
+import io.recsys.v1.FeedbackType;
+import io.recsys.v1.GetStatusRequest;
+import io.recsys.v1.RecommendRequest;
+import io.recsys.v1.RecommendResponse;
+import io.recsys.v1.RecommendedItem;
+import io.recsys.v1.RecommenderServiceGrpc;
+import io.recsys.v1.ReportFeedbackRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Serving replicas (real {@code serve} processes) sharing the feedback log on a real single-node
+ * Kafka broker: what one is told, the others apply; what one acknowledged survives its kill -9.
+ */
+class KafkaReplicasTest {
+  private static SingleNodeKafka kafka;
+  @TempDir static Path dir;
+  private static Path catalog;
+
+  @BeforeAll
+  static void start() throws Exception {
+    kafka = SingleNodeKafka.start();
+    StringBuilder csv = new StringBuilder("item_id,title\n");
+    IntStream.range(0, 60).forEach(i -> csv.append("i").append(i).append(",Book number ").append(i).append(" about topic ").append(i % 7).append('\n'));
+    catalog = Files.writeString(dir.resolve("catalog.csv"), csv);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
+
+  private static ChildServer replica(String name, String topic, String bootstrap, String... more) throws Exception {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--port", "0", "--device", "cpu", "--data-dir", dir.resolve(name).toString(), "--catalog", catalog.toString(), "--exploration", "greedy",
+                "--reranker", "off", "--feedback-log", "kafka", "--kafka-bootstrap-servers", bootstrap, "--kafka-topic", topic,
+                "--kafka-partitions", "4"));
+    args.addAll(List.of(more));
+    ChildServer server = ChildServer.start("512m", args);
+    server.awaitServing(120);
+    return server;
+  }
+
+  private static ManagedChannel channel(ChildServer server) throws Exception {
+    return ManagedChannelBuilder.forAddress("localhost", server.awaitServing(1)).usePlaintext().build();
+  }
+
+  private static RecommendResponse recommend(ManagedChannel channel, String user) {
+    return RecommenderServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .recommend(RecommendRequest.newBuilder().setUserId(user).setK(8).build());
+  }
+
+  private static List<String> ids(RecommendResponse response) {
+    return response.getItemsList().stream().map(RecommendedItem::getItemId).toList();
+  }
+
+  private static FeedbackStatus report(ManagedChannel channel, String event, String user, String item, FeedbackType type) {
+    return FeedbackServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(30, TimeUnit.SECONDS)
+        .reportFeedback(
+            ReportFeedbackRequest.newBuilder()
+                .setEvent(FeedbackEvent.newBuilder().setEventId(event).setUserId(user).setItemId(item).setType(type))
+                .build())
+        .getAck()
+        .getStatus();
+  }
+
+  private static long durableEvents(ManagedChannel channel) {
+    return AdminServiceGrpc.newBlockingStub(channel).getStatus(GetStatusRequest.getDefaultInstance()).getFeedbackEventsDurable();
+  }
+
+  @Test
+  void aDislikeSentToOneReplicaTakesTheItemOutOfTheOthersNextList() throws Exception {
+    // Without the fast learner a list follows the user's content state alone (a shown list moves no
+    // item), so both replicas serve the same list until a reaction moves the state.
+    try (ChildServer a = replica("dislike-a", "dislike", kafka.bootstrapServers(), "--collaborative", "off");
+        ChildServer b = replica("dislike-b", "dislike", kafka.bootstrapServers(), "--collaborative", "off")) {
+      ManagedChannel toA = channel(a);
+      ManagedChannel toB = channel(b);
+      try {
+        RecommendResponse shownByA = recommend(toA, "reader");
+        List<String> beforeOnB = ids(recommend(toB, "reader"));
+        String item = ids(shownByA).stream().filter(beforeOnB::contains).findFirst().orElseThrow();
+        // The control: B has read A's list by now (it joins its reactions), and still serves the item.
+        Thread.sleep(500);
+        assertThat(ids(recommend(toB, "reader"))).contains(item);
+
+        assertThat(report(toA, shownByA.getEventId(), "reader", item, FeedbackType.FEEDBACK_TYPE_DISLIKE))
+            .isEqualTo(FeedbackStatus.FEEDBACK_STATUS_ACCEPTED);
+        long start = System.nanoTime();
+        List<String> afterOnB = ids(recommend(toB, "reader"));
+        while (afterOnB.contains(item) && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10)) {
+          Thread.sleep(5);
+          afterOnB = ids(recommend(toB, "reader"));
+        }
+        assertThat(afterOnB).doesNotContain(item);
+        assertThat(durableEvents(toB)).isEqualTo(1);
+        assertThat(durableEvents(toA)).isEqualTo(1);
+      } finally {
+        toA.shutdownNow();
+        toB.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void aReactionToOneReplicasListSentToAnotherJoinsThere() throws Exception {
+    try (ChildServer a = replica("join-a", "join", kafka.bootstrapServers());
+        ChildServer b = replica("join-b", "join", kafka.bootstrapServers())) {
+      ManagedChannel toA = channel(a);
+      ManagedChannel toB = channel(b);
+      try {
+        RecommendResponse shownByA = recommend(toA, "wanderer");
+        String item = shownByA.getItems(0).getItemId();
+        FeedbackStatus status = FeedbackStatus.FEEDBACK_STATUS_REJECTED;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (status == FeedbackStatus.FEEDBACK_STATUS_REJECTED && System.nanoTime() < deadline) {
+          status = report(toB, shownByA.getEventId(), "wanderer", item, FeedbackType.FEEDBACK_TYPE_CLICK); // B knows the list once it read it
+        }
+        assertThat(status).isEqualTo(FeedbackStatus.FEEDBACK_STATUS_ACCEPTED);
+        // Sent again to A, which read B's record: the same reaction is a repeat there.
+        FeedbackStatus again = report(toA, shownByA.getEventId(), "wanderer", item, FeedbackType.FEEDBACK_TYPE_CLICK);
+        for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            again != FeedbackStatus.FEEDBACK_STATUS_DUPLICATE && System.nanoTime() < until; ) {
+          Thread.sleep(20);
+          again = report(toA, shownByA.getEventId(), "wanderer", item, FeedbackType.FEEDBACK_TYPE_CLICK);
+        }
+        assertThat(again).isEqualTo(FeedbackStatus.FEEDBACK_STATUS_DUPLICATE);
+      } finally {
+        toA.shutdownNow();
+        toB.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void everyAcknowledgedReactionIsInTheTopicExactlyOnceAfterAReplicaIsKilled() throws Exception {
+    Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+    AtomicBoolean stop = new AtomicBoolean();
+    ExecutorService callers = Executors.newFixedThreadPool(4);
+    try (ChildServer a = replica("kill-a", "kill", kafka.bootstrapServers())) {
+      ManagedChannel toA = channel(a);
+      try {
+        for (int c = 0; c < 4; c++) {
+          int caller = c;
+          callers.submit(() -> {
+            for (int n = 0; !stop.get(); n++) {
+              String user = "u" + caller + "-" + n;
+              try {
+                RecommendResponse list = recommend(toA, user);
+                for (RecommendedItem item : list.getItemsList().subList(0, 3)) {
+                  if (report(toA, list.getEventId(), user, item.getItemId(), FeedbackType.FEEDBACK_TYPE_CLICK)
+                      == FeedbackStatus.FEEDBACK_STATUS_ACCEPTED) {
+                    acknowledged.add(list.getEventId() + "/" + item.getItemId());
+                  }
+                }
+              } catch (StatusRuntimeException gone) {
+                return; // the server was killed
+              }
+            }
+          });
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (acknowledged.size() < 300 && System.nanoTime() < deadline) {
+          Thread.sleep(20);
+        }
+        a.kill(); // kill -9 with calls in flight
+        stop.set(true);
+      } finally {
+        callers.shutdown();
+        callers.awaitTermination(30, TimeUnit.SECONDS);
+        toA.shutdownNow();
+      }
+    }
+    assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(300);
+    Map<String, Integer> copies = new HashMap<>();
+    for (ConsumerRecord<byte[], byte[]> record : KafkaFeedbackLogTest.readAll(kafka.bootstrapServers(), "kill", acknowledged.size())) {
+      LogRecord parsed = LogRecord.parseFrom(record.value());
+      if (parsed.hasFeedback()) {
+        copies.merge(parsed.getFeedback().getEventId() + "/" + parsed.getFeedback().getItemId(), 1, Integer::sum);
+      }
+    }
+    Set<String> missing = acknowledged.stream().filter(key -> !copies.containsKey(key)).collect(Collectors.toSet());
+    assertThat(missing).isEmpty();
+    assertThat(copies.values().stream().filter(n -> n > 1).count()).isZero();
+  }
+
+  @Test
+  void withKafkaGoneFeedbackIsUnavailableAndRecommendGoesOn() throws Exception {
+    SingleNodeKafka doomed = SingleNodeKafka.start();
+    try (ChildServer a = replica("gone-a", "gone", doomed.bootstrapServers(), "--kafka-delivery-timeout-ms", "2000")) {
+      ManagedChannel toA = channel(a);
+      try {
+        RecommendResponse list = recommend(toA, "patient");
+        assertThat(report(toA, list.getEventId(), "patient", list.getItems(0).getItemId(), FeedbackType.FEEDBACK_TYPE_CLICK))
+            .isEqualTo(FeedbackStatus.FEEDBACK_STATUS_ACCEPTED);
+        doomed.close();
+        RecommendResponse later = recommend(toA, "patient");
+        assertThat(later.getItemsCount()).isEqualTo(8);
+        assertThatThrownBy(() -> report(toA, later.getEventId(), "patient", later.getItems(1).getItemId(), FeedbackType.FEEDBACK_TYPE_CLICK))
+            .isInstanceOfSatisfying(
+                StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+        assertThat(recommend(toA, "someone else").getItemsCount()).isEqualTo(8);
+      } finally {
+        toA.shutdownNow();
+      }
+    } finally {
+      doomed.close();
+    }
+  }
+}

@@ -1,0 +1,358 @@
+package io.recsys.server.feedback.kafka;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.recsys.server.feedback.FeedbackLog;
+import io.recsys.server.feedback.LogUnavailableException;
+import io.recsys.server.feedback.log.LogRecord;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The feedback log on a Kafka topic that several serving replicas share, partitioned by user id.
+ *
+ * <p>Every replica reads every partition back (the tailer) and applies every record in partition
+ * order, its own included: so all replicas hold the same users, open lists and examples, and a
+ * reaction sent to one moves the next list on another once that one has read it. A replica's own
+ * append completes when the tailer reads the record back, not when the producer hears Kafka's
+ * acknowledgement: by then the record is durable in Kafka ({@code acks=all}) and this replica's
+ * effects of it run next, in the order every other replica sees. Each record carries a header
+ * naming the process and the append, which is how the tailer tells its own records from others'.
+ *
+ * <p>Appends never block a serving thread for long: bytes sent but not acknowledged are bounded
+ * ({@link KafkaLogSettings#maxPendingBytes}); past the bound, or when Kafka does not acknowledge
+ * within the delivery timeout, the append fails with {@link LogUnavailableException} (the
+ * reaction gets UNAVAILABLE; a served list just goes unlogged). An append whose produce failed
+ * may still have reached Kafka (a timeout is ambiguous): the tailer then applies it like any
+ * other replica's record, and a client that retries gets DUPLICATE for it.
+ */
+public final class KafkaFeedbackLog implements FeedbackLog {
+  private static final Logger log = LoggerFactory.getLogger(KafkaFeedbackLog.class);
+  static final String ORIGIN_HEADER = "recsys-origin";
+  private static final Duration POLL = Duration.ofMillis(100);
+  private static final long CLOSE_WAIT_MILLIS = 10_000;
+
+  private final KafkaLogSettings settings;
+  private final KafkaProducer<byte[], byte[]> producer;
+  private final KafkaConsumer<byte[], byte[]> consumer;
+  private final int partitions;
+  /** This process's mark on its records; a restarted replica is a new origin, and reads its old records as others'. */
+  private final long origin = new SecureRandom().nextLong();
+  private final AtomicLong nextAppend = new AtomicLong();
+  private final Map<Long, CompletableFuture<Void>> awaitingReadBack = new ConcurrentHashMap<>();
+  private final AtomicLong pendingBytes = new AtomicLong();
+  private final LongAdder produceFailures = new LongAdder();
+  private final LongAdder refusedOverBound = new LongAdder();
+  private final LongAdder ownRecords = new LongAdder();
+  private final LongAdder othersRecords = new LongAdder();
+  private final LongAdder unreadableRecords = new LongAdder();
+  private final AtomicLong appliedRecords = new AtomicLong();
+  private volatile boolean closing;
+  private volatile boolean stopTailing;
+  private Thread tailer;
+
+  private KafkaFeedbackLog(KafkaLogSettings settings, KafkaProducer<byte[], byte[]> producer, KafkaConsumer<byte[], byte[]> consumer, int partitions) {
+    this.settings = settings;
+    this.producer = producer;
+    this.consumer = consumer;
+    this.partitions = partitions;
+  }
+
+  /**
+   * Opens the topic (created if missing), hands every record in it to {@code replay}, partition by
+   * partition in order, on the calling thread, and readies the producer. Call {@link #startTailing}
+   * once the feedback loop is attached.
+   */
+  public static KafkaFeedbackLog open(KafkaLogSettings settings, Consumer<LogRecord> replay) {
+    String clientId = "recsys-" + Long.toHexString(System.nanoTime());
+    int partitions = KafkaClients.ensureTopic(settings, clientId + "-admin");
+    KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(settings, clientId + "-tailer");
+    KafkaProducer<byte[], byte[]> producer;
+    try {
+      List<TopicPartition> assigned = new ArrayList<>(partitions);
+      for (int p = 0; p < partitions; p++) {
+        assigned.add(new TopicPartition(settings.topic(), p));
+      }
+      consumer.assign(assigned);
+      consumer.seekToBeginning(assigned);
+      producer = KafkaClients.producer(settings, clientId + "-producer");
+    } catch (RuntimeException e) {
+      consumer.close();
+      throw e;
+    }
+    KafkaFeedbackLog feedbackLog = new KafkaFeedbackLog(settings, producer, consumer, partitions);
+    try {
+      List<PartitionInfo> known = producer.partitionsFor(settings.topic()); // metadata now: send() need not wait for it
+      long start = System.nanoTime();
+      long replayed = feedbackLog.catchUp(replay);
+      log.info(
+          "Feedback log on Kafka topic {} ({} partitions, {} known to the producer) at {}: {} records replayed in {} ms",
+          settings.topic(), partitions, known.size(), settings.bootstrapServers(), replayed, (System.nanoTime() - start) / 1_000_000);
+      return feedbackLog;
+    } catch (RuntimeException e) {
+      feedbackLog.closeClients();
+      throw e;
+    }
+  }
+
+  /** Reads every partition up to where it ended when this started; returns the records replayed. */
+  private long catchUp(Consumer<LogRecord> replay) {
+    Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(KafkaClients.CONNECT_TIMEOUT_SECONDS));
+    Map<TopicPartition, Long> remaining = new HashMap<>(end);
+    remaining.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
+    long replayed = 0;
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(KafkaClients.CONNECT_TIMEOUT_SECONDS);
+    while (!remaining.isEmpty()) {
+      int before = remaining.size();
+      for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+        LogRecord parsed = parse(record);
+        if (parsed != null) {
+          replay.accept(parsed);
+          appliedRecords.incrementAndGet();
+          replayed++;
+        }
+      }
+      remaining.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
+      if (remaining.size() < before || replayed > 0) {
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(KafkaClients.CONNECT_TIMEOUT_SECONDS); // progress
+      } else if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(
+            "reading the feedback log back from Kafka made no progress for " + KafkaClients.CONNECT_TIMEOUT_SECONDS + " s; partitions left: "
+                + remaining.keySet());
+      }
+    }
+    return replayed;
+  }
+
+  /**
+   * Starts reading what is appended from now on, by any replica: records of this process complete
+   * their appends; every other one goes to {@code othersRecords}, on the tailer's thread, in
+   * partition order.
+   */
+  public synchronized void startTailing(Consumer<LogRecord> othersRecords) {
+    if (tailer != null) {
+      throw new IllegalStateException("already tailing");
+    }
+    tailer = new Thread(() -> tail(othersRecords), "feedback-log-tailer");
+    tailer.setDaemon(true);
+    tailer.start();
+  }
+
+  private void tail(Consumer<LogRecord> others) {
+    long failures = 0;
+    while (!stopTailing) {
+      try {
+        for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
+          deliver(record, others);
+        }
+        failures = 0;
+      } catch (WakeupException e) {
+        return; // closing
+      } catch (KafkaException e) {
+        // The consumer retries a lost broker by itself; this is anything else (authorisation, say).
+        if (failures++ % 60 == 0) {
+          log.warn("Reading the feedback log from Kafka failed; retrying every second: {}", e.toString());
+        }
+        sleepQuietly(1_000);
+      }
+    }
+  }
+
+  private void deliver(ConsumerRecord<byte[], byte[]> record, Consumer<LogRecord> others) {
+    Header header = record.headers().lastHeader(ORIGIN_HEADER);
+    if (header != null && header.value().length == 16) {
+      ByteBuffer mark = ByteBuffer.wrap(header.value());
+      if (mark.getLong() == origin) {
+        CompletableFuture<Void> append = awaitingReadBack.remove(mark.getLong());
+        if (append != null) {
+          ownRecords.increment();
+          appliedRecords.incrementAndGet();
+          append.complete(null); // runs what the feedback loop chained on it: its effects, in log order
+          return;
+        }
+        // Our own append that failed ambiguously: it did reach Kafka, so it is applied like anyone's.
+      }
+    }
+    LogRecord parsed = parse(record);
+    if (parsed != null) {
+      othersRecords.increment();
+      appliedRecords.incrementAndGet();
+      others.accept(parsed);
+    }
+  }
+
+  private LogRecord parse(ConsumerRecord<byte[], byte[]> record) {
+    try {
+      return LogRecord.parseFrom(record.value());
+    } catch (InvalidProtocolBufferException | NullPointerException e) {
+      if (unreadableRecords.sum() % 1_000 == 0) {
+        log.warn(
+            "Skipping a record of topic {} partition {} offset {} that is not a feedback log record: {}",
+            record.topic(), record.partition(), record.offset(), e.toString());
+      }
+      unreadableRecords.increment();
+      return null;
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> append(LogRecord record) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    append(record, done);
+    return done;
+  }
+
+  @Override
+  public void append(String userId, byte[] encodedRecord, CompletableFuture<Void> whenDurable) {
+    if (closing) {
+      whenDurable.completeExceptionally(new LogUnavailableException("the feedback log is closed"));
+      return;
+    }
+    int size = encodedRecord.length;
+    if (pendingBytes.addAndGet(size) > settings.maxPendingBytes()) {
+      pendingBytes.addAndGet(-size);
+      refusedOverBound.increment();
+      whenDurable.completeExceptionally(
+          new LogUnavailableException(
+              "Kafka has not acknowledged " + (settings.maxPendingBytes() >> 20) + " MiB of records yet; retry with backoff"));
+      return;
+    }
+    long sequence = nextAppend.getAndIncrement();
+    awaitingReadBack.put(sequence, whenDurable);
+    byte[] mark = ByteBuffer.allocate(16).putLong(origin).putLong(sequence).array();
+    ProducerRecord<byte[], byte[]> record =
+        new ProducerRecord<>(
+            settings.topic(), null, null, userId.getBytes(StandardCharsets.UTF_8), encodedRecord,
+            List.of(new RecordHeader(ORIGIN_HEADER, mark)));
+    try {
+      producer.send(
+          record,
+          (metadata, error) -> {
+            pendingBytes.addAndGet(-size);
+            if (error != null) {
+              failAppend(sequence, error);
+            }
+          });
+    } catch (KafkaException | IllegalStateException e) {
+      pendingBytes.addAndGet(-size);
+      failAppend(sequence, e);
+    }
+  }
+
+  private void failAppend(long sequence, Throwable error) {
+    produceFailures.increment();
+    CompletableFuture<Void> append = awaitingReadBack.remove(sequence);
+    if (append != null) {
+      append.completeExceptionally(new LogUnavailableException("Kafka did not take the record: " + error.getMessage(), error));
+    }
+  }
+
+  /** Records applied here: replayed at the start, read back from this process, and from others. */
+  @Override
+  public long recordCount() {
+    return appliedRecords.get();
+  }
+
+  public int partitions() {
+    return partitions;
+  }
+
+  public String topic() {
+    return settings.topic();
+  }
+
+  /** Appends that failed: Kafka refused them or did not acknowledge them within the delivery timeout. */
+  public long produceFailures() {
+    return produceFailures.sum();
+  }
+
+  /** Appends refused at once because too many bytes were waiting for Kafka's acknowledgement. */
+  public long refusedOverPendingBound() {
+    return refusedOverBound.sum();
+  }
+
+  /** This process's appends read back from the topic (each completed its append). */
+  public long ownRecordsRead() {
+    return ownRecords.sum();
+  }
+
+  /** Records of other replicas (or of an earlier run) read from the topic while serving. */
+  public long othersRecordsRead() {
+    return othersRecords.sum();
+  }
+
+  public long unreadableRecords() {
+    return unreadableRecords.sum();
+  }
+
+  /** Appends sent and not yet read back. */
+  public int awaitingReadBack() {
+    return awaitingReadBack.size();
+  }
+
+  /**
+   * Stops taking appends, lets those sent be acknowledged and read back (up to 10 s in all), then
+   * fails any left and closes the clients.
+   */
+  @Override
+  public void close() {
+    closing = true;
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
+    producer.close(Duration.ofMillis(CLOSE_WAIT_MILLIS)); // sends what is buffered, waits for the acknowledgements
+    while (!awaitingReadBack.isEmpty() && tailer != null && System.nanoTime() < deadline) {
+      sleepQuietly(10);
+    }
+    stopTailing = true;
+    consumer.wakeup();
+    if (tailer != null) {
+      try {
+        tailer.join(CLOSE_WAIT_MILLIS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    for (Long sequence : List.copyOf(awaitingReadBack.keySet())) {
+      CompletableFuture<Void> append = awaitingReadBack.remove(sequence);
+      if (append != null) {
+        append.completeExceptionally(new LogUnavailableException("the feedback log closed before Kafka's copy of the record was read back"));
+      }
+    }
+    consumer.close(Duration.ofSeconds(5));
+  }
+
+  private void closeClients() {
+    producer.close(Duration.ofSeconds(5));
+    consumer.close(Duration.ofSeconds(5));
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
