@@ -42,6 +42,18 @@ public interface TrainingControl {
 
   /** No trainer (learning off): nothing trains, so it counts as paused, and it cannot be steered. */
   static TrainingControl off() {
+    return without(
+        "the server runs with learning off: it serves the baseline only",
+        "the server runs with learning off: there is no trainer to pause or resume");
+  }
+
+  /** A replica that serves what another process trains: steering is the trainer's. */
+  static TrainingControl following(String store) {
+    String message = "this replica follows the model store at " + store + ": pin or pause on its trainer";
+    return without(message, message);
+  }
+
+  private static TrainingControl without(String whyNoPin, String whyNoPause) {
     return new TrainingControl() {
       @Override
       public long trainerSteps() {
@@ -75,13 +87,12 @@ public interface TrainingControl {
 
       @Override
       public ModelVersionInfo pin(String version) {
-        throw new UnsupportedOperationException("the server runs with learning off: it serves the baseline only");
+        throw new UnsupportedOperationException(whyNoPin);
       }
 
       @Override
       public void setPaused(boolean paused) {
-        throw new UnsupportedOperationException(
-            "the server runs with learning off: there is no trainer to pause or resume");
+        throw new UnsupportedOperationException(whyNoPause);
       }
     };
   }

@@ -1,9 +1,9 @@
 package io.recsys.server.learning;
 
 import io.recsys.server.learning.store.ModelVersionRecord;
+import io.recsys.server.model.ModelStoreFiles;
 import io.recsys.server.model.ModelVersionInfo;
 import io.recsys.server.storage.AtomicFiles;
-import io.recsys.server.storage.ChecksummedFiles;
 import io.recsys.server.storage.DataDirectory;
 import io.recsys.server.storage.RecordFile;
 import java.io.IOException;
@@ -24,18 +24,18 @@ import java.util.Map;
  * history compacted to one record per version kept).
  */
 public final class ModelStore implements AutoCloseable {
-  private static final long MAGIC = 0x5245435359514e54L; // "RECSYQNT"
-  private static final int FORMAT = 2; // 2: the projection layer
   private static final String PAUSED_MARKER = "training-paused";
 
   private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ModelStore.class);
 
+  private final TrainerLock lock; // null: the store of a data dir, under its lock
   private final Path directory;
   private final RecordFile history;
   private final ModelRetention retention;
   private final Map<String, ModelVersionInfo> versions = new LinkedHashMap<>();
 
-  private ModelStore(Path directory, RecordFile history, ModelRetention retention) {
+  private ModelStore(Path directory, RecordFile history, ModelRetention retention, TrainerLock lock) {
+    this.lock = lock;
     this.directory = directory;
     this.history = history;
     this.retention = retention;
@@ -54,6 +54,26 @@ public final class ModelStore implements AutoCloseable {
   public static ModelStore open(Path dataDir, ModelRetention retention) throws IOException {
     Path directory = DataDirectory.modelsOf(dataDir);
     Files.createDirectories(directory);
+    return openLocked(directory, retention, null); // the data dir's own lock keeps a second server out
+  }
+
+  /**
+   * Opens a store that several replicas share ({@code --model-store}): they read its weights and
+   * live-version pointer, this process is the one trainer that writes them. A lock file in it
+   * refuses a second trainer.
+   */
+  public static ModelStore openShared(Path directory, ModelRetention retention) throws IOException {
+    Files.createDirectories(directory);
+    TrainerLock lock = TrainerLock.acquire(directory);
+    try {
+      return openLocked(directory, retention, lock);
+    } catch (IOException | RuntimeException e) {
+      lock.close();
+      throw e;
+    }
+  }
+
+  private static ModelStore openLocked(Path directory, ModelRetention retention, TrainerLock lock) throws IOException {
     List<ModelVersionRecord> records = new ArrayList<>();
     RecordFile history =
         RecordFile.open(
@@ -65,7 +85,7 @@ public final class ModelStore implements AutoCloseable {
                 throw new IllegalStateException("model history record passed its checksum but does not parse", e);
               }
             });
-    ModelStore store = new ModelStore(directory, history, retention);
+    ModelStore store = new ModelStore(directory, history, retention, lock);
     for (ModelVersionRecord record : records) {
       store.versions.put(record.getVersion(), toInfo(record));
     }
@@ -75,6 +95,7 @@ public final class ModelStore implements AutoCloseable {
         store.compact(); // many state changes of few versions (pin, unpin, pin ...)
       }
       store.deleteOrphanedWeights();
+      store.pointAtLiveIfUnpointed();
     } catch (IOException | RuntimeException e) {
       store.close();
       throw e;
@@ -104,21 +125,7 @@ public final class ModelStore implements AutoCloseable {
 
   /** Saves a learned version's weights; call before recording it as live. */
   public void saveWeights(String version, QNetwork network) throws IOException {
-    ChecksummedFiles.write(
-        weightsFile(version),
-        MAGIC,
-        FORMAT,
-        data -> {
-          data.writeInt(network.dimension());
-          data.writeInt(network.projection());
-          data.writeInt(network.hidden1());
-          data.writeInt(network.hidden2());
-          double[] weights = network.weights();
-          data.writeInt(weights.length);
-          for (double weight : weights) {
-            data.writeDouble(weight);
-          }
-        });
+    ModelStoreFiles.writeWeights(weightsFile(version), network.toWeights());
   }
 
   /**
@@ -127,32 +134,7 @@ public final class ModelStore implements AutoCloseable {
    * @throws IOException naming the problem if the file is missing, truncated, damaged or foreign
    */
   public QNetwork loadWeights(String version) throws IOException {
-    Path file = weightsFile(version);
-    if (!Files.exists(file)) {
-      throw new IOException(file + " does not exist");
-    }
-    return ChecksummedFiles.read(
-        file,
-        MAGIC,
-        FORMAT,
-        "a recsys Q-network weights file",
-        in -> {
-          int dimension = in.readInt();
-          int projection = in.readInt();
-          int hidden1 = in.readInt();
-          int hidden2 = in.readInt();
-          int count = in.readInt();
-          if (dimension < 1 || projection < 1 || hidden1 < 1 || hidden2 < 1
-              || count != QNetwork.parameterCount(dimension, projection, hidden1, hidden2)) {
-            throw new IOException(file + " has an inconsistent header");
-          }
-          QNetwork network = new QNetwork(dimension, projection, hidden1, hidden2);
-          double[] weights = network.weights();
-          for (int i = 0; i < count; i++) {
-            weights[i] = in.readDouble();
-          }
-          return network;
-        });
+    return QNetwork.of(ModelStoreFiles.readWeights(weightsFile(version)));
   }
 
   /**
@@ -164,6 +146,9 @@ public final class ModelStore implements AutoCloseable {
   public synchronized List<String> record(ModelVersionInfo info) throws IOException {
     history.append(toRecord(info).toByteArray());
     versions.put(info.version(), info);
+    if (info.state() == ModelVersionInfo.State.LIVE) {
+      ModelStoreFiles.writeLivePointer(directory, info); // what replicas that follow this store serve
+    }
     return applyRetention();
   }
 
@@ -193,6 +178,22 @@ public final class ModelStore implements AutoCloseable {
     history.rewrite(records);
   }
 
+  /** A store from before the live-version pointer existed gets one, naming the version its history says is live. */
+  private void pointAtLiveIfUnpointed() throws IOException {
+    if (ModelStoreFiles.readLivePointer(directory).isPresent()) {
+      return;
+    }
+    ModelVersionInfo live = null;
+    for (ModelVersionInfo info : versions.values()) {
+      if (info.state() == ModelVersionInfo.State.LIVE) {
+        live = info;
+      }
+    }
+    if (live != null) {
+      ModelStoreFiles.writeLivePointer(directory, live);
+    }
+  }
+
   private void deleteOrphanedWeights() throws IOException {
     try (var files = Files.list(directory)) {
       for (Path file : (Iterable<Path>) files::iterator) {
@@ -206,10 +207,7 @@ public final class ModelStore implements AutoCloseable {
   }
 
   private Path weightsFile(String version) {
-    if (!version.matches("v[0-9]+")) {
-      throw new IllegalArgumentException("not a version name: '" + version + "'");
-    }
-    return directory.resolve(version + ".qnet");
+    return ModelStoreFiles.weightsFile(directory, version);
   }
 
   private static ModelVersionRecord toRecord(ModelVersionInfo info) {
@@ -233,6 +231,12 @@ public final class ModelStore implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    history.close();
+    try {
+      history.close();
+    } finally {
+      if (lock != null) {
+        lock.close();
+      }
+    }
   }
 }

@@ -38,6 +38,13 @@ public final class QNetwork {
     return QNetworkWeights.parameterCount(dimension, projection, hidden1, hidden2);
   }
 
+  /** A network holding a copy of {@code weights} (a stored version, to train on from there or to serve). */
+  public static QNetwork of(QNetworkWeights weights) {
+    QNetwork network = new QNetwork(weights.dimension(), weights.projection(), weights.hidden1(), weights.hidden2());
+    System.arraycopy(weights.values(), 0, network.weights, 0, network.weights.length);
+    return network;
+  }
+
   /** A copy of the weights as the plain value serving exports. */
   public QNetworkWeights toWeights() {
     return new QNetworkWeights(dimension, projection, hidden1, hidden2, weights);

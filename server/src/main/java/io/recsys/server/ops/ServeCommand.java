@@ -205,8 +205,20 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--queue-delay-mode", description = "adaptive: a batch waits (about one batch's time, at most --max-queue-delay-us) only while calls arrive faster than a batch runs, so a lone caller never waits; fixed: every batch waits up to --max-queue-delay-us to fill (default: ${DEFAULT-VALUE}).")
   String queueDelayMode;
 
-  @Option(names = "--reranker", description = "on: a Double-DQN re-ranker trains in the background and serves once the safety gate passes it; off: none (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--reranker",
+      description = "on: a Double-DQN re-ranker trains in the background and serves once the safety gate passes it; off: none;"
+          + " follow: serve the versions the one trainer publishes in --model-store, train nothing here (default: ${DEFAULT-VALUE}).")
   String reranker;
+
+  @Option(
+      names = "--model-store",
+      description = "A model store shared by replicas (a directory all of them reach): the trainer (--reranker on) publishes there,"
+          + " replicas with --reranker follow serve from it. Default: the data dir's own.")
+  Path modelStore;
+
+  @Option(names = "--model-poll-ms", description = "How often a --reranker follow replica looks for a new live version (default: ${DEFAULT-VALUE}).")
+  long modelPollMillis;
 
   @Option(names = "--collaborative", description = "on: every item learns a vector and bias from feedback, every user a posterior over them, and lists favour what the server is unsure of; off: retrieval over content embeddings and the popularity prior only (default: ${DEFAULT-VALUE}).")
   String collaborative;
@@ -310,7 +322,10 @@ public final class ServeCommand implements Callable<Integer> {
             o -> o.withEnabled(onOff("--collaborative", collaborative))
                 .withPublishInterval(Duration.ofMillis(itemPublishMillis))
                 .withUsers(new PosteriorSettings(o.users().ridge(), userDiscount, ucbAlpha, tasteChangeThreshold)))
-        .learning(LearningSettings.defaults().withEnabled(onOff("--reranker", reranker)))
+        .learning(LearningSettings.defaults().withEnabled(rerankerTrains()))
+        .followModelStore("follow".equals(reranker))
+        .modelStore(Optional.ofNullable(modelStore))
+        .modelPollInterval(Duration.ofMillis(modelPollMillis))
         .exploration(Exploration.parse(exploration))
         .candidates(candidates)
         .maxConcurrentScoring(maxConcurrentScoring)
@@ -326,6 +341,15 @@ public final class ServeCommand implements Callable<Integer> {
         .queueDelayMode(BatchWait.Mode.parse(queueDelayMode))
         .kafkaLog(kafkaLog())
         .build();
+  }
+
+  /** --reranker on trains here; follow serves what the model store's trainer publishes; off: none. */
+  private boolean rerankerTrains() {
+    return switch (reranker) {
+      case "on" -> true;
+      case "off", "follow" -> false;
+      default -> throw new IllegalArgumentException("--reranker must be on, off or follow, got '" + reranker + "'");
+    };
   }
 
   /** --feedback-log and the --kafka-* settings it reads. */

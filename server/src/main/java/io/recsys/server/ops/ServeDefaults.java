@@ -67,6 +67,7 @@ public final class ServeDefaults implements IDefaultValueProvider {
       case "--model-versions-kept" -> String.valueOf(d.modelVersionsKept());
       case "--max-queue-delay-us" -> String.valueOf(d.maxQueueDelay().toNanos() / 1_000);
       case "--queue-delay-mode" -> d.queueDelayMode().name().toLowerCase(java.util.Locale.ROOT);
+      case "--model-poll-ms" -> String.valueOf(d.modelPollInterval().toMillis());
       case "--feedback-log" -> d.kafkaLog().isPresent() ? "kafka" : "file";
       case "--kafka-topic" -> KafkaLogSettings.DEFAULT_TOPIC;
       case "--kafka-partitions" -> String.valueOf(KafkaLogSettings.DEFAULT_PARTITIONS);

@@ -35,6 +35,7 @@ import io.recsys.server.learning.SafetyGate;
 import io.recsys.server.model.CatalogUpdater;
 import io.recsys.server.model.MiniLmEmbedder;
 import io.recsys.server.model.ModelRegistry;
+import io.recsys.server.model.ModelStoreFollower;
 import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.policy.EventIds;
 import io.recsys.server.policy.Exploration;
@@ -339,6 +340,11 @@ final class ServerAssembly {
   /** Starts the trainer when learning is on; the admin API reaches it through the returned control. */
   private TrainingControl startLearning(DataDirectory dataDir, Catalog catalog, ModelRegistry models, ReplayBuffer replayBuffer)
       throws IOException {
+    if (config.followModelStore()) {
+      Path store = config.modelStore().orElseThrow();
+      own(ModelStoreFollower.start(store, models, catalog.dimension(), config.modelPollInterval()));
+      return TrainingControl.following(store.toString());
+    }
     if (!config.feedback().processor().learning() || !config.learning().enabled()) {
       return TrainingControl.off();
     }
@@ -347,14 +353,23 @@ final class ServerAssembly {
     SafetyGate gate = new SafetyGate(config.learning().gate(), config.exploration(), range, new RewardRange(rewards.lowest(), rewards.highest()));
     LearningLoop learning =
         new LearningLoop(
-            config.learning(), replayBuffer, catalog::current, models, gate, ModelStore.open(dataDir.path(), new ModelRetention(config.modelVersionsKept())), range,
-            catalog.dimension());
+            config.learning(), replayBuffer, catalog::current, models, gate, modelStore(dataDir), range, catalog.dimension());
     learning.start();
     own(learning);
     log.info(
         "Trainer started: Double DQN, a candidate every {} steps, safety gate margin {}",
         config.learning().candidateEverySteps(), config.learning().gate().margin());
     return new LearningLoopControl(learning);
+  }
+
+  /** The trainer's store: the data dir's own, or the one it shares with the replicas that follow it. */
+  private ModelStore modelStore(DataDirectory dataDir) throws IOException {
+    ModelRetention retention = new ModelRetention(config.modelVersionsKept());
+    if (config.modelStore().isPresent()) {
+      log.info("Publishing model versions to the shared model store at {}", config.modelStore().get());
+      return ModelStore.openShared(config.modelStore().get(), retention);
+    }
+    return ModelStore.open(dataDir.path(), retention);
   }
 
   private static void markServing(HealthStatusManager health) {

@@ -50,6 +50,10 @@ import java.util.function.UnaryOperator;
  *     live one (older ones are forgotten: weights deleted, history compacted)
  * @param kafkaLog the feedback log on a Kafka topic that serving replicas share; empty: the local
  *     segmented log in the data dir (the embedded default)
+ * @param modelStore a model store shared by replicas: the trainer writes versions there, followers
+ *     read them; empty: the data dir's own
+ * @param followModelStore serve what the trainer publishes in {@code modelStore} instead of training
+ * @param modelPollInterval how often a follower looks for a new live version
  */
 public record ServerConfig(
     int port,
@@ -78,7 +82,10 @@ public record ServerConfig(
     int adminPort,
     String adminAddress,
     int modelVersionsKept,
-    Optional<KafkaLogSettings> kafkaLog) {
+    Optional<KafkaLogSettings> kafkaLog,
+    Optional<Path> modelStore,
+    boolean followModelStore,
+    Duration modelPollInterval) {
 
   public static final int DEFAULT_PORT = 50051;
   public static final Path DEFAULT_DATA_DIR = Path.of("./data");
@@ -104,6 +111,18 @@ public record ServerConfig(
     SettingChecks.present("admin-address", adminAddress);
     checkedModelVersionsKept(modelVersionsKept);
     SettingChecks.present("feedback-log", kafkaLog);
+    SettingChecks.present("model-store", modelStore);
+    checkedModelPollInterval(modelPollInterval);
+    if (followModelStore && modelStore.isEmpty()) {
+      throw new IllegalArgumentException("reranker follow needs model-store: the directory the trainer publishes to");
+    }
+    if (followModelStore && learning.enabled()) {
+      throw new IllegalArgumentException("a replica that follows a model store does not train too");
+    }
+  }
+
+  private static Duration checkedModelPollInterval(Duration v) {
+    return SettingChecks.inRange("model-poll-ms", v, Duration.ofMillis(10), Duration.ofMinutes(10));
   }
 
   private static int checkedModelVersionsKept(int value) {
@@ -224,6 +243,9 @@ public record ServerConfig(
     private String adminAddress = "127.0.0.1";
     private int modelVersionsKept = ModelRetention.DEFAULT_KEPT;
     private Optional<KafkaLogSettings> kafkaLog = Optional.empty();
+    private Optional<Path> modelStore = Optional.empty();
+    private boolean followModelStore;
+    private Duration modelPollInterval = Duration.ofSeconds(1);
 
     private Builder(Path dataDir) {
       dataDir(dataDir);
@@ -257,6 +279,9 @@ public record ServerConfig(
       adminAddress = c.adminAddress;
       modelVersionsKept = c.modelVersionsKept;
       kafkaLog = c.kafkaLog;
+      modelStore = c.modelStore;
+      followModelStore = c.followModelStore;
+      modelPollInterval = c.modelPollInterval;
     }
 
     public Builder port(int value) {
@@ -375,6 +400,23 @@ public record ServerConfig(
       return this;
     }
 
+    /** A model store shared by replicas (empty: the data dir's own). */
+    public Builder modelStore(Optional<Path> value) {
+      modelStore = SettingChecks.present("model-store", value);
+      return this;
+    }
+
+    /** Serve what the trainer publishes in the model store, training nothing here. */
+    public Builder followModelStore(boolean value) {
+      followModelStore = value;
+      return this;
+    }
+
+    public Builder modelPollInterval(Duration value) {
+      modelPollInterval = checkedModelPollInterval(value);
+      return this;
+    }
+
     public Builder maxQueueDelay(Duration value) {
       maxQueueDelay = checkedMaxQueueDelay(value);
       return this;
@@ -410,7 +452,7 @@ public record ServerConfig(
       return new ServerConfig(
           port, dataDir, catalogFile, userVectorsFile, device, onnxThreads, onnxSpinning, maxCachedUsers, popularityWeight,
           drainTimeout, feedback, exploration, candidates, learning, online, maxConcurrentScoring, scoringLatencyBudget, maxBatchSize,
-          maxQueueDelay, queueDelayMode, metricsPort, tls, tokenFile, adminPort, adminAddress, modelVersionsKept, kafkaLog);
+          maxQueueDelay, queueDelayMode, metricsPort, tls, tokenFile, adminPort, adminAddress, modelVersionsKept, kafkaLog, modelStore, followModelStore, modelPollInterval);
     }
   }
 }

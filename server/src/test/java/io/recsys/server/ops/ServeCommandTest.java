@@ -88,6 +88,22 @@ class ServeCommandTest {
   }
 
   @Test
+  void rerankerFollowServesFromTheSharedStoreAndTrainsNothing() {
+    ServerConfig follower = parse("--reranker", "follow", "--model-store", "/shared/models", "--model-poll-ms", "250");
+    assertThat(follower.followModelStore()).isTrue();
+    assertThat(follower.learning().enabled()).isFalse();
+    assertThat(follower.modelStore()).contains(Path.of("/shared/models"));
+    assertThat(follower.modelPollInterval()).isEqualTo(Duration.ofMillis(250));
+    ServerConfig trainer = parse("--reranker", "on", "--model-store", "/shared/models");
+    assertThat(trainer.followModelStore()).isFalse();
+    assertThat(trainer.learning().enabled()).isTrue();
+
+    assertThatThrownBy(() -> parse("--reranker", "follow")).hasMessage("reranker follow needs model-store: the directory the trainer publishes to");
+    assertThatThrownBy(() -> parse("--reranker", "maybe")).hasMessage("--reranker must be on, off or follow, got 'maybe'");
+    assertThatThrownBy(() -> parse("--model-poll-ms", "1")).hasMessageStartingWith("model-poll-ms must be in [");
+  }
+
+  @Test
   void badKafkaSettingsAreRefusedByName() {
     assertThatThrownBy(() -> parse("--feedback-log", "s3")).hasMessage("--feedback-log must be file or kafka, got 's3'");
     assertThatThrownBy(() -> parse("--feedback-log", "kafka")).hasMessageContaining("needs --kafka-bootstrap-servers");

@@ -1,0 +1,94 @@
+package io.recsys.loadtest.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.recsys.loadtest.process.ChildServer;
+import io.recsys.server.learning.ModelRetention;
+import io.recsys.server.learning.ModelStore;
+import io.recsys.server.learning.QNetwork;
+import io.recsys.server.model.ModelVersionInfo;
+import io.recsys.v1.AdminServiceGrpc;
+import io.recsys.v1.GetStatusRequest;
+import io.recsys.v1.PinModelVersionRequest;
+import io.recsys.v1.RecommendRequest;
+import io.recsys.v1.RecommenderServiceGrpc;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real {@code serve} processes that follow a shared model store: a version the one trainer
+ * records as live reaches every replica within the poll interval, and a second trainer on the
+ * store is refused at start. (The test plays the trainer: it holds the store's trainer lock.)
+ */
+class ModelStoreReplicasTest {
+  @TempDir Path dir;
+
+  private ChildServer replica(String name, Path catalog, Path store, String reranker) throws Exception {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--port", "0", "--device", "cpu", "--data-dir", dir.resolve(name).toString(), "--catalog", catalog.toString(),
+                "--reranker", reranker, "--model-store", store.toString(), "--model-poll-ms", "100"));
+    return ChildServer.start("512m", args);
+  }
+
+  private static String liveVersion(ManagedChannel channel) {
+    return AdminServiceGrpc.newBlockingStub(channel).getStatus(GetStatusRequest.getDefaultInstance()).getModelVersion();
+  }
+
+  @Test
+  void aVersionTheTrainerPublishesReachesEveryReplicaAndASecondTrainerIsRefused() throws Exception {
+    StringBuilder csv = new StringBuilder("item_id,title\n");
+    IntStream.range(0, 40).forEach(i -> csv.append("i").append(i).append(",Book number ").append(i).append('\n'));
+    Path catalog = Files.writeString(dir.resolve("catalog.csv"), csv);
+    Path store = dir.resolve("shared-models");
+    try (ModelStore trainer = ModelStore.openShared(store, new ModelRetention(20));
+        ChildServer a = replica("a", catalog, store, "follow");
+        ChildServer b = replica("b", catalog, store, "follow")) {
+      ManagedChannel toA = ManagedChannelBuilder.forAddress("localhost", a.awaitServing(120)).usePlaintext().build();
+      ManagedChannel toB = ManagedChannelBuilder.forAddress("localhost", b.awaitServing(120)).usePlaintext().build();
+      try {
+        assertThat(liveVersion(toA)).isEqualTo("v1");
+        trainer.saveWeights("v2", QNetwork.initialised(384, 16, 32, 16, 5)); // MiniLM's 384 dimensions
+        trainer.record(new ModelVersionInfo("v2", ModelVersionInfo.State.LIVE, Instant.now(), "published by the test"));
+        long start = System.nanoTime();
+        while (!(liveVersion(toA).equals("v2") && liveVersion(toB).equals("v2"))
+            && System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20)) {
+          Thread.sleep(10);
+        }
+        assertThat(liveVersion(toA)).isEqualTo("v2");
+        assertThat(liveVersion(toB)).isEqualTo("v2");
+        System.out.printf("v2 reached both replicas in %d ms (poll 100 ms)%n", (System.nanoTime() - start) / 1_000_000);
+        assertThat(
+                RecommenderServiceGrpc.newBlockingStub(toB)
+                    .recommend(RecommendRequest.newBuilder().setUserId("reader").setK(5).build())
+                    .getModelVersion())
+            .isEqualTo("v2");
+        assertThatThrownBy(() -> AdminServiceGrpc.newBlockingStub(toA).pinModelVersion(PinModelVersionRequest.newBuilder().setVersion("v1").build()))
+            .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+              assertThat(e.getStatus().getDescription()).contains("follows the model store");
+            });
+      } finally {
+        toA.shutdownNow();
+        toB.shutdownNow();
+      }
+
+      try (ChildServer second = replica("second-trainer", catalog, store, "on")) {
+        assertThatThrownBy(() -> second.awaitServing(120)).hasMessageContaining("another trainer holds");
+      }
+    }
+  }
+}
