@@ -19,9 +19,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -65,7 +62,7 @@ class KafkaFeedbackLogTest {
       assertThat(log.ownRecordsRead()).isEqualTo(60);
       assertThat(log.recordCount()).isEqualTo(60);
     }
-    List<ConsumerRecord<byte[], byte[]>> topic = readAll(kafka.bootstrapServers(), "acks", 60);
+    List<ConsumerRecord<byte[], byte[]>> topic = TopicRecords.readAll(kafka.bootstrapServers(), "acks", 60);
     assertThat(topic).hasSize(60);
     Map<String, Integer> partitionOfUser = new HashMap<>();
     Map<String, Integer> lastOfUser = new HashMap<>();
@@ -145,24 +142,5 @@ class KafkaFeedbackLogTest {
     while (list.size() < size && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
-  }
-
-  /** Every record of the topic, read with a plain consumer, waiting until {@code expected} arrived. */
-  static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrapServers, String topic, int expected) {
-    Map<String, Object> config = Map.of("bootstrap.servers", bootstrapServers, "auto.offset.reset", "earliest");
-    List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions =
-          consumer.partitionsFor(topic).stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (System.nanoTime() < deadline
-          && (records.size() < expected || partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)))) {
-        consumer.poll(Duration.ofMillis(100)).forEach(records::add);
-      }
-    }
-    return records;
   }
 }

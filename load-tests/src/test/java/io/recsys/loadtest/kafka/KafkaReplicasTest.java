@@ -211,7 +211,7 @@ class KafkaReplicasTest {
     }
     assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(300);
     Map<String, Integer> copies = new HashMap<>();
-    for (ConsumerRecord<byte[], byte[]> record : KafkaFeedbackLogTest.readAll(kafka.bootstrapServers(), "kill", acknowledged.size())) {
+    for (ConsumerRecord<byte[], byte[]> record : TopicRecords.readAll(kafka.bootstrapServers(), "kill", acknowledged.size())) {
       LogRecord parsed = LogRecord.parseFrom(record.value());
       if (parsed.hasFeedback()) {
         copies.merge(parsed.getFeedback().getEventId() + "/" + parsed.getFeedback().getItemId(), 1, Integer::sum);

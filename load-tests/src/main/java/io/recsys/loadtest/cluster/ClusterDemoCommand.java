@@ -1,0 +1,319 @@
+package io.recsys.loadtest.cluster;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.StatusRuntimeException;
+import io.recsys.loadtest.InProcessServer;
+import io.recsys.loadtest.JsonReport;
+import io.recsys.loadtest.kafka.SingleNodeKafka;
+import io.recsys.loadtest.kafka.TopicRecords;
+import io.recsys.loadtest.process.ChildServer;
+import io.recsys.server.feedback.log.LogRecord;
+import io.recsys.v1.AdminServiceGrpc;
+import io.recsys.v1.FeedbackAck;
+import io.recsys.v1.FeedbackEvent;
+import io.recsys.v1.FeedbackServiceGrpc;
+import io.recsys.v1.FeedbackStatus;
+import io.recsys.v1.FeedbackType;
+import io.recsys.v1.GetStatusRequest;
+import io.recsys.v1.GetStatusResponse;
+import io.recsys.v1.RecommendRequest;
+import io.recsys.v1.RecommendResponse;
+import io.recsys.v1.RecommendedItem;
+import io.recsys.v1.RecommenderServiceGrpc;
+import io.recsys.v1.ReportFeedbackRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code cluster-demo}: the many-node topology on one machine. A single-node Kafka (KRaft, from
+ * the Maven artifacts), one trainer and two serving replicas on one feedback topic and one shared
+ * model store. Lists come from replica B, the reactions to them go to replica A; each reaction's
+ * read-your-feedback lag is the time from A's acknowledgement until B has applied it (B's durable
+ * count reaches it). At the end the topic is read from outside: every acknowledged reaction must be
+ * in it exactly once. Model versions the trainer publishes are timed until both replicas serve them.
+ */
+@Command(
+    name = "cluster-demo",
+    mixinStandardHelpOptions = true,
+    description = "Kafka + a trainer + two replicas on this machine: cross-replica read-your-feedback lag, events lost, model propagation.")
+public final class ClusterDemoCommand implements Callable<Integer> {
+  private static final String TOPIC = "recsys-cluster-demo";
+
+  @Option(names = "--duration", description = "Seconds of reactions through replica A (default: ${DEFAULT-VALUE}).", defaultValue = "30")
+  int durationSeconds;
+
+  @Option(names = "--model-timeout", description = "Seconds to go on past --duration waiting for a first model version (default: ${DEFAULT-VALUE}).", defaultValue = "120")
+  int modelTimeoutSeconds;
+
+  @Option(names = "--load-threads", description = "Closed-loop Recommend callers on replica B besides the probe (default: ${DEFAULT-VALUE}).", defaultValue = "2")
+  int loadThreads;
+
+  @Option(names = "--json", description = "Also write the results as JSON to this file.")
+  Path json;
+
+  @Override
+  public Integer call() throws Exception {
+    Path dir = Files.createTempDirectory("recsys-cluster-");
+    Path catalog = Files.writeString(dir.resolve("catalog.csv"), InProcessServer.generatedCatalog(500));
+    Path store = dir.resolve("shared-models");
+    System.out.println("Starting a single-node Kafka broker...");
+    try (SingleNodeKafka kafka = SingleNodeKafka.start()) {
+      List<String> common =
+          List.of(
+              "--port", "0", "--device", "cpu", "--catalog", catalog.toString(), "--feedback-log", "kafka",
+              "--kafka-bootstrap-servers", kafka.bootstrapServers(), "--kafka-topic", TOPIC, "--model-store", store.toString(),
+              "--join-window-seconds", "5");
+      System.out.println("Starting the trainer and replicas A and B...");
+      try (ChildServer trainer = start(dir, "trainer", common, "--reranker", "on");
+          ChildServer a = start(dir, "replica-a", common, "--reranker", "follow", "--model-poll-ms", "200");
+          ChildServer b = start(dir, "replica-b", common, "--reranker", "follow", "--model-poll-ms", "200")) {
+        Cluster cluster = new Cluster(channel(trainer), channel(a), channel(b));
+        try {
+          return report(cluster.run(), kafka);
+        } finally {
+          cluster.close();
+        }
+      }
+    }
+  }
+
+  private static ChildServer start(Path dir, String name, List<String> common, String... more) throws Exception {
+    List<String> args = new ArrayList<>(common);
+    args.addAll(List.of("--data-dir", dir.resolve(name).toString()));
+    args.addAll(List.of(more));
+    ChildServer server = ChildServer.start("768m", args);
+    server.awaitServing(180);
+    return server;
+  }
+
+  private static ManagedChannel channel(ChildServer server) throws Exception {
+    return ManagedChannelBuilder.forAddress("localhost", server.awaitServing(1)).usePlaintext().build();
+  }
+
+  /** What one run measured. */
+  record Outcome(
+      List<Double> lagMillis, int notReflected, Set<String> acked, long retriedUnknown, List<Double> propagationMillis,
+      List<String> versions, long loadCalls, long loadErrors, double seconds, long[] durable) {}
+
+  private final class Cluster {
+    private final ManagedChannel trainer;
+    private final ManagedChannel a;
+    private final ManagedChannel b;
+    private final AtomicBoolean stop = new AtomicBoolean();
+
+    Cluster(ManagedChannel trainer, ManagedChannel a, ManagedChannel b) {
+      this.trainer = trainer;
+      this.a = a;
+      this.b = b;
+    }
+
+    Outcome run() throws Exception {
+      AtomicLong loadCalls = new AtomicLong();
+      AtomicLong loadErrors = new AtomicLong();
+      List<Thread> load = new ArrayList<>();
+      for (int t = 0; t < loadThreads; t++) {
+        int caller = t;
+        Thread thread = new Thread(() -> recommendLoad(caller, loadCalls, loadErrors), "load-" + t);
+        thread.start();
+        load.add(thread);
+      }
+      List<Double> propagation = new CopyOnWriteArrayList<>();
+      List<String> versions = new CopyOnWriteArrayList<>();
+      Thread models = new Thread(() -> watchModels(propagation, versions), "model-watch");
+      models.start();
+
+      List<Double> lag = new ArrayList<>();
+      Set<String> acked = ConcurrentHashMap.newKeySet();
+      SplittableRandom random = new SplittableRandom(17);
+      int notReflected = 0;
+      long retriedUnknown = 0;
+      long start = System.nanoTime();
+      long end = start + TimeUnit.SECONDS.toNanos(durationSeconds);
+      long modelDeadline = end + TimeUnit.SECONDS.toNanos(modelTimeoutSeconds);
+      for (int n = 0; System.nanoTime() < end || (propagation.isEmpty() && System.nanoTime() < modelDeadline); n++) {
+        String user = "reader-" + n % 200;
+        RecommendResponse list = recommend(b, user);
+        for (RecommendedItem item : list.getItemsList().subList(0, 3)) {
+          FeedbackType type = random.nextDouble() < 0.3 ? FeedbackType.FEEDBACK_TYPE_CLICK : FeedbackType.FEEDBACK_TYPE_SKIP;
+          FeedbackAck ack = report(a, list.getEventId(), user, item.getItemId(), type);
+          long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+          // A joins B's list once it has read it from the topic: until then the event is unknown to A.
+          while (ack.getStatus() == FeedbackStatus.FEEDBACK_STATUS_REJECTED && ack.getReason().startsWith("unknown event_id")
+              && System.nanoTime() < deadline) {
+            retriedUnknown++;
+            Thread.sleep(1);
+            ack = report(a, list.getEventId(), user, item.getItemId(), type);
+          }
+          if (ack.getStatus() != FeedbackStatus.FEEDBACK_STATUS_ACCEPTED) {
+            throw new IllegalStateException("replica A did not accept a reaction: " + ack);
+          }
+          long ackedAt = System.nanoTime();
+          acked.add(list.getEventId() + "/" + item.getItemId() + "/" + type.getNumber());
+          // Only this loop sends reactions: B has applied this one once its durable count reaches the acked count.
+          long reflectDeadline = ackedAt + TimeUnit.SECONDS.toNanos(10);
+          while (status(b).getFeedbackEventsDurable() < acked.size() && System.nanoTime() < reflectDeadline) {
+            Thread.onSpinWait();
+          }
+          if (System.nanoTime() >= reflectDeadline) {
+            notReflected++;
+          } else {
+            lag.add((System.nanoTime() - ackedAt) / 1e6);
+          }
+        }
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      stop.set(true);
+      for (Thread thread : load) {
+        thread.join();
+      }
+      models.join();
+      Thread.sleep(1_000); // the trainer reads the last records too
+      long[] durable = {
+        status(trainer).getFeedbackEventsDurable(), status(a).getFeedbackEventsDurable(), status(b).getFeedbackEventsDurable()
+      };
+      return new Outcome(lag, notReflected, acked, retriedUnknown, propagation, versions, loadCalls.get(), loadErrors.get(), seconds, durable);
+    }
+
+    private void recommendLoad(int caller, AtomicLong calls, AtomicLong errors) {
+      for (int n = 0; !stop.get(); n++) {
+        try {
+          recommend(b, "load-" + caller + "-" + n % 5_000);
+          calls.incrementAndGet();
+        } catch (StatusRuntimeException e) {
+          errors.incrementAndGet();
+        }
+      }
+    }
+
+    /** Each time the trainer serves a new version: how long until both replicas serve it too. */
+    private void watchModels(List<Double> propagation, List<String> versions) {
+      String seen = status(trainer).getModelVersion();
+      while (!stop.get()) {
+        String live = status(trainer).getModelVersion();
+        if (!live.equals(seen)) {
+          long since = System.nanoTime();
+          while (!(status(a).getModelVersion().equals(live) && status(b).getModelVersion().equals(live))
+              && System.nanoTime() - since < TimeUnit.SECONDS.toNanos(30)) {
+            sleep(5);
+          }
+          propagation.add((System.nanoTime() - since) / 1e6);
+          versions.add(live);
+          seen = live;
+        }
+        sleep(20);
+      }
+    }
+
+    void close() {
+      trainer.shutdownNow();
+      a.shutdownNow();
+      b.shutdownNow();
+    }
+  }
+
+  private static RecommendResponse recommend(ManagedChannel channel, String user) {
+    return RecommenderServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(10, TimeUnit.SECONDS)
+        .recommend(RecommendRequest.newBuilder().setUserId(user).setK(10).build());
+  }
+
+  private static FeedbackAck report(ManagedChannel channel, String event, String user, String item, FeedbackType type) {
+    return FeedbackServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(30, TimeUnit.SECONDS)
+        .reportFeedback(
+            ReportFeedbackRequest.newBuilder()
+                .setEvent(FeedbackEvent.newBuilder().setEventId(event).setUserId(user).setItemId(item).setType(type))
+                .build())
+        .getAck();
+  }
+
+  private static GetStatusResponse status(ManagedChannel channel) {
+    return AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).getStatus(GetStatusRequest.getDefaultInstance());
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private int report(Outcome outcome, SingleNodeKafka kafka) throws Exception {
+    Map<String, Integer> copies = new HashMap<>();
+    for (ConsumerRecord<byte[], byte[]> record : TopicRecords.readAll(kafka.bootstrapServers(), TOPIC, outcome.acked().size())) {
+      LogRecord parsed = LogRecord.parseFrom(record.value());
+      if (parsed.hasFeedback()) {
+        copies.merge(parsed.getFeedback().getEventId() + "/" + parsed.getFeedback().getItemId() + "/" + parsed.getFeedback().getType(), 1, Integer::sum);
+      }
+    }
+    long lost = outcome.acked().stream().filter(key -> !copies.containsKey(key)).count();
+    long duplicated = copies.values().stream().filter(n -> n > 1).mapToLong(n -> n - 1).sum();
+    List<Double> lag = new ArrayList<>(outcome.lagMillis());
+    Collections.sort(lag);
+    List<Double> propagation = new ArrayList<>(outcome.propagationMillis());
+    Collections.sort(propagation);
+    int acked = outcome.acked().size();
+    System.out.printf(Locale.ROOT, "%nCluster: Kafka (1 broker), a trainer, replicas A and B; lists from B, reactions to A, %.0f s%n", outcome.seconds());
+    System.out.printf(Locale.ROOT, "reactions acknowledged by A           %,d (%d retries while A had not yet read B's list)%n", acked, outcome.retriedUnknown());
+    System.out.printf(Locale.ROOT, "read-your-feedback lag A -> B         p50 %.1f ms  p99 %.1f ms  max %.1f ms  (%d not reflected within 10 s)%n",
+        percentile(lag, 0.50), percentile(lag, 0.99), percentile(lag, 1.0), outcome.notReflected());
+    System.out.printf(Locale.ROOT, "events lost / duplicated in the topic %d / %d%n", lost, duplicated);
+    System.out.printf(Locale.ROOT, "durable events on trainer / A / B     %,d / %,d / %,d (acknowledged %,d)%n",
+        outcome.durable()[0], outcome.durable()[1], outcome.durable()[2], acked);
+    System.out.printf(Locale.ROOT, "model versions published              %d %s; reached both replicas in p50 %.0f ms, max %.0f ms (poll 200 ms)%n",
+        outcome.versions().size(), outcome.versions(), percentile(propagation, 0.50), percentile(propagation, 1.0));
+    System.out.printf(Locale.ROOT, "Recommend on B besides the probe      %,.0f calls/s, %d errors%n", outcome.loadCalls() / outcome.seconds(), outcome.loadErrors());
+    boolean passed =
+        lost == 0 && duplicated == 0 && outcome.notReflected() == 0 && !outcome.versions().isEmpty()
+            && outcome.durable()[0] == acked && outcome.durable()[1] == acked && outcome.durable()[2] == acked;
+    System.out.println(passed ? "PASSED" : "FAILED");
+    if (json != null) {
+      new JsonReport()
+          .put("seconds", outcome.seconds())
+          .put("acked", acked)
+          .put("lost", lost)
+          .put("duplicated", duplicated)
+          .put("not_reflected", outcome.notReflected())
+          .put("lag_p50_ms", percentile(lag, 0.50))
+          .put("lag_p99_ms", percentile(lag, 0.99))
+          .put("lag_max_ms", percentile(lag, 1.0))
+          .put("model_versions", outcome.versions().size())
+          .put("model_propagation_p50_ms", percentile(propagation, 0.50))
+          .put("model_propagation_max_ms", percentile(propagation, 1.0))
+          .put("durable_trainer", outcome.durable()[0])
+          .put("durable_a", outcome.durable()[1])
+          .put("durable_b", outcome.durable()[2])
+          .put("load_calls_per_s", outcome.loadCalls() / outcome.seconds())
+          .put("passed", passed)
+          .writeTo(json);
+    }
+    return passed ? 0 : 1;
+  }
+
+  private static double percentile(List<Double> sorted, double q) {
+    if (sorted.isEmpty()) {
+      return Double.NaN;
+    }
+    int rank = (int) Math.ceil(q * sorted.size()) - 1; // nearest rank
+    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank)));
+  }
+}
