@@ -123,6 +123,17 @@ public final class ChildServer implements AutoCloseable {
     return log.stream().filter(line -> line.contains(text)).findFirst().orElse(null);
   }
 
+  /** The last log line containing {@code text}, if any. */
+  public String lastLineContaining(String text) {
+    List<String> all = List.copyOf(log);
+    for (int i = all.size() - 1; i >= 0; i--) {
+      if (all.get(i).contains(text)) {
+        return all.get(i);
+      }
+    }
+    return null;
+  }
+
   public String tail(int lines) {
     List<String> all = List.copyOf(log);
     return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));

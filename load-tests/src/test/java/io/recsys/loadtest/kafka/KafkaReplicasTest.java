@@ -32,6 +32,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -220,6 +222,68 @@ class KafkaReplicasTest {
     Set<String> missing = acknowledged.stream().filter(key -> !copies.containsKey(key)).collect(Collectors.toSet());
     assertThat(missing).isEmpty();
     assertThat(copies.values().stream().filter(n -> n > 1).count()).isZero();
+  }
+
+  @Test
+  void aKilledReplicaRestartsFromItsSnapshotPlusTheTopicsTail() throws Exception {
+    List<String> snapshotOften = List.of("--snapshot-every-records", "100", "--snapshot-interval-seconds", "1");
+    Set<String> acknowledged = new java.util.HashSet<>();
+    RecommendResponse openList;
+    String[] args = snapshotOften.toArray(String[]::new);
+    try (ChildServer a = replica("resume-a", "resume", kafka.bootstrapServers(), args)) {
+      ManagedChannel toA = channel(a);
+      try {
+        for (int n = 0; n < 60; n++) {
+          RecommendResponse list = recommend(toA, "r" + n);
+          for (RecommendedItem item : list.getItemsList().subList(0, 3)) {
+            assertThat(report(toA, list.getEventId(), "r" + n, item.getItemId(), FeedbackType.FEEDBACK_TYPE_CLICK))
+                .isEqualTo(FeedbackStatus.FEEDBACK_STATUS_ACCEPTED);
+            acknowledged.add(list.getEventId() + "/" + item.getItemId());
+          }
+        }
+        // 60 lists and 180 reactions: 240 records; wait for the snapshot that holds them all.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (snapshotPosition(a) < 240 && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+        assertThat(snapshotPosition(a)).isGreaterThanOrEqualTo(240);
+        openList = recommend(toA, "after-the-snapshot"); // open when the replica dies: its window must be rebuilt
+        assertThat(report(toA, openList.getEventId(), "after-the-snapshot", openList.getItems(0).getItemId(), FeedbackType.FEEDBACK_TYPE_CLICK))
+            .isEqualTo(FeedbackStatus.FEEDBACK_STATUS_ACCEPTED);
+        acknowledged.add(openList.getEventId() + "/" + openList.getItems(0).getItemId());
+      } finally {
+        toA.shutdownNow();
+      }
+      a.kill();
+    }
+    try (ChildServer again = replica("resume-a", "resume", kafka.bootstrapServers(), args)) {
+      ManagedChannel toA = channel(again);
+      try {
+        assertThat(again.lineContaining("resuming topic resume after offsets")).isNotNull();
+        Matcher replayed = Pattern.compile("(\\d+) records applied, (\\d+) re-read only").matcher(again.lineContaining("records applied"));
+        assertThat(replayed.find()).isTrue();
+        assertThat(Long.parseLong(replayed.group(1))).as("applied again: the tail after the snapshot only").isBetween(2L, 4L);
+        assertThat(Long.parseLong(replayed.group(2))).as("the join windows' records, read to re-open the lists").isGreaterThanOrEqualTo(240);
+        assertThat(durableEvents(toA)).isEqualTo(acknowledged.size());
+        String item = openList.getItems(0).getItemId();
+        assertThat(report(toA, openList.getEventId(), "after-the-snapshot", item, FeedbackType.FEEDBACK_TYPE_CLICK))
+            .as("the list open at the kill is open again, its reaction claimed").isEqualTo(FeedbackStatus.FEEDBACK_STATUS_DUPLICATE);
+        assertThat(report(toA, openList.getEventId(), "after-the-snapshot", openList.getItems(1).getItemId(), FeedbackType.FEEDBACK_TYPE_CLICK))
+            .isEqualTo(FeedbackStatus.FEEDBACK_STATUS_ACCEPTED);
+      } finally {
+        toA.shutdownNow();
+      }
+    }
+  }
+
+  /** The log record the replica's newest snapshot holds everything before; -1 before the first. */
+  private static long snapshotPosition(ChildServer server) {
+    String line = server.lastLineContaining("Snapshot at log record");
+    if (line == null) {
+      return -1;
+    }
+    Matcher position = Pattern.compile("Snapshot at log record (\\d+)").matcher(line);
+    return position.find() ? Long.parseLong(position.group(1)) : -1;
   }
 
   @Test

@@ -28,7 +28,7 @@ public final class Checkpointer implements AutoCloseable {
   private final FeedbackProcessor processor;
   private final List<SnapshotPart> parts;
   private final SnapshotFiles files;
-  private final SegmentedFeedbackLog feedbackLog;
+  private final SnapshotLog feedbackLog;
   private final SnapshotSettings settings;
   private final ScheduledExecutorService thread;
   private final AtomicLong written = new AtomicLong();
@@ -42,7 +42,7 @@ public final class Checkpointer implements AutoCloseable {
 
   /** @param restoredPosition the log position of the snapshot the start restored, 0 if none */
   public Checkpointer(
-      FeedbackProcessor processor, List<SnapshotPart> parts, SnapshotFiles files, SegmentedFeedbackLog feedbackLog,
+      FeedbackProcessor processor, List<SnapshotPart> parts, SnapshotFiles files, SnapshotLog feedbackLog,
       SnapshotSettings settings, long restoredPosition) {
     this.processor = processor;
     this.parts = List.copyOf(parts);
@@ -76,7 +76,7 @@ public final class Checkpointer implements AutoCloseable {
       return;
     }
     try {
-      write(processor.capture(parts).get());
+      write(feedbackLog.capture(processor, parts).get());
     } catch (ExecutionException e) {
       log.debug("No snapshot: the feedback loop is closing ({})", e.getCause().toString());
     } catch (InterruptedException e) {
@@ -93,12 +93,12 @@ public final class Checkpointer implements AutoCloseable {
 
   /** Takes a snapshot now, on the caller's thread. */
   public SnapshotFiles.Stored snapshotNow() throws IOException, InterruptedException, ExecutionException {
-    return write(processor.capture(parts).get());
+    return write(feedbackLog.capture(processor, parts).get());
   }
 
   private synchronized SnapshotFiles.Stored write(FeedbackProcessor.Captured captured) throws IOException {
     long start = System.nanoTime();
-    SnapshotFiles.Stored stored = files.write(captured.logPosition(), captured.joinFrom(), captured.parts());
+    SnapshotFiles.Stored stored = files.write(captured.logPosition(), captured.joinFrom(), captured.partitionOffsets(), captured.parts());
     lastSeconds = (System.nanoTime() - start) / 1e9;
     lastBytes = stored.bytes();
     lastPosition = captured.logPosition();
@@ -146,7 +146,7 @@ public final class Checkpointer implements AutoCloseable {
       if (!thread.awaitTermination(120, TimeUnit.SECONDS)) {
         thread.shutdownNow();
       }
-      FeedbackProcessor.Captured last = processor.captureClosed(parts);
+      FeedbackProcessor.Captured last = feedbackLog.captureClosed(processor, parts);
       if (last.logPosition() > lastPosition) {
         write(last);
       }

@@ -272,7 +272,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
    * open impressions, user states, replay buffer and counters.
    */
   public void replay(LogRecord record) {
-    replay(record, true);
+    replay(record, true, appliedRecords >= rebuildJoinUntil);
   }
 
   /**
@@ -281,7 +281,16 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
    * user's latest reactions, which this one already applied; the state follows the reactions alone.
    */
   public void replayShared(LogRecord record) {
-    replay(record, false);
+    replayShared(record, false);
+  }
+
+  /**
+   * As {@link #replayShared(LogRecord)}, after a snapshot of a shared log: a record the snapshot
+   * already holds ({@code inSnapshot}, the log knows by its partition's offset) only re-opens a
+   * list that was open at the snapshot and re-claims its reactions.
+   */
+  public void replayShared(LogRecord record, boolean inSnapshot) {
+    replay(record, false, !inSnapshot);
   }
 
   /**
@@ -289,13 +298,12 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
    * #replayShared} does, on the effects thread, queued in the order the log delivers it.
    */
   public void applyShared(LogRecord record) {
-    runEffect(() -> replay(record, false));
+    runEffect(() -> replay(record, false, true));
   }
 
-  private void replay(LogRecord record, boolean adoptLoggedStates) {
+  private void replay(LogRecord record, boolean adoptLoggedStates, boolean applied) {
     long sequence = appliedRecords++;
     long time = record.getServerTimeMicros();
-    boolean applied = sequence >= rebuildJoinUntil;
     if (applied) {
       join.expire(time);
     }
@@ -341,8 +349,22 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
 
   // ---- Snapshots
 
-  /** What a snapshot holds of the feedback loop, taken at one log position; see {@link #capture}. */
-  public record Captured(long logPosition, long joinFrom, List<SnapshotPart.Saved> parts) {}
+  /**
+   * What a snapshot holds of the feedback loop, taken at one log position; see {@link #capture}.
+   *
+   * @param partitionOffsets with a partitioned log (Kafka), the next offset of every partition at
+   *     the capture; empty for the local log, whose position is {@code logPosition}
+   */
+  public record Captured(long logPosition, long joinFrom, List<Long> partitionOffsets, List<SnapshotPart.Saved> parts) {
+    public Captured {
+      partitionOffsets = List.copyOf(partitionOffsets);
+    }
+
+    /** The same capture, taken where a partitioned log stood at {@code offsets}. */
+    public Captured atPartitionOffsets(List<Long> offsets) {
+      return new Captured(logPosition, joinFrom, offsets, parts);
+    }
+  }
 
   /**
    * Captures every part on the effects thread, between two effects: then every durable record
@@ -390,7 +412,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
         out.accept(SnapshotEntry.newBuilder().setOpenLists(OpenListsEntry.newBuilder().addAllEventIds(chunk)).build());
       }
     });
-    return new Captured(position, joinFrom, saved);
+    return new Captured(position, joinFrom, List.of(), saved);
   }
 
   /** Parts of a snapshot this processor restores itself: its counters and the replay buffer. */

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.recsys.server.feedback.log.LogRecord;
 import io.recsys.server.storage.AtomicFiles;
 import io.recsys.server.storage.RecordFrames;
+import io.recsys.server.storage.SnapshotPart;
 import java.io.IOException;
 import java.io.SyncFailedException;
 import java.io.UncheckedIOException;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * segment (a crash mid-write) is cut off, while damage anywhere else stops the start, since
  * acknowledged records would be lost.
  */
-public final class SegmentedFeedbackLog implements FeedbackLog {
+public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
   private static final Logger log = LoggerFactory.getLogger(SegmentedFeedbackLog.class);
   private static final String SUFFIX = ".seg";
   private static final int MAX_GROUP = 8_192;
@@ -421,6 +422,18 @@ public final class SegmentedFeedbackLog implements FeedbackLog {
    * snapshot holds their effect) while {@code retention} says they go; never the segment being
    * written. Safe beside the writer. Returns the number of segments deleted.
    */
+  /** One writer, one order: the effects thread's position is the log's. */
+  @Override
+  public CompletableFuture<FeedbackProcessor.Captured> capture(FeedbackProcessor processor, List<SnapshotPart> parts) {
+    return processor.capture(parts);
+  }
+
+  @Override
+  public FeedbackProcessor.Captured captureClosed(FeedbackProcessor processor, List<SnapshotPart> parts) {
+    return processor.captureClosed(parts);
+  }
+
+  @Override
   public int retire(long coveredBelow, LogRetention retention) throws IOException {
     List<Path> segments = segments(directory);
     long logBytes = 0;

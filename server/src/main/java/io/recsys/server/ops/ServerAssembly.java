@@ -134,10 +134,11 @@ final class ServerAssembly {
     List<SnapshotPart> parts = snapshotParts(catalog, users, fast);
     SegmentedFeedbackLog fileLog = null;
     KafkaFeedbackLog kafkaLog = null;
+    SnapshotFiles snapshotFiles = SnapshotFiles.open(dataDir.snapshots(), SNAPSHOTS_KEPT);
     if (config.kafkaLog().isPresent()) {
-      kafkaLog = openKafkaLog(config.kafkaLog().get(), feedback, replayBuffer, users);
+      kafkaLog = openKafkaLog(config.kafkaLog().get(), feedback, replayBuffer, users, snapshotFiles, parts);
+      snapshots.set(new Checkpointer(feedback, parts, snapshotFiles, kafkaLog, config.feedback().snapshots(), 0).start());
     } else {
-      SnapshotFiles snapshotFiles = SnapshotFiles.open(dataDir.snapshots(), SNAPSHOTS_KEPT);
       fileLog = openFeedbackLog(dataDir, feedback, replayBuffer, users, snapshotFiles, parts);
       snapshots.set(new Checkpointer(feedback, parts, snapshotFiles, fileLog, config.feedback().snapshots(), restoredPosition).start());
     }
@@ -169,9 +170,9 @@ final class ServerAssembly {
     if (config.metricsPort() >= 0) {
       ServerMetrics metrics = new ServerMetrics();
       metrics.bindFeedback(feedback, replayBuffer);
+      metrics.bindSnapshots(snapshots.get());
       if (fileLog != null) {
         metrics.bindFileLog(fileLog);
-        metrics.bindSnapshots(snapshots.get(), fileLog);
       } else {
         metrics.bindKafkaLog(kafkaLog);
       }
@@ -287,6 +288,10 @@ final class ServerAssembly {
     List<SnapshotPart> restoring = new ArrayList<>(feedback.ownParts());
     restoring.addAll(parts);
     Optional<SnapshotHeader> snapshot = snapshotFiles.restoreNewest(restoring);
+    if (snapshot.isPresent() && snapshot.get().getPartitionOffsetsCount() > 0) {
+      throw new IllegalStateException(
+          "the data dir's snapshots were taken with the feedback log on Kafka: start with --feedback-log kafka, or on a data dir of its own");
+    }
     long joinFrom = snapshot.map(SnapshotHeader::getJoinFrom).orElse(0L);
     restoredPosition = snapshot.map(SnapshotHeader::getLogPosition).orElse(0L);
     feedback.resumeFrom(joinFrom, restoredPosition);
@@ -308,13 +313,33 @@ final class ServerAssembly {
   }
 
   /**
-   * Opens the Kafka topic the replicas share, replays all of it into the feedback loop (no
-   * snapshot yet: a start reads what the topic's retention kept), attaches it, then applies what
-   * other replicas append from now on.
+   * Restores this replica's newest snapshot, opens the Kafka topic the replicas share and replays
+   * it from the snapshot's offsets (from where the lists open at the snapshot were served, to
+   * rebuild their join windows; the whole topic without a snapshot), attaches it, then applies
+   * what other replicas append from now on.
    */
-  private KafkaFeedbackLog openKafkaLog(KafkaLogSettings settings, FeedbackProcessor feedback, ReplayBuffer replayBuffer, UserStateStore users) {
+  private KafkaFeedbackLog openKafkaLog(
+      KafkaLogSettings settings, FeedbackProcessor feedback, ReplayBuffer replayBuffer, UserStateStore users,
+      SnapshotFiles snapshotFiles, List<SnapshotPart> parts) throws IOException {
     long start = System.nanoTime();
-    KafkaFeedbackLog feedbackLog = own(KafkaFeedbackLog.open(settings, feedback::replayShared));
+    List<SnapshotPart> restoring = new ArrayList<>(feedback.ownParts());
+    restoring.addAll(parts);
+    Optional<SnapshotHeader> snapshot = snapshotFiles.restoreNewest(restoring);
+    KafkaFeedbackLog.Resume resume = KafkaFeedbackLog.Resume.FROM_THE_BEGINNING;
+    if (snapshot.isPresent()) {
+      if (snapshot.get().getPartitionOffsetsCount() == 0) {
+        throw new IllegalStateException(
+            "the data dir's snapshots were taken with the local feedback log, not on Kafka: start this replica on a data dir of its own");
+      }
+      // Lists still open at the snapshot were served within the join window before it (plus a minute of clock skew).
+      long rebuildFrom =
+          snapshot.get().getCreatedMicros() / 1_000 - config.feedback().processor().joinWindow().toMillis() - 60_000;
+      resume = new KafkaFeedbackLog.Resume(snapshot.get().getPartitionOffsetsList(), rebuildFrom);
+      log.info(
+          "Snapshot restored in {} ms; resuming topic {} after offsets {}",
+          (System.nanoTime() - start) / 1_000_000, settings.topic(), snapshot.get().getPartitionOffsetsList());
+    }
+    KafkaFeedbackLog feedbackLog = own(KafkaFeedbackLog.open(settings, resume, feedback::replayShared));
     feedback.attach(feedbackLog);
     feedbackLog.startTailing(feedback::applyShared);
     log.info(

@@ -111,6 +111,7 @@ public final class ServerMetrics {
     counter("recsys.feedback.log.group.commit.records", "Records written by the group commits (divide by the commits for the mean group size)", log, SegmentedFeedbackLog::groupCommitRecords);
     counter("recsys.feedback.log.fsyncs", "fsyncs of the feedback log's segments", log, SegmentedFeedbackLog::fsyncs);
     counter("recsys.feedback.log.fsync.seconds", "Time spent in those fsyncs", log, SegmentedFeedbackLog::fsyncSeconds);
+    counter("recsys.feedback.log.retired.segments", "Log segments deleted once snapshots covered them, as the retention says", log, SegmentedFeedbackLog::retiredSegments);
   }
 
   /** The feedback log on Kafka: what this replica sent, read back, and what other replicas wrote. */
@@ -124,13 +125,12 @@ public final class ServerMetrics {
   }
 
   /** Snapshots of the feedback loop's state and the log retention that follows them. */
-  public void bindSnapshots(Checkpointer snapshots, SegmentedFeedbackLog log) {
+  public void bindSnapshots(Checkpointer snapshots) {
     counter("recsys.snapshots.written", "Snapshots of users, items, replay buffer and open lists written", snapshots, Checkpointer::snapshotsWritten);
     counter("recsys.snapshots.failed", "Snapshots that could not be written (the log keeps everything since the last)", snapshots, Checkpointer::snapshotsFailed);
     gauge("recsys.snapshot.last.seconds", "Time the last snapshot took to write", snapshots, Checkpointer::lastSnapshotSeconds);
     gauge("recsys.snapshot.last.bytes", "Size of the last snapshot", snapshots, Checkpointer::lastSnapshotBytes);
     gauge("recsys.feedback.log.records.since.snapshot", "Log records after the last snapshot: what a restart now would apply again", snapshots, Checkpointer::recordsSinceSnapshot);
-    counter("recsys.feedback.log.retired.segments", "Log segments deleted once snapshots covered them, as the retention says", log, SegmentedFeedbackLog::retiredSegments);
   }
 
   /** The scoring calls' admission bound and its refusals. */

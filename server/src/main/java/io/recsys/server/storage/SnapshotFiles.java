@@ -58,6 +58,14 @@ public final class SnapshotFiles {
    * deletes all but the newest {@code keep}. Returns what was written.
    */
   public Stored write(long logPosition, long joinFrom, List<SnapshotPart.Saved> parts) throws IOException {
+    return write(logPosition, joinFrom, List.of(), parts);
+  }
+
+  /**
+   * As {@link #write(long, long, List)}, for a partitioned log: {@code partitionOffsets} is where
+   * each partition stood, the position a restore resumes from.
+   */
+  public Stored write(long logPosition, long joinFrom, List<Long> partitionOffsets, List<SnapshotPart.Saved> parts) throws IOException {
     Path file = directory.resolve(String.format("%020d-%016x%s", logPosition, System.currentTimeMillis(), SUFFIX));
     long[] entries = {0};
     AtomicFiles.write(
@@ -68,6 +76,7 @@ public final class SnapshotFiles {
                   .setFormat(FORMAT)
                   .setLogPosition(logPosition)
                   .setJoinFrom(joinFrom)
+                  .addAllPartitionOffsets(partitionOffsets)
                   .setCreatedMicros(System.currentTimeMillis() * 1_000)).build());
           try {
             for (SnapshotPart.Saved part : parts) {

@@ -2,8 +2,12 @@ package io.recsys.server.feedback.kafka;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.recsys.server.feedback.FeedbackLog;
+import io.recsys.server.feedback.FeedbackProcessor;
+import io.recsys.server.feedback.LogRetention;
+import io.recsys.server.feedback.SnapshotLog;
 import io.recsys.server.feedback.LogUnavailableException;
 import io.recsys.server.feedback.log.LogRecord;
+import io.recsys.server.storage.SnapshotPart;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -12,8 +16,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Function;
+import java.util.function.BiConsumer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -49,7 +57,7 @@ import org.slf4j.LoggerFactory;
  * may still have reached Kafka (a timeout is ambiguous): the tailer then applies it like any
  * other replica's record, and a client that retries gets DUPLICATE for it.
  */
-public final class KafkaFeedbackLog implements FeedbackLog {
+public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
   private static final Logger log = LoggerFactory.getLogger(KafkaFeedbackLog.class);
   static final String ORIGIN_HEADER = "recsys-origin";
   private static final Duration POLL = Duration.ofMillis(100);
@@ -72,7 +80,9 @@ public final class KafkaFeedbackLog implements FeedbackLog {
   private final AtomicLong appliedRecords = new AtomicLong();
   private volatile boolean closing;
   private volatile boolean stopTailing;
-  private Thread tailer;
+  private volatile Thread tailer;
+  private volatile List<Long> finalPositions;
+  private long rebuiltOnly; // records of the start's replay that the snapshot already held
 
   private KafkaFeedbackLog(KafkaLogSettings settings, KafkaProducer<byte[], byte[]> producer, KafkaConsumer<byte[], byte[]> consumer, int partitions) {
     this.settings = settings;
@@ -87,6 +97,30 @@ public final class KafkaFeedbackLog implements FeedbackLog {
    * once the feedback loop is attached.
    */
   public static KafkaFeedbackLog open(KafkaLogSettings settings, Consumer<LogRecord> replay) {
+    return open(settings, Resume.FROM_THE_BEGINNING, (record, inSnapshot) -> replay.accept(record));
+  }
+
+  /**
+   * Where a start resumes: the next offset of every partition that a snapshot holds the effects
+   * of, and the time from which the lists open at the snapshot were served; records from that time
+   * up to those offsets are replayed only to rebuild the join windows.
+   *
+   * @param offsets by partition; a partition past its end (the topic grew) is read from its beginning
+   * @param rebuildFromMillis record timestamp (Kafka's, the producer's clock) to re-read from
+   */
+  public record Resume(List<Long> offsets, long rebuildFromMillis) {
+    public static final Resume FROM_THE_BEGINNING = new Resume(List.of(), 0);
+
+    public Resume {
+      offsets = List.copyOf(offsets);
+    }
+  }
+
+  /**
+   * As {@link #open(KafkaLogSettings, Consumer)}, resuming after a snapshot: {@code replay} gets
+   * every record read, and whether the snapshot already holds its effects.
+   */
+  public static KafkaFeedbackLog open(KafkaLogSettings settings, Resume resume, BiConsumer<LogRecord, Boolean> replay) {
     String clientId = "recsys-" + Long.toHexString(System.nanoTime());
     int partitions = KafkaClients.ensureTopic(settings, clientId + "-admin");
     KafkaConsumer<byte[], byte[]> consumer = KafkaClients.consumer(settings, clientId + "-tailer");
@@ -97,7 +131,7 @@ public final class KafkaFeedbackLog implements FeedbackLog {
         assigned.add(new TopicPartition(settings.topic(), p));
       }
       consumer.assign(assigned);
-      consumer.seekToBeginning(assigned);
+      seekForResume(consumer, assigned, resume);
       producer = KafkaClients.producer(settings, clientId + "-producer");
     } catch (RuntimeException e) {
       consumer.close();
@@ -107,10 +141,12 @@ public final class KafkaFeedbackLog implements FeedbackLog {
     try {
       List<PartitionInfo> known = producer.partitionsFor(settings.topic()); // metadata now: send() need not wait for it
       long start = System.nanoTime();
-      long replayed = feedbackLog.catchUp(replay);
+      long replayed = feedbackLog.catchUp(replay, resume);
       log.info(
-          "Feedback log on Kafka topic {} ({} partitions, {} known to the producer) at {}: {} records replayed in {} ms",
-          settings.topic(), partitions, known.size(), settings.bootstrapServers(), replayed, (System.nanoTime() - start) / 1_000_000);
+          "Feedback log on Kafka topic {} ({} partitions, {} known to the producer) at {}: {} records applied, {} re-read only to"
+              + " rebuild the join windows open at the snapshot, in {} ms",
+          settings.topic(), partitions, known.size(), settings.bootstrapServers(), replayed - feedbackLog.rebuiltOnly, feedbackLog.rebuiltOnly,
+          (System.nanoTime() - start) / 1_000_000);
       return feedbackLog;
     } catch (RuntimeException e) {
       feedbackLog.closeClients();
@@ -118,8 +154,41 @@ public final class KafkaFeedbackLog implements FeedbackLog {
     }
   }
 
+  /**
+   * Seeks each partition to where the join windows open at the snapshot began (never past the
+   * snapshot's offset), or to the beginning without a snapshot. Records the topic's retention
+   * deleted before this replica read them are gone from its state: said once, loudly.
+   */
+  private static void seekForResume(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions, Resume resume) {
+    consumer.seekToBeginning(partitions);
+    if (resume.offsets().isEmpty()) {
+      return;
+    }
+    Duration timeout = Duration.ofSeconds(KafkaClients.CONNECT_TIMEOUT_SECONDS);
+    Map<TopicPartition, Long> times = new HashMap<>();
+    partitions.forEach(p -> times.put(p, resume.rebuildFromMillis()));
+    var byTime = consumer.offsetsForTimes(times, timeout);
+    Map<TopicPartition, Long> beginning = consumer.beginningOffsets(partitions, timeout);
+    for (TopicPartition partition : partitions) {
+      if (partition.partition() >= resume.offsets().size()) {
+        continue; // a partition the topic gained since the snapshot: all of it is new
+      }
+      long covered = resume.offsets().get(partition.partition());
+      if (beginning.get(partition) > covered) {
+        log.error(
+            "Partition {} now begins at offset {}, after the snapshot's {}: the topic's retention deleted records this replica"
+                + " never applied; its state lacks them (keep retention longer than a replica may be down)",
+            partition, beginning.get(partition), covered);
+        continue;
+      }
+      var found = byTime.get(partition);
+      long from = found == null ? covered : Math.min(found.offset(), covered);
+      consumer.seek(partition, Math.max(from, beginning.get(partition)));
+    }
+  }
+
   /** Reads every partition up to where it ended when this started; returns the records replayed. */
-  private long catchUp(Consumer<LogRecord> replay) {
+  private long catchUp(BiConsumer<LogRecord, Boolean> replay, Resume resume) {
     Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(KafkaClients.CONNECT_TIMEOUT_SECONDS));
     Map<TopicPartition, Long> remaining = new HashMap<>(end);
     remaining.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
@@ -130,7 +199,11 @@ public final class KafkaFeedbackLog implements FeedbackLog {
       for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
         LogRecord parsed = parse(record);
         if (parsed != null) {
-          replay.accept(parsed);
+          boolean inSnapshot = record.partition() < resume.offsets().size() && record.offset() < resume.offsets().get(record.partition());
+          replay.accept(parsed, inSnapshot);
+          if (inSnapshot) {
+            rebuiltOnly++;
+          }
           appliedRecords.incrementAndGet();
           replayed++;
         }
@@ -168,6 +241,7 @@ public final class KafkaFeedbackLog implements FeedbackLog {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
           deliver(record, others);
         }
+        answerPositionRequests();
         failures = 0;
       } catch (WakeupException e) {
         return; // closing
@@ -216,6 +290,67 @@ public final class KafkaFeedbackLog implements FeedbackLog {
       unreadableRecords.increment();
       return null;
     }
+  }
+
+  /** A capture that waits for the tailer to stand between two records. */
+  private record PositionRequest(Function<List<Long>, CompletableFuture<FeedbackProcessor.Captured>> capture, CompletableFuture<FeedbackProcessor.Captured> done) {}
+
+  private final Queue<PositionRequest> positionRequests = new ConcurrentLinkedQueue<>();
+
+  /**
+   * Between two polls every record read so far has had its effects queued, in order, and none
+   * after: a capture queued now sees exactly them, and the consumer's positions are its offsets.
+   */
+  private void answerPositionRequests() {
+    for (PositionRequest request = positionRequests.poll(); request != null; request = positionRequests.poll()) {
+      PositionRequest answering = request;
+      try {
+        answering.capture().apply(positions()).whenComplete((captured, error) -> {
+          if (error != null) {
+            answering.done().completeExceptionally(error);
+          } else {
+            answering.done().complete(captured);
+          }
+        });
+      } catch (RuntimeException e) {
+        answering.done().completeExceptionally(e);
+      }
+    }
+  }
+
+  /** The consumer's next offset of every partition (tailer thread, or once it stopped). */
+  private List<Long> positions() {
+    List<Long> offsets = new ArrayList<>(partitions);
+    for (int p = 0; p < partitions; p++) {
+      offsets.add(consumer.position(new TopicPartition(settings.topic(), p)));
+    }
+    return offsets;
+  }
+
+  @Override
+  public CompletableFuture<FeedbackProcessor.Captured> capture(FeedbackProcessor processor, List<SnapshotPart> parts) {
+    CompletableFuture<FeedbackProcessor.Captured> done = new CompletableFuture<>();
+    if (stopTailing || tailer == null) {
+      done.completeExceptionally(new IllegalStateException("the feedback log is not being read"));
+      return done;
+    }
+    positionRequests.add(
+        new PositionRequest(offsets -> processor.capture(parts).thenApply(captured -> captured.atPartitionOffsets(offsets)), done));
+    return done;
+  }
+
+  @Override
+  public FeedbackProcessor.Captured captureClosed(FeedbackProcessor processor, List<SnapshotPart> parts) {
+    if (finalPositions == null) {
+      throw new IllegalStateException("the feedback log is still open");
+    }
+    return processor.captureClosed(parts).atPartitionOffsets(finalPositions);
+  }
+
+  /** Kafka's own retention (the topic's) decides what goes: a replica's snapshot retires nothing there. */
+  @Override
+  public int retire(long coveredBelow, LogRetention retention) {
+    return 0;
   }
 
   @Override
@@ -333,6 +468,10 @@ public final class KafkaFeedbackLog implements FeedbackLog {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    positionRequests.forEach(request -> request.done().completeExceptionally(new IllegalStateException("the feedback log closed")));
+    if (tailer != null && !tailer.isAlive()) {
+      finalPositions = positions(); // where the last snapshot of a graceful stop stands
     }
     for (Long sequence : List.copyOf(awaitingReadBack.keySet())) {
       CompletableFuture<Void> append = awaitingReadBack.remove(sequence);
