@@ -66,6 +66,12 @@ public final class ClusterDemoCommand implements Callable<Integer> {
   @Option(names = "--load-threads", description = "Closed-loop Recommend callers on replica B besides the probe (default: ${DEFAULT-VALUE}).", defaultValue = "2")
   int loadThreads;
 
+  @Option(
+      names = "--scale-seconds",
+      description = "Then Recommend QPS from 8 closed-loop callers on B alone, and 4 + 4 on A and B, this long each; 0 skips (default: ${DEFAULT-VALUE}).",
+      defaultValue = "10")
+  int scaleSeconds;
+
   @Option(names = "--json", description = "Also write the results as JSON to this file.")
   Path json;
 
@@ -87,7 +93,9 @@ public final class ClusterDemoCommand implements Callable<Integer> {
           ChildServer b = start(dir, "replica-b", common, "--reranker", "follow", "--model-poll-ms", "200")) {
         Cluster cluster = new Cluster(channel(trainer), channel(a), channel(b));
         try {
-          return report(cluster.run(), kafka);
+          Outcome outcome = cluster.run();
+          Scaling scaling = scaleSeconds > 0 ? cluster.scaling(a.pid(), b.pid()) : null;
+          return report(outcome, scaling, kafka);
         } finally {
           cluster.close();
         }
@@ -192,6 +200,50 @@ public final class ClusterDemoCommand implements Callable<Integer> {
       return new Outcome(lag, notReflected, acked, retriedUnknown, propagation, versions, loadCalls.get(), loadErrors.get(), seconds, durable);
     }
 
+    /** The same 8 callers on one replica, then split over two: QPS and each replica's CPU. */
+    Scaling scaling(long pidA, long pidB) throws InterruptedException {
+      Phase one = phase(List.of(b, b, b, b, b, b, b, b), pidA, pidB);
+      Phase two = phase(List.of(a, b, a, b, a, b, a, b), pidA, pidB);
+      return new Scaling(one, two);
+    }
+
+    private Phase phase(List<ManagedChannel> callers, long pidA, long pidB) throws InterruptedException {
+      AtomicBoolean done = new AtomicBoolean();
+      AtomicLong calls = new AtomicLong();
+      List<Thread> threads = new ArrayList<>();
+      for (int i = 0; i < callers.size(); i++) {
+        ManagedChannel channel = callers.get(i);
+        int caller = i;
+        Thread thread = new Thread(() -> {
+          for (int n = 0; !done.get(); n++) {
+            try {
+              recommend(channel, "scale-" + caller + "-" + n % 5_000);
+              calls.incrementAndGet();
+            } catch (StatusRuntimeException e) {
+              // counted as missing calls: the QPS says it
+            }
+          }
+        });
+        thread.start();
+        threads.add(thread);
+      }
+      Thread.sleep(2_000); // warm-up
+      long before = calls.get();
+      double cpuA = cpuSeconds(pidA);
+      double cpuB = cpuSeconds(pidB);
+      long start = System.nanoTime();
+      Thread.sleep(TimeUnit.SECONDS.toMillis(scaleSeconds));
+      double seconds = (System.nanoTime() - start) / 1e9;
+      long measured = calls.get() - before;
+      double usedA = cpuSeconds(pidA) - cpuA;
+      double usedB = cpuSeconds(pidB) - cpuB;
+      done.set(true);
+      for (Thread thread : threads) {
+        thread.join();
+      }
+      return new Phase(measured / seconds, usedA / seconds, usedB / seconds);
+    }
+
     private void recommendLoad(int caller, AtomicLong calls, AtomicLong errors) {
       for (int n = 0; !stop.get(); n++) {
         try {
@@ -229,6 +281,15 @@ public final class ClusterDemoCommand implements Callable<Integer> {
     }
   }
 
+  /** Recommend QPS of a phase and the cores each replica used meanwhile. */
+  record Phase(double qps, double coresA, double coresB) {}
+
+  record Scaling(Phase oneReplica, Phase twoReplicas) {}
+
+  private static double cpuSeconds(long pid) {
+    return ProcessHandle.of(pid).flatMap(handle -> handle.info().totalCpuDuration()).map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
+  }
+
   private static RecommendResponse recommend(ManagedChannel channel, String user) {
     return RecommenderServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(10, TimeUnit.SECONDS)
@@ -257,7 +318,7 @@ public final class ClusterDemoCommand implements Callable<Integer> {
     }
   }
 
-  private int report(Outcome outcome, SingleNodeKafka kafka) throws Exception {
+  private int report(Outcome outcome, Scaling scaling, SingleNodeKafka kafka) throws Exception {
     Map<String, Integer> copies = new HashMap<>();
     for (ConsumerRecord<byte[], byte[]> record : TopicRecords.readAll(kafka.bootstrapServers(), TOPIC, outcome.acked().size())) {
       LogRecord parsed = LogRecord.parseFrom(record.value());
@@ -282,6 +343,13 @@ public final class ClusterDemoCommand implements Callable<Integer> {
     System.out.printf(Locale.ROOT, "model versions published              %d %s; reached both replicas in p50 %.0f ms, max %.0f ms (poll 200 ms)%n",
         outcome.versions().size(), outcome.versions(), percentile(propagation, 0.50), percentile(propagation, 1.0));
     System.out.printf(Locale.ROOT, "Recommend on B besides the probe      %,.0f calls/s, %d errors%n", outcome.loadCalls() / outcome.seconds(), outcome.loadErrors());
+    if (scaling != null) {
+      Phase one = scaling.oneReplica();
+      Phase two = scaling.twoReplicas();
+      System.out.printf(Locale.ROOT, "Recommend, 8 callers on B alone       %,.0f QPS (B %.2f cores, A idle %.2f cores)%n", one.qps(), one.coresB(), one.coresA());
+      System.out.printf(Locale.ROOT, "Recommend, 4 + 4 callers on A and B   %,.0f QPS (A %.2f cores, B %.2f cores): %.2fx one replica, on %d cores%n",
+          two.qps(), two.coresA(), two.coresB(), two.qps() / one.qps(), Runtime.getRuntime().availableProcessors());
+    }
     boolean passed =
         lost == 0 && duplicated == 0 && outcome.notReflected() == 0 && !outcome.versions().isEmpty()
             && outcome.durable()[0] == acked && outcome.durable()[1] == acked && outcome.durable()[2] == acked;
@@ -303,6 +371,11 @@ public final class ClusterDemoCommand implements Callable<Integer> {
           .put("durable_a", outcome.durable()[1])
           .put("durable_b", outcome.durable()[2])
           .put("load_calls_per_s", outcome.loadCalls() / outcome.seconds())
+          .put("qps_one_replica", scaling == null ? Double.NaN : scaling.oneReplica().qps())
+          .put("qps_two_replicas", scaling == null ? Double.NaN : scaling.twoReplicas().qps())
+          .put("cores_b_one_replica", scaling == null ? Double.NaN : scaling.oneReplica().coresB())
+          .put("cores_a_two_replicas", scaling == null ? Double.NaN : scaling.twoReplicas().coresA())
+          .put("cores_b_two_replicas", scaling == null ? Double.NaN : scaling.twoReplicas().coresB())
           .put("passed", passed)
           .writeTo(json);
     }

@@ -98,7 +98,7 @@ final class KafkaClients {
   private static IllegalStateException unreachable(KafkaLogSettings settings, Throwable cause) {
     return new IllegalStateException(
         "the feedback log's Kafka topic " + settings.topic() + " at " + settings.bootstrapServers()
-            + " could not be opened within " + CONNECT_TIMEOUT_SECONDS + " s (kafka-bootstrap-servers, kafka-property): " + cause,
+            + " could not be opened within " + CONNECT_TIMEOUT_SECONDS + " s (check kafka-bootstrap-servers and kafka-config): " + cause,
         cause);
   }
 
