@@ -78,6 +78,14 @@ public final class ClusterDemoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path dir = Files.createTempDirectory("recsys-cluster-");
+    try {
+      return run(dir);
+    } finally {
+      deleteQuietly(dir);
+    }
+  }
+
+  private int run(Path dir) throws Exception {
     Path catalog = Files.writeString(dir.resolve("catalog.csv"), InProcessServer.generatedCatalog(500));
     Path store = dir.resolve("shared-models");
     System.out.println("Starting a single-node Kafka broker...");
@@ -100,6 +108,14 @@ public final class ClusterDemoCommand implements Callable<Integer> {
           cluster.close();
         }
       }
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
+    } catch (java.io.IOException | RuntimeException e) {
+      System.err.println("could not delete " + dir + ": " + e);
     }
   }
 
@@ -159,7 +175,7 @@ public final class ClusterDemoCommand implements Callable<Integer> {
       for (int n = 0; System.nanoTime() < end || (propagation.isEmpty() && System.nanoTime() < modelDeadline); n++) {
         String user = "reader-" + n % 200;
         RecommendResponse list = recommend(b, user);
-        for (RecommendedItem item : list.getItemsList().subList(0, 3)) {
+        for (RecommendedItem item : list.getItemsList().subList(0, Math.min(3, list.getItemsCount()))) {
           FeedbackType type = random.nextDouble() < 0.3 ? FeedbackType.FEEDBACK_TYPE_CLICK : FeedbackType.FEEDBACK_TYPE_SKIP;
           FeedbackAck ack = report(a, list.getEventId(), user, item.getItemId(), type);
           long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);

@@ -270,6 +270,25 @@ class KafkaReplicasTest {
             .as("the list open at the kill is open again, its reaction claimed").isEqualTo(FeedbackStatus.FEEDBACK_STATUS_DUPLICATE);
         assertThat(report(toA, openList.getEventId(), "after-the-snapshot", openList.getItems(1).getItemId(), FeedbackType.FEEDBACK_TYPE_CLICK))
             .isEqualTo(FeedbackStatus.FEEDBACK_STATUS_ACCEPTED);
+        acknowledged.add(openList.getEventId() + "/" + openList.getItems(1).getItemId());
+        // This run's snapshots go on from the restored position, so the next start finds the newest.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (snapshotPosition(again) <= 241 && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+        assertThat(snapshotPosition(again)).isGreaterThan(241);
+      } finally {
+        toA.shutdownNow();
+      }
+      again.kill();
+    }
+    try (ChildServer third = replica("resume-a", "resume", kafka.bootstrapServers(), args)) {
+      ManagedChannel toA = channel(third);
+      try {
+        Matcher replayed = Pattern.compile("(\\d+) records applied").matcher(third.lineContaining("records applied"));
+        assertThat(replayed.find()).isTrue();
+        assertThat(Long.parseLong(replayed.group(1))).as("a second restart also applies only what came after its snapshot").isLessThanOrEqualTo(2L);
+        assertThat(durableEvents(toA)).isEqualTo(acknowledged.size());
       } finally {
         toA.shutdownNow();
       }

@@ -39,6 +39,8 @@ public final class Checkpointer implements AutoCloseable {
   private volatile long lastBytes;
   private volatile long retryAfterNanos;
   private static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(30);
+  /** A capture waits for the effects queue to drain to it: minutes means something is stuck. */
+  private static final Duration CAPTURE_TIMEOUT = Duration.ofMinutes(2);
 
   /** @param restoredPosition the log position of the snapshot the start restored, 0 if none */
   public Checkpointer(
@@ -76,7 +78,11 @@ public final class Checkpointer implements AutoCloseable {
       return;
     }
     try {
-      write(feedbackLog.capture(processor, parts).get());
+      write(feedbackLog.capture(processor, parts).get(CAPTURE_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+    } catch (java.util.concurrent.TimeoutException e) {
+      retryAfterNanos = System.nanoTime() + RETRY_AFTER_FAILURE.toNanos();
+      log.warn("No snapshot: the feedback loop did not capture its state within {} s; next try in {} s",
+          CAPTURE_TIMEOUT.toSeconds(), RETRY_AFTER_FAILURE.toSeconds());
     } catch (ExecutionException e) {
       log.debug("No snapshot: the feedback loop is closing ({})", e.getCause().toString());
     } catch (InterruptedException e) {

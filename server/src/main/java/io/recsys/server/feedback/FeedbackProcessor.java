@@ -169,8 +169,12 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     CompletableFuture<FeedbackResult> applied =
         durable.thenApplyAsync(
             ok -> {
-              apply(impression, position, reaction, now);
               appliedRecords++;
+              if (!impression.markApplied(position, type)) {
+                duplicateFeedback.incrementAndGet(); // another replica's copy came first in the log
+                return FeedbackResult.DUPLICATE;
+              }
+              apply(impression, position, reaction, now);
               return FeedbackResult.ACCEPTED;
             },
             effects);
@@ -342,6 +346,12 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
       return;
     }
     join.claimReplayed(match.impression(), match.position(), record.getType());
+    if (!match.impression().markApplied(match.position(), record.getType())) {
+      if (apply) {
+        duplicateFeedback.incrementAndGet(); // a second copy of one reaction in the log: the first applied
+      }
+      return;
+    }
     if (apply) {
       apply(match.impression(), match.position(), reaction, time);
     }

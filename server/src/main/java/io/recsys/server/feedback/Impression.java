@@ -35,6 +35,12 @@ final class Impression {
   final Map<Integer, CompletableFuture<Void>> accepted = new HashMap<>();
   boolean closed;
   /**
+   * The (position, type) pairs whose reaction was applied, in log order; effects thread only. With
+   * a log several replicas append to, one reaction can be in it twice (sent to two replicas, or
+   * resent after an ambiguous timeout): the first copy in log order applies, on every replica alike.
+   */
+  private final java.util.Set<Integer> applied = new java.util.HashSet<>();
+  /**
    * Set once the list's record is durable and applied, with its log sequence number; effects
    * thread only (a snapshot, taken there, holds only such lists). -1 before.
    */
@@ -102,6 +108,11 @@ final class Impression {
   Transition transition(int position, float reward, QuantizedVector nextState, long atMicros) {
     return new Transition(
         eventId, state, items.get(position), position, reward, nextState, candidates, propensities[position], modelVersion, atMicros);
+  }
+
+  /** Marks the reaction applied; false if a copy of it already was (effects thread only). */
+  boolean markApplied(int position, int type) {
+    return applied.add(reactionKey(position, type));
   }
 
   static int reactionKey(int position, int type) {

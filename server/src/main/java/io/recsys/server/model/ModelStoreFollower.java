@@ -17,10 +17,12 @@ import org.slf4j.LoggerFactory;
  * it in (the registry's swap: a batch runs on one version, in-flight calls keep theirs). A replica
  * that follows never trains and never runs the safety gate: the trainer did, once, for all.
  * Weights that do not load, or read states of another dimension, are refused with a log line and
- * the current version keeps serving; the same pointer is not retried until it changes.
+ * the current version keeps serving; the same pointer is tried again after {@link #RETRY_AFTER}
+ * (a file system's passing error should not pin an old version until the next publish).
  */
 public final class ModelStoreFollower implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ModelStoreFollower.class);
+  static final Duration RETRY_AFTER = Duration.ofSeconds(30);
 
   private final Path store;
   private final ModelRegistry models;
@@ -29,6 +31,7 @@ public final class ModelStoreFollower implements AutoCloseable {
   private final AtomicLong swaps = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
   private volatile ModelVersionInfo lastRefused;
+  private volatile long lastRefusedNanos;
 
   private ModelStoreFollower(Path store, ModelRegistry models, int dimension) {
     this.store = store;
@@ -64,7 +67,8 @@ public final class ModelStoreFollower implements AutoCloseable {
       return; // the trainer has not published yet: the baseline serves
     }
     ModelVersionInfo live = pointed.get();
-    if (live.version().equals(models.liveVersion()) || live.equals(lastRefused)) {
+    if (live.version().equals(models.liveVersion())
+        || (live.equals(lastRefused) && System.nanoTime() - lastRefusedNanos < RETRY_AFTER.toNanos())) {
       return;
     }
     QNetworkModel ranker = null;
@@ -89,6 +93,7 @@ public final class ModelStoreFollower implements AutoCloseable {
 
   private void refuse(ModelVersionInfo live, String why) {
     lastRefused = live;
+    lastRefusedNanos = System.nanoTime();
     if (refused.getAndIncrement() % 60 == 0) {
       log.error(
           "Not serving {} from the model store at {}: {}; model {} keeps serving",

@@ -137,7 +137,7 @@ final class ServerAssembly {
     SnapshotFiles snapshotFiles = SnapshotFiles.open(dataDir.snapshots(), SNAPSHOTS_KEPT);
     if (config.kafkaLog().isPresent()) {
       kafkaLog = openKafkaLog(config.kafkaLog().get(), feedback, replayBuffer, users, snapshotFiles, parts);
-      snapshots.set(new Checkpointer(feedback, parts, snapshotFiles, kafkaLog, config.feedback().snapshots(), 0).start());
+      snapshots.set(new Checkpointer(feedback, parts, snapshotFiles, kafkaLog, config.feedback().snapshots(), restoredPosition).start());
     } else {
       fileLog = openFeedbackLog(dataDir, feedback, replayBuffer, users, snapshotFiles, parts);
       snapshots.set(new Checkpointer(feedback, parts, snapshotFiles, fileLog, config.feedback().snapshots(), restoredPosition).start());
@@ -334,7 +334,8 @@ final class ServerAssembly {
       // Lists still open at the snapshot were served within the join window before it (plus a minute of clock skew).
       long rebuildFrom =
           snapshot.get().getCreatedMicros() / 1_000 - config.feedback().processor().joinWindow().toMillis() - 60_000;
-      resume = new KafkaFeedbackLog.Resume(snapshot.get().getPartitionOffsetsList(), rebuildFrom);
+      resume = new KafkaFeedbackLog.Resume(snapshot.get().getPartitionOffsetsList(), rebuildFrom, snapshot.get().getLogPosition());
+      restoredPosition = snapshot.get().getLogPosition();
       log.info(
           "Snapshot restored in {} ms; resuming topic {} after offsets {}",
           (System.nanoTime() - start) / 1_000_000, settings.topic(), snapshot.get().getPartitionOffsetsList());

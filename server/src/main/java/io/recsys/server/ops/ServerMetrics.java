@@ -121,6 +121,8 @@ public final class ServerMetrics {
     counter("recsys.feedback.kafka.produce.failures", "Appends Kafka refused or did not acknowledge within --kafka-delivery-timeout-ms (reactions got UNAVAILABLE)", log, KafkaFeedbackLog::produceFailures);
     counter("recsys.feedback.kafka.refused.pending", "Appends refused at once: too many bytes were waiting for Kafka's acknowledgement", log, KafkaFeedbackLog::refusedOverPendingBound);
     counter("recsys.feedback.kafka.unreadable.records", "Records of the topic that are not feedback log records, skipped", log, KafkaFeedbackLog::unreadableRecords);
+    counter("recsys.feedback.kafka.read.back.timeouts", "Appends Kafka took that were not read back in time: failed UNAVAILABLE, applied when read", log, KafkaFeedbackLog::readBacksTimedOut);
+    counter("recsys.feedback.kafka.tailer.failures", "Polls of the topic that failed with more than a lost broker (the tailer retries every second)", log, KafkaFeedbackLog::tailerFailures);
     gauge("recsys.feedback.kafka.awaiting.read.back", "Appends sent to Kafka and not yet read back", log, KafkaFeedbackLog::awaitingReadBack);
   }
 

@@ -223,6 +223,26 @@ class FeedbackProcessorTest {
     assertThat(loop.processor.openImpressions()).isEqualTo(1);
   }
 
+  @Test
+  void aSecondCopyOfOneReactionInASharedLogAppliesOnceInLogOrder() throws Exception {
+    Recommendation list = serve("alice", "item-1", "item-2", "item-3");
+    assertThat(react(list, "alice", "item-2", ReactionType.CLICK).status()).isEqualTo(FeedbackResult.Status.ACCEPTED);
+    int transitions = loop.replay.size();
+
+    // The same reaction again, as another replica logged it (sent there too, or resent after a timeout).
+    Reaction copy = new Reaction(list.eventId(), "alice", "item-2", ReactionType.CLICK, 12, 0);
+    loop.processor.applyShared(LogRecords.of(copy, 1_000));
+    loop.processor.expireJoinWindows().get(); // runs after the copy on the effects thread
+
+    assertThat(loop.processor.durableFeedbackEvents()).isEqualTo(1);
+    assertThat(loop.processor.duplicateFeedbackEvents()).isEqualTo(1);
+    assertThat(loop.replay.size()).isEqualTo(transitions);
+    // A different reaction to the same list still applies.
+    loop.processor.applyShared(LogRecords.of(new Reaction(list.eventId(), "alice", "item-3", ReactionType.LIKE, 0, 0), 2_000));
+    loop.processor.expireJoinWindows().get();
+    assertThat(loop.processor.durableFeedbackEvents()).isEqualTo(2);
+  }
+
   private Recommendation serve(String user, String... items) {
     List<ScoredItem> scored = new ArrayList<>();
     for (String item : items) {

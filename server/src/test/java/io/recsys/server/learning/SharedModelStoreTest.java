@@ -70,7 +70,7 @@ class SharedModelStoreTest {
       awaitTrue(() -> follower.refusals() > 0);
       Thread.sleep(5 * POLL.toMillis());
       assertThat(registry.liveVersion()).isEqualTo("v1");
-      assertThat(follower.refusals()).as("the same pointer is not retried").isEqualTo(1);
+      assertThat(follower.refusals()).as("the same pointer is not retried at once").isEqualTo(1);
       assertThat(follower.swaps()).isZero();
     } finally {
       registry.close();

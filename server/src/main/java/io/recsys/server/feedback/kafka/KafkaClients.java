@@ -54,7 +54,8 @@ final class KafkaClients {
   static KafkaConsumer<byte[], byte[]> consumer(KafkaLogSettings settings, String clientId) {
     Properties properties = common(settings, clientId);
     properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-    properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // Never jump silently: a position Kafka no longer has is handled, and logged, by TopicReplay.reseat.
+    properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
     properties.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "2000");
     properties.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "100");
     properties.putAll(settings.clientProperties());

@@ -13,12 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
 import java.util.function.BiConsumer;
@@ -34,6 +32,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.slf4j.Logger;
@@ -70,25 +69,27 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
   /** This process's mark on its records; a restarted replica is a new origin, and reads its old records as others'. */
   private final long origin = new SecureRandom().nextLong();
   private final AtomicLong nextAppend = new AtomicLong();
-  private final Map<Long, CompletableFuture<Void>> awaitingReadBack = new ConcurrentHashMap<>();
-  private final AtomicLong pendingBytes = new AtomicLong();
+  private final ReadBacks readBacks;
   private final LongAdder produceFailures = new LongAdder();
   private final LongAdder refusedOverBound = new LongAdder();
   private final LongAdder ownRecords = new LongAdder();
   private final LongAdder othersRecords = new LongAdder();
   private final LongAdder unreadableRecords = new LongAdder();
   private final AtomicLong appliedRecords = new AtomicLong();
+  private final LongAdder readBacksTimedOut = new LongAdder();
+  private final LongAdder tailerFailures = new LongAdder();
   private volatile boolean closing;
   private volatile boolean stopTailing;
   private volatile Thread tailer;
   private volatile List<Long> finalPositions;
-  private long rebuiltOnly; // records of the start's replay that the snapshot already held
 
   private KafkaFeedbackLog(KafkaLogSettings settings, KafkaProducer<byte[], byte[]> producer, KafkaConsumer<byte[], byte[]> consumer, int partitions) {
     this.settings = settings;
     this.producer = producer;
     this.consumer = consumer;
     this.partitions = partitions;
+    // Kafka answers or fails an append within the delivery timeout; reading it back takes a poll more.
+    this.readBacks = new ReadBacks(settings.maxPendingBytes(), settings.deliveryTimeout().plusSeconds(10));
   }
 
   /**
@@ -107,9 +108,10 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
    *
    * @param offsets by partition; a partition past its end (the topic grew) is read from its beginning
    * @param rebuildFromMillis record timestamp (Kafka's, the producer's clock) to re-read from
+   * @param position the snapshot's log position: records applied before it, which the count goes on from
    */
-  public record Resume(List<Long> offsets, long rebuildFromMillis) {
-    public static final Resume FROM_THE_BEGINNING = new Resume(List.of(), 0);
+  public record Resume(List<Long> offsets, long rebuildFromMillis, long position) {
+    public static final Resume FROM_THE_BEGINNING = new Resume(List.of(), 0, 0);
 
     public Resume {
       offsets = List.copyOf(offsets);
@@ -131,7 +133,6 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
         assigned.add(new TopicPartition(settings.topic(), p));
       }
       consumer.assign(assigned);
-      seekForResume(consumer, assigned, resume);
       producer = KafkaClients.producer(settings, clientId + "-producer");
     } catch (RuntimeException e) {
       consumer.close();
@@ -141,83 +142,20 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
     try {
       List<PartitionInfo> known = producer.partitionsFor(settings.topic()); // metadata now: send() need not wait for it
       long start = System.nanoTime();
-      long replayed = feedbackLog.catchUp(replay, resume);
+      TopicReplay.Counts read =
+          new TopicReplay(consumer, new ArrayList<>(consumer.assignment()), feedbackLog::parse).run(resume, replay);
+      // Positions go on from the snapshot's, so snapshots keep their order across restarts.
+      feedbackLog.appliedRecords.set(resume.position() + read.applied());
       log.info(
           "Feedback log on Kafka topic {} ({} partitions, {} known to the producer) at {}: {} records applied, {} re-read only to"
               + " rebuild the join windows open at the snapshot, in {} ms",
-          settings.topic(), partitions, known.size(), settings.bootstrapServers(), replayed - feedbackLog.rebuiltOnly, feedbackLog.rebuiltOnly,
+          settings.topic(), partitions, known.size(), settings.bootstrapServers(), read.applied(), read.rebuilt(),
           (System.nanoTime() - start) / 1_000_000);
       return feedbackLog;
     } catch (RuntimeException e) {
       feedbackLog.closeClients();
       throw e;
     }
-  }
-
-  /**
-   * Seeks each partition to where the join windows open at the snapshot began (never past the
-   * snapshot's offset), or to the beginning without a snapshot. Records the topic's retention
-   * deleted before this replica read them are gone from its state: said once, loudly.
-   */
-  private static void seekForResume(KafkaConsumer<byte[], byte[]> consumer, List<TopicPartition> partitions, Resume resume) {
-    consumer.seekToBeginning(partitions);
-    if (resume.offsets().isEmpty()) {
-      return;
-    }
-    Duration timeout = Duration.ofSeconds(KafkaClients.CONNECT_TIMEOUT_SECONDS);
-    Map<TopicPartition, Long> times = new HashMap<>();
-    partitions.forEach(p -> times.put(p, resume.rebuildFromMillis()));
-    var byTime = consumer.offsetsForTimes(times, timeout);
-    Map<TopicPartition, Long> beginning = consumer.beginningOffsets(partitions, timeout);
-    for (TopicPartition partition : partitions) {
-      if (partition.partition() >= resume.offsets().size()) {
-        continue; // a partition the topic gained since the snapshot: all of it is new
-      }
-      long covered = resume.offsets().get(partition.partition());
-      if (beginning.get(partition) > covered) {
-        log.error(
-            "Partition {} now begins at offset {}, after the snapshot's {}: the topic's retention deleted records this replica"
-                + " never applied; its state lacks them (keep retention longer than a replica may be down)",
-            partition, beginning.get(partition), covered);
-        continue;
-      }
-      var found = byTime.get(partition);
-      long from = found == null ? covered : Math.min(found.offset(), covered);
-      consumer.seek(partition, Math.max(from, beginning.get(partition)));
-    }
-  }
-
-  /** Reads every partition up to where it ended when this started; returns the records replayed. */
-  private long catchUp(BiConsumer<LogRecord, Boolean> replay, Resume resume) {
-    Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment(), Duration.ofSeconds(KafkaClients.CONNECT_TIMEOUT_SECONDS));
-    Map<TopicPartition, Long> remaining = new HashMap<>(end);
-    remaining.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
-    long replayed = 0;
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(KafkaClients.CONNECT_TIMEOUT_SECONDS);
-    while (!remaining.isEmpty()) {
-      int before = remaining.size();
-      for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
-        LogRecord parsed = parse(record);
-        if (parsed != null) {
-          boolean inSnapshot = record.partition() < resume.offsets().size() && record.offset() < resume.offsets().get(record.partition());
-          replay.accept(parsed, inSnapshot);
-          if (inSnapshot) {
-            rebuiltOnly++;
-          }
-          appliedRecords.incrementAndGet();
-          replayed++;
-        }
-      }
-      remaining.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
-      if (remaining.size() < before || replayed > 0) {
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(KafkaClients.CONNECT_TIMEOUT_SECONDS); // progress
-      } else if (System.nanoTime() > deadline) {
-        throw new IllegalStateException(
-            "reading the feedback log back from Kafka made no progress for " + KafkaClients.CONNECT_TIMEOUT_SECONDS + " s; partitions left: "
-                + remaining.keySet());
-      }
-    }
-    return replayed;
   }
 
   /**
@@ -242,14 +180,20 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
           deliver(record, others);
         }
         answerPositionRequests();
+        readBacksTimedOut.add(readBacks.expire());
         failures = 0;
       } catch (WakeupException e) {
         return; // closing
-      } catch (KafkaException e) {
-        // The consumer retries a lost broker by itself; this is anything else (authorisation, say).
+      } catch (OffsetOutOfRangeException e) {
+        TopicReplay.reseat(consumer, e);
+      } catch (RuntimeException e) {
+        // The consumer retries a lost broker by itself; this is anything else (authorisation, a
+        // bug): the tailer must not die, or every append would wait for a read-back that never comes.
+        tailerFailures.increment();
         if (failures++ % 60 == 0) {
-          log.warn("Reading the feedback log from Kafka failed; retrying every second: {}", e.toString());
+          log.error("Reading the feedback log from Kafka failed; retrying every second", e);
         }
+        readBacksTimedOut.add(readBacks.expire());
         sleepQuietly(1_000);
       }
     }
@@ -257,17 +201,18 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
 
   private void deliver(ConsumerRecord<byte[], byte[]> record, Consumer<LogRecord> others) {
     Header header = record.headers().lastHeader(ORIGIN_HEADER);
-    if (header != null && header.value().length == 16) {
+    if (header != null && header.value() != null && header.value().length == 16) {
       ByteBuffer mark = ByteBuffer.wrap(header.value());
       if (mark.getLong() == origin) {
-        CompletableFuture<Void> append = awaitingReadBack.remove(mark.getLong());
+        CompletableFuture<Void> append = readBacks.readBack(mark.getLong());
         if (append != null) {
           ownRecords.increment();
           appliedRecords.incrementAndGet();
           append.complete(null); // runs what the feedback loop chained on it: its effects, in log order
           return;
         }
-        // Our own append that failed ambiguously: it did reach Kafka, so it is applied like anyone's.
+        // Our own append that failed or timed out ambiguously: it did reach Kafka, so it is applied
+        // like anyone's (a resend of it is then a duplicate the feedback loop skips).
       }
     }
     LogRecord parsed = parse(record);
@@ -334,8 +279,12 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
       done.completeExceptionally(new IllegalStateException("the feedback log is not being read"));
       return done;
     }
-    positionRequests.add(
-        new PositionRequest(offsets -> processor.capture(parts).thenApply(captured -> captured.atPartitionOffsets(offsets)), done));
+    PositionRequest request =
+        new PositionRequest(offsets -> processor.capture(parts).thenApply(captured -> captured.atPartitionOffsets(offsets)), done);
+    positionRequests.add(request);
+    if (stopTailing && positionRequests.remove(request)) { // closed meanwhile: nobody will answer it
+      done.completeExceptionally(new IllegalStateException("the feedback log closed"));
+    }
     return done;
   }
 
@@ -367,16 +316,14 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
       return;
     }
     int size = encodedRecord.length;
-    if (pendingBytes.addAndGet(size) > settings.maxPendingBytes()) {
-      pendingBytes.addAndGet(-size);
+    long sequence = nextAppend.getAndIncrement();
+    if (!readBacks.await(sequence, size, whenDurable)) {
       refusedOverBound.increment();
       whenDurable.completeExceptionally(
           new LogUnavailableException(
               "Kafka has not acknowledged " + (settings.maxPendingBytes() >> 20) + " MiB of records yet; retry with backoff"));
       return;
     }
-    long sequence = nextAppend.getAndIncrement();
-    awaitingReadBack.put(sequence, whenDurable);
     byte[] mark = ByteBuffer.allocate(16).putLong(origin).putLong(sequence).array();
     ProducerRecord<byte[], byte[]> record =
         new ProducerRecord<>(
@@ -386,37 +333,24 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
       producer.send(
           record,
           (metadata, error) -> {
-            pendingBytes.addAndGet(-size);
             if (error != null) {
               failAppend(sequence, error);
             }
           });
     } catch (KafkaException | IllegalStateException e) {
-      pendingBytes.addAndGet(-size);
       failAppend(sequence, e);
     }
   }
 
   private void failAppend(long sequence, Throwable error) {
     produceFailures.increment();
-    CompletableFuture<Void> append = awaitingReadBack.remove(sequence);
-    if (append != null) {
-      append.completeExceptionally(new LogUnavailableException("Kafka did not take the record: " + error.getMessage(), error));
-    }
+    readBacks.fail(sequence, new LogUnavailableException("Kafka did not take the record: " + error.getMessage(), error));
   }
 
   /** Records applied here: replayed at the start, read back from this process, and from others. */
   @Override
   public long recordCount() {
     return appliedRecords.get();
-  }
-
-  public int partitions() {
-    return partitions;
-  }
-
-  public String topic() {
-    return settings.topic();
   }
 
   /** Appends that failed: Kafka refused them or did not acknowledge them within the delivery timeout. */
@@ -443,9 +377,19 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
     return unreadableRecords.sum();
   }
 
+  /** Appends Kafka took but this replica did not read back in time (failed UNAVAILABLE; they may still apply). */
+  public long readBacksTimedOut() {
+    return readBacksTimedOut.sum();
+  }
+
+  /** Polls of the topic that failed with something other than a lost broker (the tailer goes on). */
+  public long tailerFailures() {
+    return tailerFailures.sum();
+  }
+
   /** Appends sent and not yet read back. */
   public int awaitingReadBack() {
-    return awaitingReadBack.size();
+    return readBacks.size();
   }
 
   /**
@@ -457,27 +401,31 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
     closing = true;
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CLOSE_WAIT_MILLIS);
     producer.close(Duration.ofMillis(CLOSE_WAIT_MILLIS)); // sends what is buffered, waits for the acknowledgements
-    while (!awaitingReadBack.isEmpty() && tailer != null && System.nanoTime() < deadline) {
+    while (!readBacks.isEmpty() && tailer != null && System.nanoTime() < deadline) {
       sleepQuietly(10);
     }
     stopTailing = true;
     consumer.wakeup();
+    boolean stopped = true;
     if (tailer != null) {
       try {
         tailer.join(CLOSE_WAIT_MILLIS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+      stopped = !tailer.isAlive();
     }
-    positionRequests.forEach(request -> request.done().completeExceptionally(new IllegalStateException("the feedback log closed")));
-    if (tailer != null && !tailer.isAlive()) {
+    for (PositionRequest request = positionRequests.poll(); request != null; request = positionRequests.poll()) {
+      request.done().completeExceptionally(new IllegalStateException("the feedback log closed"));
+    }
+    readBacks.failAll("the feedback log closed before Kafka's copy of the record was read back");
+    if (!stopped) {
+      // Still inside a delivery (the effects queue full): the consumer is not ours to touch.
+      log.warn("The feedback log's tailer did not stop within {} ms; no last snapshot", CLOSE_WAIT_MILLIS);
+      return;
+    }
+    if (tailer != null) {
       finalPositions = positions(); // where the last snapshot of a graceful stop stands
-    }
-    for (Long sequence : List.copyOf(awaitingReadBack.keySet())) {
-      CompletableFuture<Void> append = awaitingReadBack.remove(sequence);
-      if (append != null) {
-        append.completeExceptionally(new LogUnavailableException("the feedback log closed before Kafka's copy of the record was read back"));
-      }
     }
     consumer.close(Duration.ofSeconds(5));
   }
