@@ -322,6 +322,16 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     if (!apply && !reopen.contains(record.getEventId())) {
       return; // closed (and settled) before the snapshot
     }
+    Impression held = join.openList(record.getEventId());
+    if (held != null && held.sequence < 0) {
+      // This replica's own list, whose append timed out before it was read back: it is open since
+      // serving, with its claims; the record makes it applied, as its read-back would have.
+      held.sequence = sequence;
+      if (apply) {
+        online.shown(held.userId, held.items);
+      }
+      return;
+    }
     Impression impression = LogRecords.impressionOf(record, time, catalog.get(), idOfRow);
     impression.sequence = sequence;
     join.open(impression, time);

@@ -58,6 +58,11 @@ final class ImpressionJoin {
     open.add(impression).forEach(evicted -> closeEarly(evicted, nowMicros));
   }
 
+  /** The open list served under {@code eventId}, or null. */
+  Impression openList(String eventId) {
+    return open.get(eventId);
+  }
+
   /** Finds the open list and position {@code reaction} refers to. */
   Match match(Reaction reaction) {
     Impression impression = open.get(reaction.eventId());

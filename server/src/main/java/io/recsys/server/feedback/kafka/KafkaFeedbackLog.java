@@ -20,6 +20,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Function;
 import java.util.function.BiConsumer;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -78,6 +80,12 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
   private final AtomicLong appliedRecords = new AtomicLong();
   private final LongAdder readBacksTimedOut = new LongAdder();
   private final LongAdder tailerFailures = new LongAdder();
+  private final ScheduledExecutorService expiry =
+      Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "feedback-log-read-back-timeouts");
+        thread.setDaemon(true);
+        return thread;
+      });
   private volatile boolean closing;
   private volatile boolean stopTailing;
   private volatile Thread tailer;
@@ -170,6 +178,8 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
     tailer = new Thread(() -> tail(othersRecords), "feedback-log-tailer");
     tailer.setDaemon(true);
     tailer.start();
+    // Off the tailer: whatever becomes of it, no append waits past its timeout.
+    expiry.scheduleWithFixedDelay(() -> readBacksTimedOut.add(readBacks.expire()), 1, 1, TimeUnit.SECONDS);
   }
 
   private void tail(Consumer<LogRecord> others) {
@@ -180,12 +190,17 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
           deliver(record, others);
         }
         answerPositionRequests();
-        readBacksTimedOut.add(readBacks.expire());
         failures = 0;
       } catch (WakeupException e) {
         return; // closing
       } catch (OffsetOutOfRangeException e) {
-        TopicReplay.reseat(consumer, e);
+        try {
+          TopicReplay.reseat(consumer, e);
+        } catch (RuntimeException again) {
+          tailerFailures.increment();
+          log.error("Could not reseat the feedback log's consumer; retrying in a second", again);
+          sleepQuietly(1_000);
+        }
       } catch (RuntimeException e) {
         // The consumer retries a lost broker by itself; this is anything else (authorisation, a
         // bug): the tailer must not die, or every append would wait for a read-back that never comes.
@@ -193,7 +208,6 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
         if (failures++ % 60 == 0) {
           log.error("Reading the feedback log from Kafka failed; retrying every second", e);
         }
-        readBacksTimedOut.add(readBacks.expire());
         sleepQuietly(1_000);
       }
     }
@@ -275,7 +289,7 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
   @Override
   public CompletableFuture<FeedbackProcessor.Captured> capture(FeedbackProcessor processor, List<SnapshotPart> parts) {
     CompletableFuture<FeedbackProcessor.Captured> done = new CompletableFuture<>();
-    if (stopTailing || tailer == null) {
+    if (stopTailing || tailer == null || !tailer.isAlive()) {
       done.completeExceptionally(new IllegalStateException("the feedback log is not being read"));
       return done;
     }
@@ -418,6 +432,7 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
     for (PositionRequest request = positionRequests.poll(); request != null; request = positionRequests.poll()) {
       request.done().completeExceptionally(new IllegalStateException("the feedback log closed"));
     }
+    expiry.shutdownNow();
     readBacks.failAll("the feedback log closed before Kafka's copy of the record was read back");
     if (!stopped) {
       // Still inside a delivery (the effects queue full): the consumer is not ours to touch.
@@ -431,6 +446,7 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
   }
 
   private void closeClients() {
+    expiry.shutdownNow();
     producer.close(Duration.ofSeconds(5));
     consumer.close(Duration.ofSeconds(5));
   }

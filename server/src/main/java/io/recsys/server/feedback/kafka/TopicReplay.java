@@ -67,11 +67,18 @@ final class TopicReplay {
     partitions.forEach(p -> times.put(p, resume.rebuildFromMillis()));
     Map<TopicPartition, OffsetAndTimestamp> byTime = consumer.offsetsForTimes(times, timeout);
     Map<TopicPartition, Long> beginning = consumer.beginningOffsets(partitions, timeout);
+    Map<TopicPartition, Long> end = consumer.endOffsets(partitions, timeout);
     for (TopicPartition partition : partitions) {
       if (partition.partition() >= resume.offsets().size()) {
         continue;
       }
       long covered = resume.offsets().get(partition.partition());
+      if (end.get(partition) < covered) {
+        log.error(
+            "Partition {} ends at offset {}, before the snapshot's {}: it was truncated or re-created; reading all of it as new",
+            partition, end.get(partition), covered);
+        continue;
+      }
       if (beginning.get(partition) > covered) {
         log.error(
             "Partition {} now begins at offset {}, after the snapshot's {}: the topic's retention deleted records this replica"
