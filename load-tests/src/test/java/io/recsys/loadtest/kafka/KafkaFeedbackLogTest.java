@@ -101,6 +101,29 @@ class KafkaFeedbackLogTest {
   }
 
   @Test
+  void aRecordThatCannotBeAppliedIsSkippedAndTheRestOfItsBatchStillArrives() throws Exception {
+    List<LogRecord> seen = new CopyOnWriteArrayList<>();
+    try (KafkaFeedbackLog writer = KafkaFeedbackLog.open(settings("poison"), record -> {});
+        KafkaFeedbackLog reader = KafkaFeedbackLog.open(settings("poison"), record -> {})) {
+      writer.startTailing(record -> {});
+      reader.startTailing(record -> {
+        if (record.getFeedback().getItemId().equals("i3")) {
+          throw new IllegalStateException("cannot apply this one");
+        }
+        seen.add(record);
+      });
+      List<CompletableFuture<Void>> appends = new ArrayList<>();
+      for (int n = 0; n < 10; n++) {
+        appends.add(writer.append(click("erin", n))); // one user: one partition, likely one batch
+      }
+      CompletableFuture.allOf(appends.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+      awaitSize(seen, 9);
+      assertThat(seen).extracting(r -> r.getFeedback().getItemId()).containsExactly("i0", "i1", "i2", "i4", "i5", "i6", "i7", "i8", "i9");
+      assertThat(reader.skippedRecords()).isEqualTo(1);
+    }
+  }
+
+  @Test
   void aRestartedReplicaReplaysTheWholeTopicAsOthersRecords() throws Exception {
     try (KafkaFeedbackLog first = KafkaFeedbackLog.open(settings("restart"), record -> {})) {
       first.startTailing(record -> {});

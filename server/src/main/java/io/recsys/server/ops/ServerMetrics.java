@@ -120,6 +120,7 @@ public final class ServerMetrics {
     counter("recsys.feedback.kafka.others.records", "Records other replicas (or an earlier run) appended, applied here while serving", log, KafkaFeedbackLog::othersRecordsRead);
     counter("recsys.feedback.kafka.produce.failures", "Appends Kafka refused or did not acknowledge within --kafka-delivery-timeout-ms (reactions got UNAVAILABLE)", log, KafkaFeedbackLog::produceFailures);
     counter("recsys.feedback.kafka.refused.pending", "Appends refused at once: too many bytes were waiting for Kafka's acknowledgement", log, KafkaFeedbackLog::refusedOverPendingBound);
+    counter("recsys.feedback.kafka.skipped.records", "Records of the topic whose application failed (logged); the replica went on with the next", log, KafkaFeedbackLog::skippedRecords);
     counter("recsys.feedback.kafka.unreadable.records", "Records of the topic that are not feedback log records, skipped", log, KafkaFeedbackLog::unreadableRecords);
     counter("recsys.feedback.kafka.read.back.timeouts", "Appends Kafka took that were not read back in time: failed UNAVAILABLE, applied when read", log, KafkaFeedbackLog::readBacksTimedOut);
     counter("recsys.feedback.kafka.tailer.failures", "Polls of the topic that failed with more than a lost broker (the tailer retries every second)", log, KafkaFeedbackLog::tailerFailures);

@@ -80,6 +80,7 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
   private final AtomicLong appliedRecords = new AtomicLong();
   private final LongAdder readBacksTimedOut = new LongAdder();
   private final LongAdder tailerFailures = new LongAdder();
+  private final LongAdder skippedRecords = new LongAdder();
   private final ScheduledExecutorService expiry =
       Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "feedback-log-read-back-timeouts");
@@ -187,7 +188,7 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
     while (!stopTailing) {
       try {
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
-          deliver(record, others);
+          deliverOrSkip(record, others);
         }
         answerPositionRequests();
         failures = 0;
@@ -209,6 +210,21 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
           log.error("Reading the feedback log from Kafka failed; retrying every second", e);
         }
         sleepQuietly(1_000);
+      }
+    }
+  }
+
+  /**
+   * One record that cannot be applied (a bug, a record no replica can apply) is skipped with a log
+   * line, not the rest of its batch: the consumer's position is already past the whole batch.
+   */
+  private void deliverOrSkip(ConsumerRecord<byte[], byte[]> record, Consumer<LogRecord> others) {
+    try {
+      deliver(record, others);
+    } catch (RuntimeException e) {
+      skippedRecords.increment();
+      if (skippedRecords.sum() % 1_000 == 1) {
+        log.error("Skipped feedback log record {}-{}@{}: applying it failed", record.topic(), record.partition(), record.offset(), e);
       }
     }
   }
@@ -389,6 +405,11 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
 
   public long unreadableRecords() {
     return unreadableRecords.sum();
+  }
+
+  /** Records whose application threw (logged); the tailer went on with the next. */
+  public long skippedRecords() {
+    return skippedRecords.sum();
   }
 
   /** Appends Kafka took but this replica did not read back in time (failed UNAVAILABLE; they may still apply). */
