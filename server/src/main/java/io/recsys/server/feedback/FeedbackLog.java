@@ -13,7 +13,11 @@ public interface FeedbackLog extends AutoCloseable {
    * Queues {@code record}; the future completes when it is durable, or fails with {@link
    * LogUnavailableException} when the log cannot take it (overloaded, broken or closed).
    */
-  CompletableFuture<Void> append(LogRecord record);
+  default CompletableFuture<Void> append(LogRecord record) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    append(record, done);
+    return done;
+  }
 
   /**
    * Queues {@code record} and completes {@code whenDurable} as {@link #append(LogRecord)} would.

@@ -283,15 +283,8 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
    * As {@link #replay}, for a log that other replicas append to as well (a Kafka topic): a list's
    * logged user state is not adopted, since the replica that served it may not yet have read the
    * user's latest reactions, which this one already applied; the state follows the reactions alone.
-   */
-  public void replayShared(LogRecord record) {
-    replayShared(record, false);
-  }
-
-  /**
-   * As {@link #replayShared(LogRecord)}, after a snapshot of a shared log: a record the snapshot
-   * already holds ({@code inSnapshot}, the log knows by its partition's offset) only re-opens a
-   * list that was open at the snapshot and re-claims its reactions.
+   * A record a snapshot already holds ({@code inSnapshot}, the log knows by its partition's offset)
+   * only re-opens a list that was open at the snapshot and re-claims its reactions.
    */
   public void replayShared(LogRecord record, boolean inSnapshot) {
     replay(record, false, !inSnapshot);
@@ -299,7 +292,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
 
   /**
    * A record another replica appended to the shared log, read while serving: applied as {@link
-   * #replayShared} does, on the effects thread, queued in the order the log delivers it.
+   * #replayShared(LogRecord, boolean)} does, on the effects thread, queued in the order the log delivers it.
    */
   public void applyShared(LogRecord record) {
     runEffect(() -> replay(record, false, true));

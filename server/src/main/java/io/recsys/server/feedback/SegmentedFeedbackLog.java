@@ -234,13 +234,6 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
   }
 
   @Override
-  public CompletableFuture<Void> append(LogRecord record) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    append(record, done);
-    return done;
-  }
-
-  @Override
   public void append(String userId, byte[] encodedRecord, CompletableFuture<Void> done) { // one file: no partitions
     if (closing || failure != null) {
       done.completeExceptionally(new LogUnavailableException("the feedback log is " + (closing ? "closed" : "broken"), failure));

@@ -333,13 +333,6 @@ public final class KafkaFeedbackLog implements FeedbackLog, SnapshotLog {
   }
 
   @Override
-  public CompletableFuture<Void> append(LogRecord record) {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    append(record, done);
-    return done;
-  }
-
-  @Override
   public void append(String userId, byte[] encodedRecord, CompletableFuture<Void> whenDurable) {
     if (closing) {
       whenDurable.completeExceptionally(new LogUnavailableException("the feedback log is closed"));
