@@ -1,27 +1,19 @@
 package io.recsys.loadtest.cluster;
 
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
+import io.recsys.client.RecsysClient;
 import io.recsys.loadtest.InProcessServer;
 import io.recsys.loadtest.JsonReport;
 import io.recsys.loadtest.kafka.SingleNodeKafka;
 import io.recsys.loadtest.kafka.TopicRecords;
 import io.recsys.loadtest.process.ChildServer;
 import io.recsys.server.feedback.log.LogRecord;
-import io.recsys.v1.AdminServiceGrpc;
 import io.recsys.v1.FeedbackAck;
 import io.recsys.v1.FeedbackEvent;
-import io.recsys.v1.FeedbackServiceGrpc;
 import io.recsys.v1.FeedbackStatus;
 import io.recsys.v1.FeedbackType;
-import io.recsys.v1.GetStatusRequest;
-import io.recsys.v1.GetStatusResponse;
-import io.recsys.v1.RecommendRequest;
 import io.recsys.v1.RecommendResponse;
 import io.recsys.v1.RecommendedItem;
-import io.recsys.v1.RecommenderServiceGrpc;
-import io.recsys.v1.ReportFeedbackRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -99,7 +91,7 @@ public final class ClusterDemoCommand implements Callable<Integer> {
       try (ChildServer trainer = start(dir, "trainer", common, "--reranker", "on");
           ChildServer a = start(dir, "replica-a", common, "--reranker", "follow", "--model-poll-ms", "200");
           ChildServer b = start(dir, "replica-b", common, "--reranker", "follow", "--model-poll-ms", "200")) {
-        Cluster cluster = new Cluster(channel(trainer), channel(a), channel(b));
+        Cluster cluster = new Cluster(trainer.client(), a.client(), b.client());
         try {
           Outcome outcome = cluster.run();
           Scaling scaling = scaleSeconds > 0 ? cluster.scaling(a.pid(), b.pid()) : null;
@@ -128,22 +120,18 @@ public final class ClusterDemoCommand implements Callable<Integer> {
     return server;
   }
 
-  private static ManagedChannel channel(ChildServer server) throws Exception {
-    return ManagedChannelBuilder.forAddress("localhost", server.awaitServing(1)).usePlaintext().build();
-  }
-
   /** What one run measured. */
   record Outcome(
       List<Double> lagMillis, int notReflected, Set<String> acked, long retriedUnknown, List<Double> propagationMillis,
       List<String> versions, long loadCalls, long loadErrors, double seconds, long[] durable) {}
 
   private final class Cluster {
-    private final ManagedChannel trainer;
-    private final ManagedChannel a;
-    private final ManagedChannel b;
+    private final RecsysClient trainer;
+    private final RecsysClient a;
+    private final RecsysClient b;
     private final AtomicBoolean stop = new AtomicBoolean();
 
-    Cluster(ManagedChannel trainer, ManagedChannel a, ManagedChannel b) {
+    Cluster(RecsysClient trainer, RecsysClient a, RecsysClient b) {
       this.trainer = trainer;
       this.a = a;
       this.b = b;
@@ -174,17 +162,17 @@ public final class ClusterDemoCommand implements Callable<Integer> {
       long modelDeadline = end + TimeUnit.SECONDS.toNanos(modelTimeoutSeconds);
       for (int n = 0; System.nanoTime() < end || (propagation.isEmpty() && System.nanoTime() < modelDeadline); n++) {
         String user = "reader-" + n % 200;
-        RecommendResponse list = recommend(b, user);
+        RecommendResponse list = b.recommend(user, 10);
         for (RecommendedItem item : list.getItemsList().subList(0, Math.min(3, list.getItemsCount()))) {
           FeedbackType type = random.nextDouble() < 0.3 ? FeedbackType.FEEDBACK_TYPE_CLICK : FeedbackType.FEEDBACK_TYPE_SKIP;
-          FeedbackAck ack = report(a, list.getEventId(), user, item.getItemId(), type);
+          FeedbackAck ack = a.reportFeedback(event(list, user, item.getItemId(), type));
           long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
           // A joins B's list once it has read it from the topic: until then the event is unknown to A.
           while (ack.getStatus() == FeedbackStatus.FEEDBACK_STATUS_REJECTED && ack.getReason().startsWith("unknown event_id")
               && System.nanoTime() < deadline) {
             retriedUnknown++;
             Thread.sleep(1);
-            ack = report(a, list.getEventId(), user, item.getItemId(), type);
+            ack = a.reportFeedback(event(list, user, item.getItemId(), type));
           }
           if (ack.getStatus() != FeedbackStatus.FEEDBACK_STATUS_ACCEPTED) {
             throw new IllegalStateException("replica A did not accept a reaction: " + ack);
@@ -193,7 +181,7 @@ public final class ClusterDemoCommand implements Callable<Integer> {
           acked.add(list.getEventId() + "/" + item.getItemId() + "/" + type.getNumber());
           // Only this loop sends reactions: B has applied this one once its durable count reaches the acked count.
           long reflectDeadline = ackedAt + TimeUnit.SECONDS.toNanos(10);
-          while (status(b).getFeedbackEventsDurable() < acked.size() && System.nanoTime() < reflectDeadline) {
+          while (b.status().getFeedbackEventsDurable() < acked.size() && System.nanoTime() < reflectDeadline) {
             Thread.onSpinWait();
           }
           if (System.nanoTime() >= reflectDeadline) {
@@ -211,7 +199,7 @@ public final class ClusterDemoCommand implements Callable<Integer> {
       models.join();
       Thread.sleep(1_000); // the trainer reads the last records too
       long[] durable = {
-        status(trainer).getFeedbackEventsDurable(), status(a).getFeedbackEventsDurable(), status(b).getFeedbackEventsDurable()
+        trainer.status().getFeedbackEventsDurable(), a.status().getFeedbackEventsDurable(), b.status().getFeedbackEventsDurable()
       };
       return new Outcome(lag, notReflected, acked, retriedUnknown, propagation, versions, loadCalls.get(), loadErrors.get(), seconds, durable);
     }
@@ -223,17 +211,17 @@ public final class ClusterDemoCommand implements Callable<Integer> {
       return new Scaling(one, two);
     }
 
-    private Phase phase(List<ManagedChannel> callers, long pidA, long pidB) throws InterruptedException {
+    private Phase phase(List<RecsysClient> callers, long pidA, long pidB) throws InterruptedException {
       AtomicBoolean done = new AtomicBoolean();
       AtomicLong calls = new AtomicLong();
       List<Thread> threads = new ArrayList<>();
       for (int i = 0; i < callers.size(); i++) {
-        ManagedChannel channel = callers.get(i);
+        RecsysClient client = callers.get(i);
         int caller = i;
         Thread thread = new Thread(() -> {
           for (int n = 0; !done.get(); n++) {
             try {
-              recommend(channel, "scale-" + caller + "-" + n % 5_000);
+              client.recommend("scale-" + caller + "-" + n % 5_000, 10);
               calls.incrementAndGet();
             } catch (StatusRuntimeException e) {
               // counted as missing calls: the QPS says it
@@ -263,7 +251,7 @@ public final class ClusterDemoCommand implements Callable<Integer> {
     private void recommendLoad(int caller, AtomicLong calls, AtomicLong errors) {
       for (int n = 0; !stop.get(); n++) {
         try {
-          recommend(b, "load-" + caller + "-" + n % 5_000);
+          b.recommend("load-" + caller + "-" + n % 5_000, 10);
           calls.incrementAndGet();
         } catch (StatusRuntimeException e) {
           errors.incrementAndGet();
@@ -273,12 +261,12 @@ public final class ClusterDemoCommand implements Callable<Integer> {
 
     /** Each time the trainer serves a new version: how long until both replicas serve it too. */
     private void watchModels(List<Double> propagation, List<String> versions) {
-      String seen = status(trainer).getModelVersion();
+      String seen = trainer.status().getModelVersion();
       while (!stop.get()) {
-        String live = status(trainer).getModelVersion();
+        String live = trainer.status().getModelVersion();
         if (!live.equals(seen)) {
           long since = System.nanoTime();
-          while (!(status(a).getModelVersion().equals(live) && status(b).getModelVersion().equals(live))
+          while (!(a.status().getModelVersion().equals(live) && b.status().getModelVersion().equals(live))
               && System.nanoTime() - since < TimeUnit.SECONDS.toNanos(30)) {
             sleep(5);
           }
@@ -291,9 +279,9 @@ public final class ClusterDemoCommand implements Callable<Integer> {
     }
 
     void close() {
-      trainer.shutdownNow();
-      a.shutdownNow();
-      b.shutdownNow();
+      trainer.close();
+      a.close();
+      b.close();
     }
   }
 
@@ -306,24 +294,8 @@ public final class ClusterDemoCommand implements Callable<Integer> {
     return ProcessHandle.of(pid).flatMap(handle -> handle.info().totalCpuDuration()).map(d -> d.toNanos() / 1e9).orElse(Double.NaN);
   }
 
-  private static RecommendResponse recommend(ManagedChannel channel, String user) {
-    return RecommenderServiceGrpc.newBlockingStub(channel)
-        .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .recommend(RecommendRequest.newBuilder().setUserId(user).setK(10).build());
-  }
-
-  private static FeedbackAck report(ManagedChannel channel, String event, String user, String item, FeedbackType type) {
-    return FeedbackServiceGrpc.newBlockingStub(channel)
-        .withDeadlineAfter(30, TimeUnit.SECONDS)
-        .reportFeedback(
-            ReportFeedbackRequest.newBuilder()
-                .setEvent(FeedbackEvent.newBuilder().setEventId(event).setUserId(user).setItemId(item).setType(type))
-                .build())
-        .getAck();
-  }
-
-  private static GetStatusResponse status(ManagedChannel channel) {
-    return AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS).getStatus(GetStatusRequest.getDefaultInstance());
+  private static FeedbackEvent event(RecommendResponse list, String user, String item, FeedbackType type) {
+    return FeedbackEvent.newBuilder().setEventId(list.getEventId()).setUserId(user).setItemId(item).setType(type).build();
   }
 
   private static void sleep(long millis) {

@@ -1,10 +1,12 @@
 package io.recsys.loadtest.process;
 
+import io.recsys.client.RecsysClient;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -116,6 +118,14 @@ public final class ChildServer implements AutoCloseable {
     }
     reader.join(10_000);
     return process.exitValue();
+  }
+
+  /**
+   * A client of the server once it serves: every call with a 30 s deadline, none retried (a test
+   * or a measurement sees each call's own outcome).
+   */
+  public RecsysClient client() throws Exception {
+    return RecsysClient.builder("localhost:" + awaitServing(1)).deadline(Duration.ofSeconds(30)).maxAttempts(1).build();
   }
 
   /** The first log line containing {@code text}, if any. */

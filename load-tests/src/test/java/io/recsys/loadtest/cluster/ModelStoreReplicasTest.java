@@ -3,20 +3,14 @@ package io.recsys.loadtest.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.recsys.client.RecsysClient;
 import io.recsys.loadtest.process.ChildServer;
 import io.recsys.server.learning.ModelRetention;
 import io.recsys.server.learning.ModelStore;
 import io.recsys.server.learning.QNetwork;
 import io.recsys.server.model.ModelVersionInfo;
-import io.recsys.v1.AdminServiceGrpc;
-import io.recsys.v1.GetStatusRequest;
-import io.recsys.v1.PinModelVersionRequest;
-import io.recsys.v1.RecommendRequest;
-import io.recsys.v1.RecommenderServiceGrpc;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -44,8 +38,8 @@ class ModelStoreReplicasTest {
     return ChildServer.start("512m", args);
   }
 
-  private static String liveVersion(ManagedChannel channel) {
-    return AdminServiceGrpc.newBlockingStub(channel).getStatus(GetStatusRequest.getDefaultInstance()).getModelVersion();
+  private static String liveVersion(RecsysClient client) {
+    return client.status().getModelVersion();
   }
 
   @Test
@@ -57,8 +51,10 @@ class ModelStoreReplicasTest {
     try (ModelStore trainer = ModelStore.openShared(store, new ModelRetention(20));
         ChildServer a = replica("a", catalog, store, "follow");
         ChildServer b = replica("b", catalog, store, "follow")) {
-      ManagedChannel toA = ManagedChannelBuilder.forAddress("localhost", a.awaitServing(120)).usePlaintext().build();
-      ManagedChannel toB = ManagedChannelBuilder.forAddress("localhost", b.awaitServing(120)).usePlaintext().build();
+      a.awaitServing(120);
+      b.awaitServing(120);
+      RecsysClient toA = a.client();
+      RecsysClient toB = b.client();
       try {
         assertThat(liveVersion(toA)).isEqualTo("v1");
         trainer.saveWeights("v2", QNetwork.initialised(384, 16, 32, 16, 5)); // MiniLM's 384 dimensions
@@ -71,19 +67,15 @@ class ModelStoreReplicasTest {
         assertThat(liveVersion(toA)).isEqualTo("v2");
         assertThat(liveVersion(toB)).isEqualTo("v2");
         System.out.printf("v2 reached both replicas in %d ms (poll 100 ms)%n", (System.nanoTime() - start) / 1_000_000);
-        assertThat(
-                RecommenderServiceGrpc.newBlockingStub(toB)
-                    .recommend(RecommendRequest.newBuilder().setUserId("reader").setK(5).build())
-                    .getModelVersion())
-            .isEqualTo("v2");
-        assertThatThrownBy(() -> AdminServiceGrpc.newBlockingStub(toA).pinModelVersion(PinModelVersionRequest.newBuilder().setVersion("v1").build()))
+        assertThat(toB.recommend("reader", 5).getModelVersion()).isEqualTo("v2");
+        assertThatThrownBy(() -> toA.pinModelVersion("v1"))
             .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
               assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
               assertThat(e.getStatus().getDescription()).contains("follows the model store");
             });
       } finally {
-        toA.shutdownNow();
-        toB.shutdownNow();
+        toA.close();
+        toB.close();
       }
 
       try (ChildServer second = replica("second-trainer", catalog, store, "on")) {

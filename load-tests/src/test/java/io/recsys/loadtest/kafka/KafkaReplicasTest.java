@@ -3,23 +3,16 @@ package io.recsys.loadtest.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.recsys.client.RecsysClient;
 import io.recsys.loadtest.process.ChildServer;
 import io.recsys.server.feedback.log.LogRecord;
-import io.recsys.v1.AdminServiceGrpc;
 import io.recsys.v1.FeedbackEvent;
-import io.recsys.v1.FeedbackServiceGrpc;
 import io.recsys.v1.FeedbackStatus;
 import io.recsys.v1.FeedbackType;
-import io.recsys.v1.GetStatusRequest;
-import io.recsys.v1.RecommendRequest;
 import io.recsys.v1.RecommendResponse;
 import io.recsys.v1.RecommendedItem;
-import io.recsys.v1.RecommenderServiceGrpc;
-import io.recsys.v1.ReportFeedbackRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,33 +72,22 @@ class KafkaReplicasTest {
     return server;
   }
 
-  private static ManagedChannel channel(ChildServer server) throws Exception {
-    return ManagedChannelBuilder.forAddress("localhost", server.awaitServing(1)).usePlaintext().build();
-  }
-
-  private static RecommendResponse recommend(ManagedChannel channel, String user) {
-    return RecommenderServiceGrpc.newBlockingStub(channel)
-        .withDeadlineAfter(10, TimeUnit.SECONDS)
-        .recommend(RecommendRequest.newBuilder().setUserId(user).setK(8).build());
+  private static RecommendResponse recommend(RecsysClient client, String user) {
+    return client.recommend(user, 8);
   }
 
   private static List<String> ids(RecommendResponse response) {
     return response.getItemsList().stream().map(RecommendedItem::getItemId).toList();
   }
 
-  private static FeedbackStatus report(ManagedChannel channel, String event, String user, String item, FeedbackType type) {
-    return FeedbackServiceGrpc.newBlockingStub(channel)
-        .withDeadlineAfter(30, TimeUnit.SECONDS)
-        .reportFeedback(
-            ReportFeedbackRequest.newBuilder()
-                .setEvent(FeedbackEvent.newBuilder().setEventId(event).setUserId(user).setItemId(item).setType(type))
-                .build())
-        .getAck()
+  private static FeedbackStatus report(RecsysClient client, String event, String user, String item, FeedbackType type) {
+    return client
+        .reportFeedback(FeedbackEvent.newBuilder().setEventId(event).setUserId(user).setItemId(item).setType(type).build())
         .getStatus();
   }
 
-  private static long durableEvents(ManagedChannel channel) {
-    return AdminServiceGrpc.newBlockingStub(channel).getStatus(GetStatusRequest.getDefaultInstance()).getFeedbackEventsDurable();
+  private static long durableEvents(RecsysClient client) {
+    return client.status().getFeedbackEventsDurable();
   }
 
   @Test
@@ -114,8 +96,8 @@ class KafkaReplicasTest {
     // item), so both replicas serve the same list until a reaction moves the state.
     try (ChildServer a = replica("dislike-a", "dislike", kafka.bootstrapServers(), "--collaborative", "off");
         ChildServer b = replica("dislike-b", "dislike", kafka.bootstrapServers(), "--collaborative", "off")) {
-      ManagedChannel toA = channel(a);
-      ManagedChannel toB = channel(b);
+      RecsysClient toA = a.client();
+      RecsysClient toB = b.client();
       try {
         RecommendResponse shownByA = recommend(toA, "reader");
         List<String> beforeOnB = ids(recommend(toB, "reader"));
@@ -136,8 +118,8 @@ class KafkaReplicasTest {
         assertThat(durableEvents(toB)).isEqualTo(1);
         assertThat(durableEvents(toA)).isEqualTo(1);
       } finally {
-        toA.shutdownNow();
-        toB.shutdownNow();
+        toA.close();
+        toB.close();
       }
     }
   }
@@ -146,8 +128,8 @@ class KafkaReplicasTest {
   void aReactionToOneReplicasListSentToAnotherJoinsThere() throws Exception {
     try (ChildServer a = replica("join-a", "join", kafka.bootstrapServers());
         ChildServer b = replica("join-b", "join", kafka.bootstrapServers())) {
-      ManagedChannel toA = channel(a);
-      ManagedChannel toB = channel(b);
+      RecsysClient toA = a.client();
+      RecsysClient toB = b.client();
       try {
         RecommendResponse shownByA = recommend(toA, "wanderer");
         String item = shownByA.getItems(0).getItemId();
@@ -166,8 +148,8 @@ class KafkaReplicasTest {
         }
         assertThat(again).isEqualTo(FeedbackStatus.FEEDBACK_STATUS_DUPLICATE);
       } finally {
-        toA.shutdownNow();
-        toB.shutdownNow();
+        toA.close();
+        toB.close();
       }
     }
   }
@@ -178,7 +160,7 @@ class KafkaReplicasTest {
     AtomicBoolean stop = new AtomicBoolean();
     ExecutorService callers = Executors.newFixedThreadPool(4);
     try (ChildServer a = replica("kill-a", "kill", kafka.bootstrapServers())) {
-      ManagedChannel toA = channel(a);
+      RecsysClient toA = a.client();
       try {
         for (int c = 0; c < 4; c++) {
           int caller = c;
@@ -208,7 +190,7 @@ class KafkaReplicasTest {
       } finally {
         callers.shutdown();
         callers.awaitTermination(30, TimeUnit.SECONDS);
-        toA.shutdownNow();
+        toA.close();
       }
     }
     assertThat(acknowledged).hasSizeGreaterThanOrEqualTo(300);
@@ -231,7 +213,7 @@ class KafkaReplicasTest {
     RecommendResponse openList;
     String[] args = snapshotOften.toArray(String[]::new);
     try (ChildServer a = replica("resume-a", "resume", kafka.bootstrapServers(), args)) {
-      ManagedChannel toA = channel(a);
+      RecsysClient toA = a.client();
       try {
         for (int n = 0; n < 60; n++) {
           RecommendResponse list = recommend(toA, "r" + n);
@@ -252,12 +234,12 @@ class KafkaReplicasTest {
             .isEqualTo(FeedbackStatus.FEEDBACK_STATUS_ACCEPTED);
         acknowledged.add(openList.getEventId() + "/" + openList.getItems(0).getItemId());
       } finally {
-        toA.shutdownNow();
+        toA.close();
       }
       a.kill();
     }
     try (ChildServer again = replica("resume-a", "resume", kafka.bootstrapServers(), args)) {
-      ManagedChannel toA = channel(again);
+      RecsysClient toA = again.client();
       try {
         assertThat(again.lineContaining("resuming topic resume after offsets")).isNotNull();
         Matcher replayed = Pattern.compile("(\\d+) records applied, (\\d+) re-read only").matcher(again.lineContaining("records applied"));
@@ -278,19 +260,19 @@ class KafkaReplicasTest {
         }
         assertThat(snapshotPosition(again)).isGreaterThan(241);
       } finally {
-        toA.shutdownNow();
+        toA.close();
       }
       again.kill();
     }
     try (ChildServer third = replica("resume-a", "resume", kafka.bootstrapServers(), args)) {
-      ManagedChannel toA = channel(third);
+      RecsysClient toA = third.client();
       try {
         Matcher replayed = Pattern.compile("(\\d+) records applied").matcher(third.lineContaining("records applied"));
         assertThat(replayed.find()).isTrue();
         assertThat(Long.parseLong(replayed.group(1))).as("a second restart also applies only what came after its snapshot").isLessThanOrEqualTo(2L);
         assertThat(durableEvents(toA)).isEqualTo(acknowledged.size());
       } finally {
-        toA.shutdownNow();
+        toA.close();
       }
     }
   }
@@ -309,7 +291,7 @@ class KafkaReplicasTest {
   void withKafkaGoneFeedbackIsUnavailableAndRecommendGoesOn() throws Exception {
     SingleNodeKafka doomed = SingleNodeKafka.start();
     try (ChildServer a = replica("gone-a", "gone", doomed.bootstrapServers(), "--kafka-delivery-timeout-ms", "2000")) {
-      ManagedChannel toA = channel(a);
+      RecsysClient toA = a.client();
       try {
         RecommendResponse list = recommend(toA, "patient");
         assertThat(report(toA, list.getEventId(), "patient", list.getItems(0).getItemId(), FeedbackType.FEEDBACK_TYPE_CLICK))
@@ -322,7 +304,7 @@ class KafkaReplicasTest {
                 StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
         assertThat(recommend(toA, "someone else").getItemsCount()).isEqualTo(8);
       } finally {
-        toA.shutdownNow();
+        toA.close();
       }
     } finally {
       doomed.close();
