@@ -39,7 +39,7 @@ final class Impression {
    * a log several replicas append to, one reaction can be in it twice (sent to two replicas, or
    * resent after an ambiguous timeout): the first copy in log order applies, on every replica alike.
    */
-  private final java.util.Set<Integer> applied = new java.util.HashSet<>();
+  private java.util.Set<Integer> applied; // made at the first reaction: most lists get none
   /**
    * Set once the list's record is durable and applied, with its log sequence number; effects
    * thread only (a snapshot, taken there, holds only such lists). -1 before.
@@ -112,6 +112,9 @@ final class Impression {
 
   /** Marks the reaction applied; false if a copy of it already was (effects thread only). */
   boolean markApplied(int position, int type) {
+    if (applied == null) {
+      applied = new java.util.HashSet<>(4);
+    }
     return applied.add(reactionKey(position, type));
   }
 
