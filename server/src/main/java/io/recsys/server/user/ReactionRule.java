@@ -4,7 +4,9 @@ package io.recsys.server.user;
  * How each kind of reaction moves a user's state: click, like and purchase pull it toward the
  * item's content vector at full strength, a dwell by its share of a full one, a skip pushes it
  * away a little, a dislike pushes it away and keeps the item out of the user's lists. With
- * learning off only the dislike's exclusion applies: the server is a static scorer.
+ * learning off only the dislike's exclusion applies: the server is a static scorer. Either way the
+ * reaction is remembered as the user's latest to the item (what explanations and the consumed-item
+ * exclusion read).
  */
 public final class ReactionRule {
   /** A skip is a mild negative: 0.3 of a dislike's push. */
@@ -23,6 +25,11 @@ public final class ReactionRule {
    * @param dwellShare for a dwell, the share of a full reaction it counts as, in [0, 1]
    */
   public UserState apply(UserState state, ReactionType type, String itemId, float[] item, float dwellShare) {
+    UserState remembered = state.withReaction(itemId, type, updater.maxRemembered());
+    return learn(remembered, type, itemId, item, dwellShare);
+  }
+
+  private UserState learn(UserState state, ReactionType type, String itemId, float[] item, float dwellShare) {
     if (!learning) {
       return type == ReactionType.DISLIKE ? updater.remember(state, itemId) : state;
     }

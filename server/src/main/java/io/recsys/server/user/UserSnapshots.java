@@ -3,9 +3,11 @@ package io.recsys.server.user;
 import io.recsys.server.storage.SnapshotPart;
 import io.recsys.server.storage.snapshot.PopulationEntry;
 import io.recsys.server.storage.snapshot.PosteriorEntry;
+import io.recsys.server.storage.snapshot.ReactionEntry;
 import io.recsys.server.storage.snapshot.SnapshotEntry;
 import io.recsys.server.storage.snapshot.UserEntry;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -67,6 +69,7 @@ public final class UserSnapshots {
       entry.addVector(value);
     }
     entry.setTasteChangeEvidence(state.tasteChange().evidence());
+    state.reactions().forEach((itemId, type) -> entry.addReactions(ReactionEntry.newBuilder().setItemId(itemId).setType(type.number())));
     Posterior posterior = state.posterior();
     if (posterior != null) {
       PosteriorEntry.Builder saved = PosteriorEntry.newBuilder().setDimension(posterior.dimension());
@@ -111,6 +114,14 @@ public final class UserSnapshots {
       }
       posterior = Posterior.restore(saved.getDimension(), gram, moments, listMean);
     }
-    return new UserState(vector, new LinkedHashSet<>(entry.getDislikedList()), posterior, new TasteChange(entry.getTasteChangeEvidence()));
+    Map<String, ReactionType> reactions = new LinkedHashMap<>();
+    for (ReactionEntry reaction : entry.getReactionsList()) {
+      ReactionType type = ReactionType.fromNumber(reaction.getType());
+      if (type != null) {
+        reactions.put(reaction.getItemId(), type);
+      }
+    }
+    return new UserState(
+        vector, new LinkedHashSet<>(entry.getDislikedList()), posterior, new TasteChange(entry.getTasteChangeEvidence()), reactions);
   }
 }

@@ -1,26 +1,37 @@
 package io.recsys.server.user;
 
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * One user's state: a vector in the item embedding space (what the user is drawn to now, the
  * content learner), their posterior over the learned item space (the collaborative learner; null
  * until their first observation) and the items they disliked. Immutable; an update makes a new
- * one.
+ * one. It also remembers the user's latest reaction to each of their most recent items (bounded,
+ * oldest dropped first): what explanations cite ("because you liked ...") and what keeps consumed
+ * items (a purchase, say) out of later lists.
  */
 public final class UserState {
   private final float[] vector;
   private final Set<String> disliked;
   private final Posterior posterior;
   private final TasteChange change;
+  /** Item id to the user's latest reaction to it, oldest first. */
+  private final Map<String, ReactionType> reactions;
 
   UserState(float[] vector, Set<String> disliked, Posterior posterior, TasteChange change) {
+    this(vector, disliked, posterior, change, Map.of());
+  }
+
+  UserState(float[] vector, Set<String> disliked, Posterior posterior, TasteChange change, Map<String, ReactionType> reactions) {
     this.vector = vector;
     this.disliked = Collections.unmodifiableSet(disliked);
     this.posterior = posterior;
     this.change = change;
+    this.reactions = Collections.unmodifiableMap(reactions);
   }
 
   /** The cold-start state: the zero vector, nothing disliked. */
@@ -30,6 +41,11 @@ public final class UserState {
 
   public static UserState of(float[] vector) {
     return new UserState(vector.clone(), Set.of(), null, TasteChange.NONE);
+  }
+
+  /** The user's latest reaction to each remembered item, oldest first. */
+  public Map<String, ReactionType> reactions() {
+    return reactions;
   }
 
   /** The vector itself, shared, not copied: read it, never modify it. */
@@ -52,7 +68,7 @@ public final class UserState {
 
   /** The same disliked items and posterior with another vector (taken as is, not copied). */
   public UserState withVector(float[] next) {
-    return new UserState(next, disliked, posterior, change);
+    return new UserState(next, disliked, posterior, change, reactions);
   }
 
   /** How the user's recent reactions compare with what their model expected. */
@@ -61,15 +77,38 @@ public final class UserState {
   }
 
   public UserState withPosterior(Posterior next, TasteChange nextChange) {
-    return new UserState(vector, disliked, next, nextChange);
+    return new UserState(vector, disliked, next, nextChange, reactions);
   }
 
   /**
    * What the user was taught is forgotten (content vector, posterior, taste-change window), the
-   * disliked items are kept: their taste changed, their dislikes stand.
+   * disliked items and the remembered reactions are kept: their taste changed, their dislikes
+   * and purchases stand.
    */
   public UserState forgetTaste() {
-    return new UserState(new float[vector.length], disliked, null, TasteChange.NONE);
+    return new UserState(new float[vector.length], disliked, null, TasteChange.NONE, reactions);
+  }
+
+  /** Remembers {@code type} as the user's latest reaction to {@code itemId}, within {@code max} items. */
+  UserState withReaction(String itemId, ReactionType type, int max) {
+    if (max == 0 || type == reactions.get(itemId) && isNewest(itemId)) {
+      return this;
+    }
+    LinkedHashMap<String, ReactionType> next = new LinkedHashMap<>(reactions);
+    next.remove(itemId); // re-inserted as the newest
+    next.put(itemId, type);
+    while (next.size() > max) {
+      next.remove(next.keySet().iterator().next()); // oldest first
+    }
+    return new UserState(vector, disliked, posterior, change, next);
+  }
+
+  private boolean isNewest(String itemId) {
+    String newest = null;
+    for (String id : reactions.keySet()) {
+      newest = id;
+    }
+    return itemId.equals(newest);
   }
 
   UserState withDisliked(String itemId, int maxDisliked) {
@@ -81,6 +120,6 @@ public final class UserState {
     while (next.size() > maxDisliked) {
       next.remove(next.iterator().next()); // oldest first
     }
-    return new UserState(vector, next, posterior, change);
+    return new UserState(vector, next, posterior, change, reactions);
   }
 }

@@ -62,6 +62,11 @@ public record UserStateUpdater(float attractRate, float repelRate, boolean exclu
     return state.withVector(next);
   }
 
+  /** Bound of the remembered latest reactions per user: the same as of the disliked items. */
+  public int maxRemembered() {
+    return maxDisliked;
+  }
+
   /** Repels and, when blocking is on, remembers the item as disliked. */
   public UserState block(UserState state, String itemId, float[] item) {
     return remember(repel(state, item, 1f), itemId);
