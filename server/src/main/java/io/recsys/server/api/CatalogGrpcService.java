@@ -7,6 +7,8 @@ import io.recsys.server.catalog.CatalogItem;
 import io.recsys.server.catalog.JsonlItems;
 import io.recsys.server.model.CatalogUpdater;
 import io.recsys.v1.CatalogServiceGrpc;
+import io.recsys.v1.DeleteItemsRequest;
+import io.recsys.v1.DeleteItemsResponse;
 import io.recsys.v1.GetItemRequest;
 import io.recsys.v1.GetItemResponse;
 import io.recsys.v1.UpsertItemsRequest;
@@ -47,6 +49,39 @@ public final class CatalogGrpcService extends CatalogServiceGrpc.CatalogServiceI
                               .withDescription("no item with item_id '" + request.getItemId() + "'")
                               .asRuntimeException());
           return GetItemResponse.newBuilder().setItem(JsonlItems.record(item)).build();
+        });
+  }
+
+  @Override
+  public void deleteItems(DeleteItemsRequest request, StreamObserver<DeleteItemsResponse> observer) {
+    GrpcCalls.unary(
+        "DeleteItems",
+        observer,
+        () -> {
+          int count = request.getItemIdsCount();
+          if (count == 0) {
+            throw GrpcCalls.invalid("item_ids is empty");
+          }
+          if (count > ApiLimits.MAX_DELETED_ITEMS) {
+            throw GrpcCalls.invalid("item_ids has " + count + " ids, more than " + ApiLimits.MAX_DELETED_ITEMS + "; split the call");
+          }
+          for (int i = 0; i < count; i++) {
+            String itemId = request.getItemIds(i);
+            if (itemId.isEmpty() || itemId.length() > CatalogItem.MAX_ID_LENGTH) {
+              throw GrpcCalls.invalid("item_ids[" + i + "] must have 1 to " + CatalogItem.MAX_ID_LENGTH + " characters");
+            }
+          }
+          CatalogUpdater.Deletion deletion;
+          try {
+            deletion = updater.delete(request.getItemIdsList(), GrpcCalls::failIfExpired);
+          } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot log the catalog change durably", e);
+          }
+          return DeleteItemsResponse.newBuilder()
+              .setDeletedCount(deletion.deleted().size())
+              .addAllMissingItemIds(deletion.missing())
+              .setCatalogVersion(deletion.catalogVersion())
+              .build();
         });
   }
 

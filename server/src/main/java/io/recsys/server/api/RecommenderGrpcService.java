@@ -9,15 +9,20 @@ import io.recsys.server.model.DynamicBatcher;
 import io.recsys.server.policy.RecommendPipeline;
 import io.recsys.server.policy.RecommendQuery;
 import io.recsys.server.policy.Recommendation;
+import io.recsys.server.catalog.CatalogSnapshot;
+import io.recsys.server.policy.Explanation;
 import io.recsys.server.policy.ScoredItem;
 import io.recsys.v1.RecommendBatchRequest;
 import io.recsys.v1.RecommendBatchResponse;
 import io.recsys.v1.RecommendRequest;
 import io.recsys.v1.RecommendResponse;
+import io.recsys.v1.Reason;
 import io.recsys.v1.RecommendedItem;
+import io.recsys.v1.SimilarItem;
 import io.recsys.v1.RecommenderServiceGrpc;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 
@@ -28,9 +33,12 @@ import java.util.concurrent.RejectedExecutionException;
  */
 public final class RecommenderGrpcService extends RecommenderServiceGrpc.RecommenderServiceImplBase {
   private final RecommendPipeline pipeline;
+  private final Supplier<CatalogSnapshot> catalog;
 
-  public RecommenderGrpcService(RecommendPipeline pipeline) {
+  /** @param catalog the live catalog version, that filters are checked against */
+  public RecommenderGrpcService(RecommendPipeline pipeline, Supplier<CatalogSnapshot> catalog) {
     this.pipeline = pipeline;
+    this.catalog = catalog;
   }
 
   @Override
@@ -38,7 +46,7 @@ public final class RecommenderGrpcService extends RecommenderServiceGrpc.Recomme
     RecommendQuery query;
     try {
       GrpcCalls.failIfExpired();
-      query = RecommendRequests.toQuery(request, "");
+      query = RecommendRequests.toQuery(request, "", catalog.get());
     } catch (StatusRuntimeException e) {
       observer.onError(e);
       return;
@@ -84,8 +92,9 @@ public final class RecommenderGrpcService extends RecommenderServiceGrpc.Recomme
                 "requests has " + count + " entries, more than " + ApiLimits.MAX_BATCH_REQUESTS);
           }
           List<RecommendQuery> queries = new ArrayList<>(count);
+          CatalogSnapshot current = catalog.get();
           for (int i = 0; i < count; i++) {
-            queries.add(RecommendRequests.toQuery(request.getRequests(i), "requests[" + i + "]."));
+            queries.add(RecommendRequests.toQuery(request.getRequests(i), "requests[" + i + "].", current));
           }
           RecommendBatchResponse.Builder response = RecommendBatchResponse.newBuilder();
           pipeline.recommendAll(queries).forEach(r -> response.addResponses(toProto(r)));
@@ -101,15 +110,40 @@ public final class RecommenderGrpcService extends RecommenderServiceGrpc.Recomme
             .setCatalogVersion(recommendation.catalogVersion());
     RecommendedItem.Builder each = RecommendedItem.newBuilder(); // one builder for all items: build() copies
     for (ScoredItem item : recommendation.items()) {
-      response.addItems(
-          each.clear()
-              .setItemId(item.itemId())
-              .setScore(item.score())
-              .setPropensity(item.propensity())
-              .setPosition(item.position())
-              .setExplored(item.explored())
-              .build());
+      each.clear()
+          .setItemId(item.itemId())
+          .setScore(item.score())
+          .setPropensity(item.propensity())
+          .setPosition(item.position())
+          .setExplored(item.explored());
+      if (item.explanation() != null) {
+        each.setExplanation(toProto(item.explanation()));
+      }
+      response.addItems(each.build());
     }
     return response.build();
+  }
+
+  private static io.recsys.v1.Explanation toProto(Explanation explanation) {
+    io.recsys.v1.Explanation.Builder proto =
+        io.recsys.v1.Explanation.newBuilder().setReason(reasonOf(explanation.reason()));
+    if (explanation.reason() == Explanation.Reason.EXPLORING) {
+      proto.setPropensity(explanation.propensity());
+    }
+    for (Explanation.SimilarItem similar : explanation.similarItems()) {
+      proto.addSimilarItems(SimilarItem.newBuilder().setItemId(similar.itemId()).setSimilarity(similar.similarity()));
+    }
+    return proto.build();
+  }
+
+  private static Reason reasonOf(Explanation.Reason reason) {
+    return switch (reason) {
+      case SIMILAR_TO_YOUR_ITEMS -> Reason.REASON_SIMILAR_TO_YOUR_ITEMS;
+      case POPULAR -> Reason.REASON_POPULAR;
+      case EXPLORING -> Reason.REASON_EXPLORING;
+      case NEW_ITEM -> Reason.REASON_NEW_ITEM;
+      case SIMILAR_USERS -> Reason.REASON_SIMILAR_USERS;
+      case DIVERSITY -> Reason.REASON_DIVERSITY;
+    };
   }
 }

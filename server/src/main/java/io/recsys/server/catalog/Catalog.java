@@ -5,9 +5,13 @@ import io.recsys.server.storage.RecordFile;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -92,14 +96,22 @@ public final class Catalog implements AutoCloseable {
     Map<String, CatalogItem> items = new LinkedHashMap<>();
     baseItems.forEach(item -> items.put(item.id(), item));
     List<CatalogItem> upserted = new ArrayList<>();
+    Set<String> deleted = new HashSet<>();
     long[] upsertBatches = {0};
     RecordFile upsertLog =
         RecordFile.open(
             DataDirectory.catalogUpsertsOf(dataDir),
             record -> {
-              UpsertRecords.decode(record).forEach(item -> {
-                items.put(item.id(), item);
+              UpsertRecords.Change change = UpsertRecords.decodeChange(record);
+              change.upserted().forEach(item -> {
+                items.put(item.id(), item); // an id keeps the row of its first appearance
                 upserted.add(item);
+                deleted.remove(item.id());
+              });
+              change.deleted().forEach(itemId -> {
+                if (items.containsKey(itemId)) {
+                  deleted.add(itemId);
+                }
               });
               upsertBatches[0]++;
             });
@@ -123,7 +135,13 @@ public final class Catalog implements AutoCloseable {
           embedder != null
               ? embedAll(ordered, DataDirectory.embeddingCacheOf(dataDir), embedder)
               : ownEmbeddings(ordered, dimension);
-      catalog.current = new CatalogSnapshot(1 + upsertBatches[0], ordered, embeddings, dimension);
+      BitSet deletedRows = new BitSet(ordered.size());
+      for (int row = 0; row < ordered.size(); row++) {
+        if (deleted.contains(ordered.get(row).id())) {
+          deletedRows.set(row);
+        }
+      }
+      catalog.current = new CatalogSnapshot(1 + upsertBatches[0], ordered, embeddings, dimension, deletedRows);
       return catalog;
     } catch (IOException | RuntimeException e) {
       upsertLog.close();
@@ -256,6 +274,36 @@ public final class Catalog implements AutoCloseable {
       throw new IllegalStateException("catalog changed since the change was staged");
     }
     upsertLog.append(UpsertRecords.encode(staged.items()));
+    current = staged.snapshot();
+  }
+
+  /** A deletion that is built but neither logged nor visible yet. */
+  public record StagedDeletion(CatalogSnapshot base, CatalogSnapshot snapshot, List<String> deleted, List<String> missing) {}
+
+  /**
+   * Builds the next snapshot without the items {@code itemIds} names; changes nothing. Ids the
+   * catalog does not hold (unknown, or deleted before) are listed as missing.
+   */
+  public StagedDeletion stageDeletion(List<String> itemIds) {
+    CatalogSnapshot base = current;
+    Set<String> deleted = new LinkedHashSet<>();
+    Set<String> missing = new LinkedHashSet<>();
+    for (String itemId : itemIds) {
+      (base.rowOf(itemId) >= 0 ? deleted : missing).add(itemId);
+    }
+    CatalogSnapshot next = deleted.isEmpty() ? base : base.withDeletions(deleted);
+    return new StagedDeletion(base, next, List.copyOf(deleted), List.copyOf(missing));
+  }
+
+  /** Logs the staged deletion durably, then makes its snapshot current; nothing to log when it deletes nothing. */
+  public synchronized void commit(StagedDeletion staged) throws IOException {
+    if (staged.base() != current) {
+      throw new IllegalStateException("catalog changed since the deletion was staged");
+    }
+    if (staged.deleted().isEmpty()) {
+      return;
+    }
+    upsertLog.append(UpsertRecords.encodeDeletion(staged.deleted()));
     current = staged.snapshot();
   }
 

@@ -13,8 +13,10 @@ import java.util.OptionalDouble;
  * @param text longer description
  * @param attributes free-form attributes; {@value #POPULARITY} seeds the cold-start prior
  * @param embedding the item's own content vector (vector catalogs), or empty (text catalogs)
+ * @param unavailable kept in the catalog but out of every list (out of stock, say)
  */
-public record CatalogItem(String id, String title, String text, Map<String, String> attributes, float[] embedding) {
+public record CatalogItem(
+    String id, String title, String text, Map<String, String> attributes, float[] embedding, boolean unavailable) {
   public static final int MAX_ID_LENGTH = 256;
   public static final int MAX_TITLE_LENGTH = 1_000;
   public static final int MAX_TEXT_LENGTH = 10_000;
@@ -28,6 +30,11 @@ public record CatalogItem(String id, String title, String text, Map<String, Stri
   /** An item of a text catalog: the server embeds its title and text. */
   public CatalogItem(String id, String title, String text, Map<String, String> attributes) {
     this(id, title, text, attributes, NO_EMBEDDING);
+  }
+
+  /** A servable item. */
+  public CatalogItem(String id, String title, String text, Map<String, String> attributes, float[] embedding) {
+    this(id, title, text, attributes, embedding, false);
   }
 
   public CatalogItem {
@@ -126,12 +133,13 @@ public record CatalogItem(String id, String title, String text, Map<String, Stri
         && title.equals(that.title)
         && text.equals(that.text)
         && attributes.equals(that.attributes)
-        && Arrays.equals(embedding, that.embedding);
+        && Arrays.equals(embedding, that.embedding)
+        && unavailable == that.unavailable;
   }
 
   @Override
   public int hashCode() {
-    return 31 * Objects.hash(id, title, text, attributes) + Arrays.hashCode(embedding);
+    return 31 * Objects.hash(id, title, text, attributes, unavailable) + Arrays.hashCode(embedding);
   }
 
   @Override

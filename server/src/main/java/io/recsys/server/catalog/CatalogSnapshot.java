@@ -2,6 +2,8 @@ package io.recsys.server.catalog;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +13,11 @@ import java.util.Optional;
  * One immutable version of the catalog: the items in row order and their content embeddings, one
  * row of {@code dimension} floats per item. Serving reads a snapshot without locks; a change makes
  * a new snapshot (copy on write).
+ *
+ * <p>Rows never move: a deleted item stays a row (a tombstone, so that every row an open list or
+ * a learned table holds still means the same item) that {@link #rowOf} and {@link #find} no longer
+ * know and {@link #servable} leaves out, together with the items marked unavailable. Upserting a
+ * deleted id brings it back in its old row.
  */
 public final class CatalogSnapshot {
   private final long version;
@@ -19,8 +26,17 @@ public final class CatalogSnapshot {
   private final float[] embeddings;
   private final int dimension;
   private final float[] popularityPrior;
+  /** Rows whose item was deleted. */
+  private final BitSet deleted;
+  /** Rows that may be served: neither deleted nor unavailable. */
+  private final BitSet servable;
+  private final AttributeIndex attributes = new AttributeIndex(this);
 
   CatalogSnapshot(long version, List<CatalogItem> items, float[] embeddings, int dimension) {
+    this(version, items, embeddings, dimension, new BitSet());
+  }
+
+  CatalogSnapshot(long version, List<CatalogItem> items, float[] embeddings, int dimension, BitSet deleted) {
     if (embeddings.length != items.size() * dimension) {
       throw new IllegalArgumentException(
           "expected " + items.size() + " x " + dimension + " embeddings, got " + embeddings.length);
@@ -36,6 +52,13 @@ public final class CatalogSnapshot {
       }
     }
     this.popularityPrior = popularityPrior(this.items);
+    this.deleted = (BitSet) deleted.clone();
+    this.servable = new BitSet(items.size());
+    for (int row = 0; row < items.size(); row++) {
+      if (!deleted.get(row) && !items.get(row).unavailable()) {
+        servable.set(row);
+      }
+    }
   }
 
   /** A first version from items and their precomputed embeddings (row-major {@code [n, dim]}). */
@@ -66,8 +89,29 @@ public final class CatalogSnapshot {
     return version;
   }
 
+  /** Rows, deleted ones included: the size of every per-row table over this catalog. */
   public int size() {
     return items.size();
+  }
+
+  /** Rows whose item may be served (not deleted, not unavailable). A copy: the caller may change it. */
+  public BitSet servable() {
+    return (BitSet) servable.clone();
+  }
+
+  /** Whether every row may be served: then no list needs a mask. */
+  public boolean allServable() {
+    return servable.cardinality() == items.size();
+  }
+
+  /** Whether the item in {@code row} may be served. */
+  public boolean isServable(int row) {
+    return servable.get(row);
+  }
+
+  /** The attribute index over this version's items, built per attribute on first use. */
+  public AttributeIndex attributes() {
+    return attributes;
   }
 
   public int dimension() {
@@ -78,10 +122,10 @@ public final class CatalogSnapshot {
     return items.get(row);
   }
 
-  /** Row of the item with this id, or -1. */
+  /** Row of the item with this id, or -1 (unknown or deleted). */
   public int rowOf(String itemId) {
     Integer row = rowById.get(itemId);
-    return row == null ? -1 : row;
+    return row == null || deleted.get(row) ? -1 : row;
   }
 
   public Optional<CatalogItem> find(String itemId) {
@@ -111,11 +155,12 @@ public final class CatalogSnapshot {
    */
   CatalogSnapshot withChanges(List<CatalogItem> changes, float[][] changedEmbeddings) {
     List<CatalogItem> nextItems = new ArrayList<>(items);
+    BitSet nextDeleted = (BitSet) deleted.clone();
     Map<String, Integer> appended = new HashMap<>();
     float[] nextEmbeddings = Arrays.copyOf(embeddings, (items.size() + changes.size()) * dimension);
     for (int i = 0; i < changes.size(); i++) {
       CatalogItem change = changes.get(i);
-      Integer row = rowById.get(change.id());
+      Integer row = rowById.get(change.id()); // a deleted id comes back in its old row
       if (row == null) {
         row = appended.get(change.id());
       }
@@ -126,12 +171,26 @@ public final class CatalogSnapshot {
       } else {
         nextItems.set(row, change);
       }
+      nextDeleted.clear(row);
       System.arraycopy(changedEmbeddings[i], 0, nextEmbeddings, row * dimension, dimension);
     }
     return new CatalogSnapshot(
         version + 1,
         nextItems,
         Arrays.copyOf(nextEmbeddings, nextItems.size() * dimension),
-        dimension);
+        dimension,
+        nextDeleted);
+  }
+
+  /** The next version without the items {@code itemIds} names (ids it does not hold are ignored). */
+  CatalogSnapshot withDeletions(Collection<String> itemIds) {
+    BitSet nextDeleted = (BitSet) deleted.clone();
+    for (String itemId : itemIds) {
+      int row = rowOf(itemId);
+      if (row >= 0) {
+        nextDeleted.set(row);
+      }
+    }
+    return new CatalogSnapshot(version + 1, items, embeddings, dimension, nextDeleted);
   }
 }

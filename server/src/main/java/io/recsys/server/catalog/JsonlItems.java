@@ -17,12 +17,18 @@ public final class JsonlItems {
     for (int i = 0; i < embedding.length; i++) {
       embedding[i] = item.getEmbedding(i);
     }
-    return new CatalogItem(item.getItemId(), item.getTitle(), item.getText(), item.getAttributesMap(), embedding);
+    return new CatalogItem(
+        item.getItemId(), item.getTitle(), item.getText(), item.getAttributesMap(), embedding, item.getUnavailable());
   }
 
   public static Item record(CatalogItem item) {
     Item.Builder record =
-        Item.newBuilder().setItemId(item.id()).setTitle(item.title()).setText(item.text()).putAllAttributes(item.attributes());
+        Item.newBuilder()
+            .setItemId(item.id())
+            .setTitle(item.title())
+            .setText(item.text())
+            .putAllAttributes(item.attributes())
+            .setUnavailable(item.unavailable());
     for (float value : item.embedding()) {
       record.addEmbedding(value);
     }

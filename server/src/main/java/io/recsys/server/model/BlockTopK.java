@@ -2,6 +2,7 @@ package io.recsys.server.model;
 
 import java.nio.FloatBuffer;
 import java.util.Arrays;
+import java.util.BitSet;
 
 /**
  * The Java half of {@link TopKSelection#BLOCKED}: from each user's scores {@code [columns]} and
@@ -43,43 +44,69 @@ final class BlockTopK {
    * @param k at least 1, at most {@code items}
    */
   TopK select(FloatBuffer scores, FloatBuffer maxima, int users, int items, int columns, int block, int k) {
+    return select(scores, maxima, users, items, columns, block, k, null);
+  }
+
+  /**
+   * As above, each user taking only the rows its mask sets ({@code allowed[u]}; null: every row).
+   * A mask can leave the blocks that pass a threshold with fewer than k allowed items: then the
+   * threshold falls as for an unlucky sample, until k allowed items reach it or it is minus
+   * infinity (every allowed item). Still exact: every allowed item scoring at least the threshold
+   * is collected. Ranks past the allowed items hold row -1 and minus infinity.
+   */
+  TopK select(FloatBuffer scores, FloatBuffer maxima, int users, int items, int columns, int block, int k, BitSet[] allowed) {
     int blocks = columns / block;
     int[] rows = new int[users * k];
     float[] values = new float[users * k];
     for (int u = 0; u < users; u++) {
+      BitSet mask = allowed == null ? null : allowed[u];
       int maximaStart = u * blocks;
+      int scoreStart = u * columns;
       int sampled = sortedSample(maxima, maximaStart, blocks);
       int fromTop = (int) Math.ceil(MARGIN * k * sampled / blocks);
       float threshold;
-      int passed;
+      int collected;
       do {
-        threshold = k >= blocks || fromTop >= sampled ? Float.NEGATIVE_INFINITY : sample[sampled - 1 - fromTop];
-        passed = blocksReaching(maxima, maximaStart, blocks, threshold);
-        fromTop *= 2;
-      } while (passed < k && threshold != Float.NEGATIVE_INFINITY);
-      int collected = 0;
-      int scoreStart = u * columns;
-      for (int p = 0; p < passed; p++) {
-        int first = passing[p] * block;
-        int end = Math.min(first + block, items);
-        for (int row = first; row < end; row++) {
-          float score = scores.get(scoreStart + row);
-          if (score >= threshold) {
-            if (collected == keys.length) {
-              keys = Arrays.copyOf(keys, Math.max(2 * keys.length, 4 * k));
-            }
-            keys[collected++] = key(score, row);
-          }
-        }
-      }
+        int passed;
+        do {
+          threshold = k >= blocks || fromTop >= sampled ? Float.NEGATIVE_INFINITY : sample[sampled - 1 - fromTop];
+          passed = blocksReaching(maxima, maximaStart, blocks, threshold);
+          fromTop *= 2;
+        } while (passed < k && threshold != Float.NEGATIVE_INFINITY);
+        collected = collect(scores, scoreStart, passed, block, items, threshold, mask, k);
+      } while (collected < k && threshold != Float.NEGATIVE_INFINITY);
       Arrays.sort(keys, 0, collected);
       for (int rank = 0; rank < k; rank++) {
-        int row = rowOf(keys[rank]);
-        rows[u * k + rank] = row;
-        values[u * k + rank] = scores.get(scoreStart + row);
+        if (rank < collected) {
+          int row = rowOf(keys[rank]);
+          rows[u * k + rank] = row;
+          values[u * k + rank] = scores.get(scoreStart + row);
+        } else {
+          rows[u * k + rank] = -1;
+          values[u * k + rank] = Float.NEGATIVE_INFINITY;
+        }
       }
     }
     return new TopK(k, rows, values);
+  }
+
+  /** Collects as sort keys the allowed items of the passing blocks that score at least {@code threshold}; returns how many. */
+  private int collect(FloatBuffer scores, int scoreStart, int passed, int block, int items, float threshold, BitSet mask, int k) {
+    int collected = 0;
+    for (int p = 0; p < passed; p++) {
+      int first = passing[p] * block;
+      int end = Math.min(first + block, items);
+      for (int row = first; row < end; row++) {
+        float score = scores.get(scoreStart + row);
+        if (score >= threshold && (mask == null || mask.get(row))) {
+          if (collected == keys.length) {
+            keys = Arrays.copyOf(keys, Math.max(2 * keys.length, 4 * k));
+          }
+          keys[collected++] = key(score, row);
+        }
+      }
+    }
+    return collected;
   }
 
   /** Fills {@code sample} with evenly strided maxima, sorted ascending; returns how many. */

@@ -23,6 +23,33 @@ public final class CatalogUpdater {
     this.models = models;
   }
 
+  /** Result of an applied deletion. */
+  public record Deletion(List<String> deleted, List<String> missing, long catalogVersion) {}
+
+  /**
+   * Retires the items {@code itemIds} names: logged durably, then served from a model over the
+   * snapshot without them (the same session shapes: rows never move, so the retrieval session is
+   * rebuilt only to stay in step with the snapshot it serves). Ids the catalog does not hold are
+   * listed as missing; if none is held, nothing changes.
+   */
+  public synchronized Deletion delete(List<String> itemIds, Runnable beforeCommit) throws IOException {
+    Catalog.StagedDeletion staged = catalog.stageDeletion(itemIds);
+    if (staged.deleted().isEmpty()) {
+      return new Deletion(staged.deleted(), staged.missing(), staged.base().version());
+    }
+    RetrievalModel next = models.buildFor(staged.snapshot());
+    try {
+      beforeCommit.run();
+      catalog.commit(staged);
+    } catch (IOException | RuntimeException e) {
+      next.retire();
+      throw e;
+    }
+    models.publish(next);
+    log.info("Catalog v{}: {} items deleted", staged.snapshot().version(), staged.deleted().size());
+    return new Deletion(staged.deleted(), staged.missing(), staged.snapshot().version());
+  }
+
   /** Result of an applied change. */
   public record Outcome(int created, int updated, long catalogVersion) {}
 

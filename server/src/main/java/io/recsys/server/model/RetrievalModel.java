@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -218,6 +219,16 @@ public final class RetrievalModel {
    * caller must hold a lease on this model.
    */
   public TopK topK(float[] inputs, int users, int k) {
+    return topK(inputs, users, k, null);
+  }
+
+  /**
+   * As {@link #topK(float[], int, int)}, taking for each user only the rows its mask sets: {@code
+   * allowed[u]} (null, or a null array: every row). The mask is applied inside the selection, so a
+   * user still gets {@code k} rows whenever {@code k} rows are allowed; with fewer, the rest of its
+   * ranks hold row -1.
+   */
+  public TopK topK(float[] inputs, int users, int k, BitSet[] allowed) {
     int dim = dimension();
     if (inputs.length != users * dim) {
       throw new IllegalArgumentException("expected " + users + " x " + dim + " user values, got " + inputs.length);
@@ -253,7 +264,7 @@ public final class RetrievalModel {
         }
       }
       long start = System.nanoTime();
-      TopK top = SelectionRun.run(env, session.session(), run, selection, users, catalog.size(), kept);
+      TopK top = SelectionRun.run(env, session.session(), run, selection, users, catalog.size(), kept, allowed);
       runtime.timings().record(OnnxTimings.Stage.RETRIEVAL, start);
       return top;
     } catch (OrtException e) {

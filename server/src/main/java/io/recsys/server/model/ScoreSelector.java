@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.nio.LongBuffer;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.Map;
 
 /**
@@ -74,6 +75,15 @@ public final class ScoreSelector implements AutoCloseable {
 
   /** As {@link #select} over scores already {@code users x columns()}, padding included; k at most the item count. */
   public TopK selectPadded(float[] padded, int users, int k) {
+    return selectPadded(padded, users, k, null);
+  }
+
+  /** As {@link #select}, each user taking only the rows its mask sets (see {@link RetrievalModel#topK(float[], int, int, BitSet[])}). */
+  public TopK select(float[] scores, int users, int k, BitSet[] allowed) {
+    return selectPadded(padded(scores, users), users, k, allowed);
+  }
+
+  private TopK selectPadded(float[] padded, int users, int k, BitSet[] allowed) {
     var env = runtime.environment();
     try (OnnxTensor input = OnnxTensor.createTensor(env, SCORE_BUFFERS.of(padded), new long[] {users, columns});
         OnnxTensor kTensor = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {k}), new long[] {1})) {
@@ -81,7 +91,7 @@ public final class ScoreSelector implements AutoCloseable {
           selection.usesK(items)
               ? Map.of(TopKSelection.GIVEN_SCORES, input, RetrievalGraph.K, kTensor)
               : Map.of(TopKSelection.GIVEN_SCORES, input);
-      return SelectionRun.run(env, session, feeds, selection, users, items, k);
+      return SelectionRun.run(env, session, feeds, selection, users, items, k, allowed);
     } catch (OrtException e) {
       throw new IllegalStateException(selection + " top-k failed", e);
     }

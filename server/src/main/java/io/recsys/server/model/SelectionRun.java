@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.util.BitSet;
 import java.util.Map;
 
 /**
@@ -25,15 +26,27 @@ final class SelectionRun {
 
   private SelectionRun() {}
 
-  /**
-   * @param feeds the graph's inputs, {@code k} included when {@link TopKSelection#usesK}
-   * @param k at most {@code items}
-   */
   static TopK run(
       OrtEnvironment env, OrtSession session, Map<String, ? extends OnnxTensor> feeds, TopKSelection selection, int users, int items, int k)
       throws OrtException {
+    return run(env, session, feeds, selection, users, items, k, null);
+  }
+
+  /**
+   * @param feeds the graph's inputs, {@code k} included when {@link TopKSelection#usesK}
+   * @param k at most {@code items}
+   * @param allowed per user, the rows it may get (null entries, or null: every row)
+   */
+  static TopK run(
+      OrtEnvironment env, OrtSession session, Map<String, ? extends OnnxTensor> feeds, TopKSelection selection, int users, int items, int k,
+      BitSet[] allowed)
+      throws OrtException {
     int block = selection.blockSize(items);
     if (block == 1) {
+      if (masked(allowed)) {
+        // The graph's TopK knows no mask: rank every row, keep each user's first k allowed ones.
+        return maskedRanking(env, session, feeds, users, items, k, allowed);
+      }
       try (OrtSession.Result result = session.run(feeds)) {
         FloatBuffer scores = ((OnnxTensor) result.get(RetrievalGraph.TOP_SCORES).orElseThrow()).getFloatBuffer();
         LongBuffer rows = ((OnnxTensor) result.get(RetrievalGraph.TOP_INDICES).orElseThrow()).getLongBuffer();
@@ -59,11 +72,51 @@ final class SelectionRun {
           OnnxTensor maximaOutput = OnnxTensor.createTensor(env, maxima, new long[] {users, blocks});
           OrtSession.Result ignored =
               session.run(feeds, Map.of(TopKSelection.SCORES, scoreOutput, TopKSelection.BLOCK_MAXIMA, maximaOutput))) {
-        return buffers.selector.select(scores, maxima, users, items, columns, block, k);
+        return buffers.selector.select(scores, maxima, users, items, columns, block, k, allowed);
       }
     } finally {
       POOL.offer(buffers); // dropped (and freed by the GC) when the pool is full
     }
+  }
+
+  private static boolean masked(BitSet[] allowed) {
+    if (allowed != null) {
+      for (BitSet mask : allowed) {
+        if (mask != null) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** A {@link TopKSelection#FULL} graph run with k = every row, cut to each user's first k allowed rows. */
+  private static TopK maskedRanking(
+      OrtEnvironment env, OrtSession session, Map<String, ? extends OnnxTensor> feeds, int users, int items, int k, BitSet[] allowed) throws OrtException {
+    Map<String, OnnxTensor> everything = new java.util.HashMap<>(feeds);
+    int[] rows = new int[users * k];
+    float[] values = new float[users * k];
+    java.util.Arrays.fill(rows, -1);
+    java.util.Arrays.fill(values, Float.NEGATIVE_INFINITY);
+    try (OnnxTensor all = OnnxTensor.createTensor(env, LongBuffer.wrap(new long[] {items}), new long[] {1})) {
+      everything.put(RetrievalGraph.K, all);
+      try (OrtSession.Result result = session.run(everything)) {
+        FloatBuffer scores = ((OnnxTensor) result.get(RetrievalGraph.TOP_SCORES).orElseThrow()).getFloatBuffer();
+        LongBuffer ranked = ((OnnxTensor) result.get(RetrievalGraph.TOP_INDICES).orElseThrow()).getLongBuffer();
+        for (int u = 0; u < users; u++) {
+          BitSet mask = allowed[u];
+          int kept = 0;
+          for (int rank = 0; rank < items && kept < k; rank++) {
+            int row = (int) ranked.get(u * items + rank);
+            if (mask == null || mask.get(row)) {
+              rows[u * k + kept] = row;
+              values[u * k + kept++] = scores.get(u * items + rank);
+            }
+          }
+        }
+      }
+    }
+    return new TopK(k, rows, values);
   }
 
   /** One call's output buffers, grown as needed, and its selector. */

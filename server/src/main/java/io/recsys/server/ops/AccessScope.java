@@ -9,9 +9,9 @@ import java.util.Locale;
 public enum AccessScope {
   /** Send reactions (FeedbackService). */
   FEEDBACK,
-  /** Change the catalog (CatalogService/UpsertItems). */
+  /** Change the catalog (CatalogService/UpsertItems, DeleteItems). */
   CATALOG,
-  /** Operate the server (AdminService: status, versions, pin, pause). */
+  /** Operate the server (AdminService: status, versions, pin, pause, forget and export a user). */
   ADMIN;
 
   /** The scope a method needs, or null for one anyone may call. */
@@ -23,7 +23,7 @@ public enum AccessScope {
       case "recsys.v1.AdminService":
         return ADMIN;
       case "recsys.v1.CatalogService":
-        return fullMethodName.endsWith("/UpsertItems") ? CATALOG : null;
+        return fullMethodName.endsWith("/UpsertItems") || fullMethodName.endsWith("/DeleteItems") ? CATALOG : null;
       default:
         return null;
     }

@@ -161,6 +161,11 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--candidates", description = "Retrieval candidates each list is drawn from (default: ${DEFAULT-VALUE}).")
   int candidates;
 
+  @Option(
+      names = "--exclude-consumed",
+      description = "Reactions after which an item never comes back to that user, comma-separated, e.g. purchase or purchase,like; none to keep them all (default: ${DEFAULT-VALUE}).")
+  String excludeConsumed;
+
   @Option(names = "--max-concurrent-scoring", description = "Recommend calls admitted at once, at most; more get RESOURCE_EXHAUSTED (default: ${DEFAULT-VALUE}).")
   int maxConcurrentScoring;
 
@@ -328,6 +333,7 @@ public final class ServeCommand implements Callable<Integer> {
         .modelPollInterval(Duration.ofMillis(modelPollMillis))
         .exploration(Exploration.parse(exploration))
         .candidates(candidates)
+        .consumedBy(ConsumedReactions.parse(excludeConsumed))
         .maxConcurrentScoring(maxConcurrentScoring)
         .metricsPort(metricsPort)
         .tls(TlsSettings.of(tlsCert, tlsKey, tlsClientCa))

@@ -56,6 +56,7 @@ public final class ServeDefaults implements IDefaultValueProvider {
       case "--keep-disliked" -> String.valueOf(!feedback.updater().excludeDisliked());
       case "--exploration" -> d.exploration().spec();
       case "--candidates" -> String.valueOf(d.candidates());
+      case "--exclude-consumed" -> ConsumedReactions.spec(d.consumedBy());
       case "--max-concurrent-scoring" -> String.valueOf(d.maxConcurrentScoring());
       case "--scoring-latency-budget-ms" -> String.valueOf(d.scoringLatencyBudget().toMillis());
       case "--max-batch-size" -> String.valueOf(d.maxBatchSize());

@@ -149,7 +149,8 @@ final class ServerAssembly {
     }
     TrainingControl training = startLearning(dataDir, catalog, models, replayBuffer);
     Recommender recommender =
-        new Recommender(models, users, fast.posteriors(), new EventIds(), feedback, config.exploration(), config.candidates());
+        new Recommender(
+            models, users, fast.posteriors(), new EventIds(), feedback, config.exploration(), config.candidates(), config.consumedBy());
     // Closed after the gRPC server drains, before the models close.
     RecommendPipeline pipeline = own(new RecommendPipeline(recommender, config.maxBatchSize(), config.queueDelayMode(), config.maxQueueDelay()));
 
@@ -193,7 +194,7 @@ final class ServerAssembly {
             config,
             interceptors,
             List.of(
-                guard.guard(new RecommenderGrpcService(pipeline).bindService()),
+                guard.guard(new RecommenderGrpcService(pipeline, catalog::current).bindService()),
                 guard.guard(new CatalogGrpcService(catalog, new CatalogUpdater(catalog, models)).bindService()),
                 guard.guard(feedbackService.bindService())),
             guard.guard(admin.bindService()),

@@ -8,9 +8,11 @@ import io.recsys.server.model.BatchWait;
 import io.recsys.server.model.OnnxRuntime;
 import io.recsys.server.policy.EpsilonGreedy;
 import io.recsys.server.policy.Exploration;
+import io.recsys.server.user.ReactionType;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
@@ -32,6 +34,7 @@ import java.util.function.UnaryOperator;
  * @param feedback the feedback loop's settings
  * @param exploration how lists are drawn from candidate scores (and so their propensities)
  * @param candidates retrieval candidates each list is drawn from
+ * @param consumedBy reactions after which an item never comes back to the user (none by default)
  * @param learning the trainer's cadence and hyper-parameters
  * @param online the fast learner: learned item parameters, users' posteriors, confidence bonus
  * @param maxConcurrentScoring Recommend calls admitted at once at most; more are refused (RESOURCE_EXHAUSTED)
@@ -69,6 +72,7 @@ public record ServerConfig(
     FeedbackConfig feedback,
     Exploration exploration,
     int candidates,
+    Set<ReactionType> consumedBy,
     LearningSettings learning,
     OnlineLearningSettings online,
     int maxConcurrentScoring,
@@ -99,6 +103,7 @@ public record ServerConfig(
     checkedPopularityWeight(popularityWeight);
     checkedDrainTimeout(drainTimeout);
     checkedCandidates(candidates);
+    consumedBy = Set.copyOf(consumedBy);
     checkedMaxConcurrentScoring(maxConcurrentScoring);
     checkedScoringLatencyBudget(scoringLatencyBudget);
     checkedMaxBatchSize(maxBatchSize);
@@ -223,6 +228,7 @@ public record ServerConfig(
     private FeedbackConfig feedback = FeedbackConfig.defaults();
     private Exploration exploration = new EpsilonGreedy(0.05);
     private int candidates = 100;
+    private Set<ReactionType> consumedBy = Set.of();
     private LearningSettings learning = LearningSettings.defaults();
     private OnlineLearningSettings online = OnlineLearningSettings.defaults();
     private int maxConcurrentScoring = 2_048;
@@ -265,6 +271,7 @@ public record ServerConfig(
       feedback = c.feedback;
       exploration = c.exploration;
       candidates = c.candidates;
+      consumedBy = c.consumedBy;
       learning = c.learning;
       online = c.online;
       maxConcurrentScoring = c.maxConcurrentScoring;
@@ -338,6 +345,12 @@ public record ServerConfig(
 
     public Builder exploration(Exploration value) {
       exploration = SettingChecks.present("exploration", value);
+      return this;
+    }
+
+    /** Reactions after which the item is kept out of the user's later lists, e.g. purchase. */
+    public Builder consumedBy(Set<ReactionType> value) {
+      consumedBy = Set.copyOf(value);
       return this;
     }
 
@@ -451,7 +464,7 @@ public record ServerConfig(
     public ServerConfig build() {
       return new ServerConfig(
           port, dataDir, catalogFile, userVectorsFile, device, onnxThreads, onnxSpinning, maxCachedUsers, popularityWeight,
-          drainTimeout, feedback, exploration, candidates, learning, online, maxConcurrentScoring, scoringLatencyBudget, maxBatchSize,
+          drainTimeout, feedback, exploration, candidates, consumedBy, learning, online, maxConcurrentScoring, scoringLatencyBudget, maxBatchSize,
           maxQueueDelay, queueDelayMode, metricsPort, tls, tokenFile, adminPort, adminAddress, modelVersionsKept, kafkaLog, modelStore, followModelStore, modelPollInterval);
     }
   }

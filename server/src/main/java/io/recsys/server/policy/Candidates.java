@@ -1,6 +1,7 @@
 package io.recsys.server.policy;
 
 import io.recsys.server.catalog.CatalogSnapshot;
+import java.util.List;
 
 /**
  * One query's scored candidates, the output of the batched model stage: catalog rows best first
@@ -10,5 +11,16 @@ import io.recsys.server.catalog.CatalogSnapshot;
  * @param modelVersion the version that scored them
  * @param catalog the snapshot the rows index into
  * @param state the user's state vector at scoring time
+ * @param explaining what explanations need, when the query asked for them; else null
  */
-public record Candidates(String modelVersion, CatalogSnapshot catalog, int[] rows, float[] scores, float[] state) {}
+public record Candidates(String modelVersion, CatalogSnapshot catalog, int[] rows, float[] scores, float[] state, Explaining explaining) {
+  public Candidates(String modelVersion, CatalogSnapshot catalog, int[] rows, float[] scores, float[] state) {
+    this(modelVersion, catalog, rows, scores, state, null);
+  }
+
+  /**
+   * @param parts the retrieval score's parts per candidate, in the order of {@code rows}
+   * @param positiveItems the user's remembered positive items, newest first
+   */
+  record Explaining(ScoreParts[] parts, List<String> positiveItems) {}
+}

@@ -38,6 +38,34 @@ public record EpsilonGreedy(double epsilon) implements Exploration {
   }
 
   @Override
+  public int drawOne(double[] scores, boolean[] taken, RandomGenerator random) {
+    int best = Exploration.bestRemaining(scores, taken);
+    if (epsilon == 0 || random.nextDouble() >= epsilon) {
+      return best;
+    }
+    int skip = random.nextInt(remaining(taken));
+    for (int c = 0; c < scores.length; c++) {
+      if (!taken[c] && skip-- == 0) {
+        return c;
+      }
+    }
+    throw new IllegalStateException("no candidate left");
+  }
+
+  @Override
+  public double probabilityOf(double[] scores, boolean[] taken, int pick) {
+    return (pick == Exploration.bestRemaining(scores, taken) ? 1 - epsilon : 0) + epsilon / remaining(taken);
+  }
+
+  private static int remaining(boolean[] taken) {
+    int remaining = 0;
+    for (boolean t : taken) {
+      remaining += t ? 0 : 1;
+    }
+    return remaining;
+  }
+
+  @Override
   public Slate choose(float[] scores, int k, RandomGenerator random) {
     int n = scores.length;
     int length = Math.min(k, n);

@@ -22,6 +22,27 @@ public interface Exploration {
    */
   double[] probabilities(float[] scores, int[] picks);
 
+  /**
+   * One position on its own: draws one of the candidates not {@code taken} by {@code scores}
+   * (what a re-rank such as {@link DiversityRerank} makes of the scores at this position). Ties go
+   * to the lower index, as in {@link #choose}.
+   */
+  int drawOne(double[] scores, boolean[] taken, RandomGenerator random);
+
+  /** The probability that {@link #drawOne} draws {@code pick} from these scores and taken candidates. */
+  double probabilityOf(double[] scores, boolean[] taken, int pick);
+
+  /** The best candidate not taken: highest score, ties to the lower index. */
+  static int bestRemaining(double[] scores, boolean[] taken) {
+    int best = -1;
+    for (int c = 0; c < scores.length; c++) {
+      if (!taken[c] && (best < 0 || scores[c] > scores[best])) {
+        best = c;
+      }
+    }
+    return best;
+  }
+
   /** The setting that {@link #parse} reads back as this exploration. */
   String spec();
 

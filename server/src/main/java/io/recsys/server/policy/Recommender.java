@@ -7,12 +7,14 @@ import io.recsys.server.model.ModelRegistry;
 import io.recsys.server.model.RetrievalModel;
 import io.recsys.server.model.ServingModel;
 import io.recsys.server.model.TopK;
+import io.recsys.server.user.ReactionType;
 import io.recsys.server.user.Ridge;
 import io.recsys.server.user.UserPosteriors;
 import io.recsys.server.user.UserState;
 import io.recsys.server.user.UserStateStore;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
@@ -36,6 +38,8 @@ public final class Recommender {
   private final ImpressionListener impressions;
   private final Exploration exploration;
   private final int candidates;
+  /** Reactions after which an item never comes back to the user (a purchase, say). */
+  private final Set<ReactionType> consumedBy;
 
   /**
    * @param candidates how many retrieval candidates each list is drawn from (at least k are used)
@@ -60,6 +64,19 @@ public final class Recommender {
       ImpressionListener impressions,
       Exploration exploration,
       int candidates) {
+    this(models, users, posteriors, eventIds, impressions, exploration, candidates, Set.of());
+  }
+
+  /** @param consumedBy reactions after which the item is kept out of the user's later lists */
+  public Recommender(
+      ModelRegistry models,
+      UserStateStore users,
+      UserPosteriors posteriors,
+      EventIds eventIds,
+      ImpressionListener impressions,
+      Exploration exploration,
+      int candidates,
+      Set<ReactionType> consumedBy) {
     if (candidates < 1) {
       throw new IllegalArgumentException("candidates must be >= 1, got " + candidates);
     }
@@ -70,6 +87,7 @@ public final class Recommender {
     this.impressions = impressions;
     this.exploration = exploration;
     this.candidates = candidates;
+    this.consumedBy = Set.copyOf(consumedBy);
   }
 
   /** One recommendation per query, in order, all from the same model version. */
@@ -99,27 +117,33 @@ public final class Recommender {
       }
       int users = queries.size();
       BatchInputs batch = inputsOf(queries, catalog, space.dimension() > 0, inputDim);
-      TopK top = retrieval.topK(batch.inputs, users, batch.fetch);
+      TopK top = retrieval.topK(batch.inputs, users, batch.fetch, batch.allowed);
       double[] z = new double[space.dimension()];
       List<int[]> candidateRows = new ArrayList<>(users);
       List<float[]> scores = new ArrayList<>(users);
+      ScoreParts[][] parts = new ScoreParts[users][];
       for (int q = 0; q < users; q++) {
         int wanted = Math.max(candidates, queries.get(q).k());
         int[] rows = new int[Math.min(wanted, top.k())];
         float[] rowScores = new float[rows.length];
+        ScoreParts[] explained = queries.get(q).explain() ? new ScoreParts[rows.length] : null;
         int kept = 0;
         Ridge.Fit fit = batch.fits[q];
         int[] excluded = batch.excludedRows[q];
         for (int rank = 0; rank < top.k() && kept < rows.length; rank++) {
           int row = top.row(q, rank);
-          if (excluded.length == 0 || Arrays.binarySearch(excluded, row) < 0) {
+          if (row >= 0 && (excluded.length == 0 || Arrays.binarySearch(excluded, row) < 0)) {
             float bonus = fit == null ? 0 : (float) posteriors.bonus(fit, space.featuresOf(row, z));
             rowScores[kept] = top.score(q, rank) + bonus;
+            if (explained != null) {
+              explained[kept] = partsOf(catalog, space, batch.states, q, row, top.score(q, rank), bonus);
+            }
             rows[kept++] = row;
           }
         }
         candidateRows.add(kept == rows.length ? rows : Arrays.copyOf(rows, kept));
         scores.add(kept == rowScores.length ? rowScores : Arrays.copyOf(rowScores, kept));
+        parts[q] = explained == null || kept == explained.length ? explained : Arrays.copyOf(explained, kept);
       }
       float[] states = batch.states;
       if (model.ranker() != null) {
@@ -129,12 +153,31 @@ public final class Recommender {
       String version = model.version().version();
       List<Candidates> results = new ArrayList<>(users);
       for (int q = 0; q < users; q++) {
+        Candidates.Explaining explaining = parts[q] == null ? null : new Candidates.Explaining(parts[q], batch.positives[q]);
         results.add(
             new Candidates(
-                version, catalog, candidateRows.get(q), scores.get(q), Arrays.copyOfRange(states, q * contentDim, (q + 1) * contentDim)));
+                version, catalog, candidateRows.get(q), scores.get(q), Arrays.copyOfRange(states, q * contentDim, (q + 1) * contentDim),
+                explaining));
       }
       return results;
     }
+  }
+
+  /**
+   * A candidate's retrieval score in parts: the content part is recomputed in Java, the bias read
+   * from the item space, and the collaborative part is what remains of ONNX Runtime's score (so the
+   * parts add up to the score that ranked it, whatever the graph's summation order).
+   */
+  private static ScoreParts partsOf(CatalogSnapshot catalog, ItemSpace space, float[] states, int q, int row, float score, float bonus) {
+    int dim = catalog.dimension();
+    float[] embeddings = catalog.embeddingMatrix();
+    double content = 0;
+    for (int d = 0; d < dim; d++) {
+      content += (double) states[q * dim + d] * embeddings[row * dim + d];
+    }
+    float bias = space.bias(row);
+    float collaborative = space.dimension() == 0 ? 0 : score - (float) content - bias;
+    return new ScoreParts((float) content, collaborative, bias, bonus);
   }
 
   /**
@@ -144,7 +187,8 @@ public final class Recommender {
    * set of boxed rows: most lists exclude nothing, and a set cost two objects per candidate), and
    * how many rows to fetch.
    */
-  private record BatchInputs(float[] states, float[] inputs, Ridge.Fit[] fits, int[][] excludedRows, int fetch) {}
+  private record BatchInputs(
+      float[] states, float[] inputs, Ridge.Fit[] fits, int[][] excludedRows, BitSet[] allowed, List<String>[] positives, int fetch) {}
 
   private static final int[] NO_ROWS = new int[0];
 
@@ -155,7 +199,11 @@ public final class Recommender {
     float[] inputs = new float[users * inputDim];
     Ridge.Fit[] fits = new Ridge.Fit[users];
     int[][] excludedRows = new int[users][];
+    BitSet[] allowed = new BitSet[users];
+    @SuppressWarnings("unchecked")
+    List<String>[] positives = new List[users];
     int fetch = 0;
+    boolean allServable = catalog.allServable();
     for (int q = 0; q < users; q++) {
       RecommendQuery query = queries.get(q);
       UserState state = this.users.stateOf(query.userId());
@@ -168,12 +216,23 @@ public final class Recommender {
           inputs[q * inputDim + contentDim + f] = (float) mean[f];
         }
       }
-      int[] rows = rowsOf(catalog, query.excludedItemIds(), state.disliked());
+      int[] rows = rowsOf(catalog, query.excludedItemIds(), state.disliked(), consumed(state));
       excludedRows[q] = rows;
+      // Deleted and unavailable items and the filters are a mask inside the selection: exact, k filled.
+      if (!allServable || !query.filters().isEmpty()) {
+        BitSet mask = catalog.servable();
+        if (!query.filters().isEmpty()) {
+          mask.and(catalog.attributes().matchingAll(query.filters()));
+        }
+        allowed[q] = mask;
+      }
+      if (query.explain()) {
+        positives[q] = positivesOf(state);
+      }
       // k + |excluded| candidates guarantee k survivors even if every excluded item ranks high.
       fetch = Math.max(fetch, Math.max(candidates, query.k()) + rows.length);
     }
-    return new BatchInputs(states, inputs, fits, excludedRows, fetch);
+    return new BatchInputs(states, inputs, fits, excludedRows, allowed, positives, fetch);
   }
 
   /**
@@ -185,14 +244,33 @@ public final class Recommender {
     int[] rows = candidates.rows();
     float[] scores = candidates.scores();
     CatalogSnapshot catalog = candidates.catalog();
-    Exploration.Slate slate = exploration.choose(scores, query.k(), ThreadLocalRandom.current());
-    boolean[] explored = explored(scores, slate.picks());
+    Exploration.Slate slate;
+    boolean[] explored;
+    boolean[] diversified;
+    if (query.diversity() > 0) {
+      DiversityRerank.Drawn drawn =
+          DiversityRerank.draw(
+              exploration, scores, unitVectors(catalog, rows), catalog.dimension(), query.diversity(), query.k(), ThreadLocalRandom.current());
+      slate = drawn.slate();
+      explored = drawn.explored();
+      diversified = drawn.diversified();
+    } else {
+      slate = exploration.choose(scores, query.k(), ThreadLocalRandom.current());
+      explored = explored(scores, slate.picks());
+      diversified = new boolean[explored.length];
+    }
+    Candidates.Explaining explaining = candidates.explaining();
     List<ScoredItem> items = new ArrayList<>(slate.picks().length);
     for (int position = 0; position < slate.picks().length; position++) {
       int pick = slate.picks()[position];
-      items.add(
-          new ScoredItem(
-              catalog.item(rows[pick]).id(), scores[pick], slate.propensities()[position], position, explored[position]));
+      float propensity = slate.propensities()[position];
+      Explanation explanation =
+          explaining == null
+              ? null
+              : Explainer.explain(
+                  catalog, rows[pick], explaining.parts()[pick], explaining.positiveItems(), explored[position], diversified[position],
+                  propensity);
+      items.add(new ScoredItem(catalog.item(rows[pick]).id(), scores[pick], propensity, position, explored[position], explanation));
     }
     // The candidates stay rows: the impression keeps them so while the list is open.
     Recommendation recommendation =
@@ -201,6 +279,25 @@ public final class Recommender {
             new ItemIdList(rows, row -> catalog.item(row).id()));
     impressions.served(recommendation, candidates.state(), 0, candidates.state().length);
     return recommendation;
+  }
+
+  /** The candidates' content vectors scaled to length 1 (zero vectors stay zero), row-major. */
+  private static float[] unitVectors(CatalogSnapshot catalog, int[] rows) {
+    int dim = catalog.dimension();
+    float[] embeddings = catalog.embeddingMatrix();
+    float[] units = new float[rows.length * dim];
+    for (int c = 0; c < rows.length; c++) {
+      double norm = 0;
+      for (int d = 0; d < dim; d++) {
+        float value = embeddings[rows[c] * dim + d];
+        norm += (double) value * value;
+      }
+      float scale = norm > 0 ? (float) (1 / Math.sqrt(norm)) : 0;
+      for (int d = 0; d < dim; d++) {
+        units[c * dim + d] = embeddings[rows[c] * dim + d] * scale;
+      }
+    }
+    return units;
   }
 
   /**
@@ -224,14 +321,40 @@ public final class Recommender {
     return explored;
   }
 
-  /** The catalog rows of the items in either set that the catalog holds, sorted, no repeats. */
-  private static int[] rowsOf(CatalogSnapshot catalog, Set<String> excluded, Set<String> disliked) {
-    if (excluded.isEmpty() && disliked.isEmpty()) {
+  /** The items the user consumed: those whose latest reaction is one of {@link #consumedBy}. */
+  private Set<String> consumed(UserState state) {
+    if (consumedBy.isEmpty() || state.reactions().isEmpty()) {
+      return Set.of();
+    }
+    Set<String> consumed = new java.util.HashSet<>();
+    state.reactions().forEach((itemId, type) -> {
+      if (consumedBy.contains(type)) {
+        consumed.add(itemId);
+      }
+    });
+    return consumed;
+  }
+
+  /** The user's remembered positive items, newest first, at most {@link Explainer#MAX_POSITIVES}. */
+  private static List<String> positivesOf(UserState state) {
+    List<String> positives = new ArrayList<>();
+    state.reactions().forEach((itemId, type) -> {
+      if (type.positive()) {
+        positives.add(itemId);
+      }
+    });
+    java.util.Collections.reverse(positives);
+    return positives.size() > Explainer.MAX_POSITIVES ? List.copyOf(positives.subList(0, Explainer.MAX_POSITIVES)) : positives;
+  }
+
+  /** The catalog rows of the items in any of the sets that the catalog holds, sorted, no repeats. */
+  private static int[] rowsOf(CatalogSnapshot catalog, Set<String> excluded, Set<String> disliked, Set<String> consumed) {
+    if (excluded.isEmpty() && disliked.isEmpty() && consumed.isEmpty()) {
       return NO_ROWS;
     }
-    int[] rows = new int[excluded.size() + disliked.size()];
+    int[] rows = new int[excluded.size() + disliked.size() + consumed.size()];
     int found = 0;
-    for (Set<String> itemIds : List.of(excluded, disliked)) {
+    for (Set<String> itemIds : List.of(excluded, disliked, consumed)) {
       for (String itemId : itemIds) {
         int row = catalog.rowOf(itemId);
         if (row >= 0) {

@@ -47,6 +47,52 @@ public record SoftmaxExploration(double temperature) implements Exploration {
   }
 
   @Override
+  public int drawOne(double[] scores, boolean[] taken, RandomGenerator random) {
+    double[] weights = remainingWeights(scores, taken);
+    double total = 0;
+    for (double weight : weights) {
+      total += weight;
+    }
+    double u = random.nextDouble() * total;
+    int pick = -1;
+    for (int c = 0; c < weights.length; c++) {
+      if (weights[c] > 0) {
+        pick = c;
+        u -= weights[c];
+        if (u < 0) {
+          break;
+        }
+      }
+    }
+    return pick;
+  }
+
+  @Override
+  public double probabilityOf(double[] scores, boolean[] taken, int pick) {
+    double[] weights = remainingWeights(scores, taken);
+    double total = 0;
+    for (double weight : weights) {
+      total += weight;
+    }
+    return Math.max(weights[pick] / total, Float.MIN_NORMAL);
+  }
+
+  /** {@code exp(score / temperature)} of the candidates not taken (0 for the taken), shifted by their highest score. */
+  private double[] remainingWeights(double[] scores, boolean[] taken) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (int c = 0; c < scores.length; c++) {
+      if (!taken[c]) {
+        max = Math.max(max, scores[c]);
+      }
+    }
+    double[] weights = new double[scores.length];
+    for (int c = 0; c < scores.length; c++) {
+      weights[c] = taken[c] ? 0 : Math.exp((scores[c] - max) / temperature);
+    }
+    return weights;
+  }
+
+  @Override
   public Slate choose(float[] scores, int k, RandomGenerator random) {
     int n = scores.length;
     int length = Math.min(k, n);

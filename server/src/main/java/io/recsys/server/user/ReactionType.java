@@ -36,6 +36,11 @@ public enum ReactionType {
     return null;
   }
 
+  /** Whether the reaction says the user wanted the item: click, like, purchase, dwell. */
+  public boolean positive() {
+    return this == CLICK || this == LIKE || this == PURCHASE || this == DWELL;
+  }
+
   /** The lower-case name used in settings such as the rewards setting {@code click=1}. */
   public String label() {
     return name().toLowerCase(Locale.ROOT);

@@ -134,6 +134,49 @@ class CatalogTest {
         .hasMessageContaining("a data dir belongs to one kind of catalog");
   }
 
+  @Test
+  void aDeletedItemLeavesServingAndLookupsKeepsItsRowSurvivesARestartAndAnUpsertBringsItBack() throws IOException {
+    List<CatalogItem> items = List.of(vectorItem("a", 1, 0), vectorItem("b", 0, 1), vectorItem("c", 0.6f, 0.8f));
+    try (Catalog catalog = Catalog.openVectors(items, dataDir)) {
+      Catalog.StagedDeletion staged = catalog.stageDeletion(List.of("b", "nope", "b"));
+      assertThat(staged.deleted()).containsExactly("b");
+      assertThat(staged.missing()).containsExactly("nope");
+      assertThat(catalog.current().rowOf("b")).as("staged is not visible").isEqualTo(1);
+      catalog.commit(staged);
+
+      CatalogSnapshot now = catalog.current();
+      assertThat(now.rowOf("b")).isEqualTo(-1);
+      assertThat(now.find("b")).isEmpty();
+      assertThat(now.size()).as("rows never move: b stays a tombstone").isEqualTo(3);
+      assertThat(now.rowOf("c")).isEqualTo(2);
+      assertThat(now.isServable(1)).isFalse();
+      assertThat(now.allServable()).isFalse();
+      assertThat(catalog.stageDeletion(List.of("b")).missing()).as("deleting again is a no-op").containsExactly("b");
+    }
+    try (Catalog catalog = Catalog.openVectors(items, dataDir)) {
+      CatalogSnapshot restarted = catalog.current();
+      assertThat(restarted.rowOf("b")).as("the deletion is durable").isEqualTo(-1);
+      assertThat(restarted.isServable(1)).isFalse();
+      catalog.commit(catalog.stage(List.of(vectorItem("b", 0, 1))));
+      assertThat(catalog.current().rowOf("b")).as("an upsert brings it back in its old row").isEqualTo(1);
+      assertThat(catalog.current().allServable()).isTrue();
+    }
+  }
+
+  @Test
+  void anUnavailableItemIsFoundButNotServableUntilAnUpsertMakesItAvailable() throws IOException {
+    try (Catalog catalog = Catalog.openVectors(List.of(vectorItem("a", 1, 0), vectorItem("b", 0, 1)), dataDir)) {
+      catalog.commit(catalog.stage(List.of(new CatalogItem("b", "Item b", "", Map.of(), new float[] {0, 1}, true))));
+      assertThat(catalog.current().find("b")).get().extracting(CatalogItem::unavailable).isEqualTo(true);
+      assertThat(catalog.current().isServable(1)).isFalse();
+    }
+    try (Catalog catalog = Catalog.openVectors(List.of(vectorItem("a", 1, 0), vectorItem("b", 0, 1)), dataDir)) {
+      assertThat(catalog.current().isServable(1)).as("unavailable survives a restart").isFalse();
+      catalog.commit(catalog.stage(List.of(vectorItem("b", 0, 1))));
+      assertThat(catalog.current().isServable(1)).isTrue();
+    }
+  }
+
   private static CatalogItem vectorItem(String id, float... embedding) {
     return new CatalogItem(id, "Item " + id, "", Map.of(), embedding);
   }

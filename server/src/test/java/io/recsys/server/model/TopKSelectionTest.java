@@ -79,6 +79,46 @@ class TopKSelectionTest {
     }
   }
 
+  /**
+   * A mask (a filter, deleted items) inside the selection: each user gets the k best allowed rows
+   * of the brute-force order, and row -1 past the allowed ones, from a mask of 20 rows (fewer
+   * than k) to one of half the catalog; ties everywhere.
+   */
+  @ParameterizedTest
+  @ValueSource(doubles = {0.001, 0.02, 0.5})
+  void aMaskKeepsExactlyTheBestAllowedRowsAndFillsKWheneverEnoughAreAllowed(double density) {
+    int k = 200;
+    Random random = new Random(Double.hashCode(density));
+    float[] scores = new float[USERS * ITEMS];
+    for (int i = 0; i < scores.length; i++) {
+      scores[i] = random.nextInt(40);
+    }
+    java.util.BitSet[] allowed = new java.util.BitSet[USERS];
+    for (int u = 0; u < USERS; u++) {
+      if (u == USERS - 1) {
+        continue; // a user of the batch without a mask
+      }
+      allowed[u] = new java.util.BitSet(ITEMS);
+      for (int row = 0; row < ITEMS; row++) {
+        if (random.nextDouble() < density) {
+          allowed[u].set(row);
+        }
+      }
+    }
+
+    for (ScoreSelector selector : new ScoreSelector[] {blocked, full}) {
+      TopK top = selector.select(scores, USERS, k, allowed);
+      for (int u = 0; u < USERS; u++) {
+        java.util.BitSet mask = allowed[u];
+        int[] expected = Arrays.stream(bruteForce(scores, u)).filter(row -> mask == null || mask.get(row)).toArray();
+        for (int rank = 0; rank < k; rank++) {
+          int want = rank < expected.length ? expected[rank] : -1;
+          assertThat(top.row(u, rank)).as("%s, density %s, user %d rank %d", selector, density, u, rank).isEqualTo(want);
+        }
+      }
+    }
+  }
+
   @Test
   void distinctScoresEndUpInTheSameOrderAsWell() {
     Random random = new Random(3);
