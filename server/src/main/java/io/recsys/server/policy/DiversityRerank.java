@@ -3,14 +3,15 @@ package io.recsys.server.policy;
 import java.util.random.RandomGenerator;
 
 /**
- * Maximal marginal relevance inside the exploration policy: each position is drawn by the
- * exploration from the candidates' scores less a penalty for resembling what is already placed,
+ * Maximal marginal relevance inside the exploration policy: the first position is drawn by score,
+ * each later one by the exploration from the candidates' scores traded against their resemblance
+ * to what is already placed,
  *
- * <pre>  adjusted(c) = score(c) - diversity x range x max(0, max over placed p of cos(c, p))</pre>
+ * <pre>  adjusted(c) = (1 - diversity) x score(c) - diversity x range x max(0, max over placed p of cos(c, p))</pre>
  *
- * where {@code range} is the spread of the candidates' scores (so the penalty is in the scores'
- * own units, and a softmax temperature keeps its meaning). At diversity 1 a copy of a placed item
- * falls below every candidate unlike the list. The adjusted scores at a position depend only on
+ * where {@code range} is the spread of the candidates' scores (so both terms are in the scores'
+ * own units, and a softmax temperature keeps its meaning). At diversity 1 each later position goes
+ * to the candidate least like the list (ties to the better retrieval rank). The adjusted scores at a position depend only on
  * the picks above it, so the probability the exploration gives the pick is its exact propensity:
  * the re-rank is part of the logged policy, and off-policy evaluation stays honest.
  *
@@ -53,7 +54,7 @@ public final class DiversityRerank {
     boolean[] diversified = new boolean[length];
     for (int position = 0; position < length; position++) {
       for (int c = 0; c < n; c++) {
-        adjusted[c] = raw[c] - penalty * maxSimilarity[c];
+        adjusted[c] = position == 0 ? raw[c] : (1 - diversity) * raw[c] - penalty * maxSimilarity[c];
       }
       int pick = exploration.drawOne(adjusted, taken, random);
       propensities[position] = (float) exploration.probabilityOf(adjusted, taken, pick);
