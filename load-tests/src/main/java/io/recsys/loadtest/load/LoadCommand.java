@@ -3,6 +3,7 @@ package io.recsys.loadtest.load;
 import io.recsys.client.RecsysClient;
 import io.recsys.loadtest.InProcessServer;
 import io.recsys.loadtest.JsonReport;
+import io.recsys.v1.RecommendRequest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -45,6 +46,12 @@ public final class LoadCommand implements Callable<Integer> {
   @Option(names = "--server-max-batch-size", description = "In-process server's --max-batch-size (default: ${DEFAULT-VALUE}).", defaultValue = "64")
   int serverMaxBatch;
 
+  @Option(names = "--explain", description = "Every request asks for explanations (RecommendRequest.explain).")
+  boolean explain;
+
+  @Option(names = "--diversity", description = "Every request's diversity, 0 to 1 (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+  float diversity;
+
   @Option(names = "--json", description = "Also write the result as JSON to this file.")
   Path json;
 
@@ -53,7 +60,7 @@ public final class LoadCommand implements Callable<Integer> {
     InProcessServer local = target == null ? InProcessServer.startGenerated(items, serverMaxBatch) : null;
     try (RecsysClient client =
         RecsysClient.builder(target != null ? target : local.target()).deadline(Duration.ofSeconds(5)).maxAttempts(1).build()) {
-      LoadGenerator.Result result = new LoadGenerator(client, users, k).run(concurrency, rate, warmup, duration);
+      LoadGenerator.Result result = new LoadGenerator(client, users, k, RecommendRequest.newBuilder().setExplain(explain).setDiversity(diversity).build()).run(concurrency, rate, warmup, duration);
       System.out.printf(Locale.ROOT, "%-10s %s%n", "mode", LoadGenerator.Result.header());
       System.out.printf(Locale.ROOT, "%-10s %s%n", result.mode(), result.row());
       result.errors().forEach((code, count) -> System.out.printf("  %s: %d%n", code, count));
@@ -61,6 +68,8 @@ public final class LoadCommand implements Callable<Integer> {
         JsonReport report = new JsonReport()
             .put("mode", result.mode())
             .put("concurrency", concurrency)
+            .put("explain", explain)
+            .put("diversity", diversity)
             .put("qps", result.qps())
             .put("p50_ms", result.millis(50))
             .put("p90_ms", result.millis(90))

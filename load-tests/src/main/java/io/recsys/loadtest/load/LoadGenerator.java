@@ -42,11 +42,19 @@ public final class LoadGenerator {
   private final RecsysClient client;
   private final int users;
   private final int k;
+  /** What every request asks beyond its user and k (explanations, diversity). */
+  private final RecommendRequest template;
 
   public LoadGenerator(RecsysClient client, int users, int k) {
+    this(client, users, k, RecommendRequest.getDefaultInstance());
+  }
+
+  /** @param template fields every request carries, e.g. {@code explain} or {@code diversity} */
+  public LoadGenerator(RecsysClient client, int users, int k, RecommendRequest template) {
     this.client = client;
     this.users = users;
     this.k = k;
+    this.template = template;
   }
 
   /** What one measured run saw. */
@@ -168,7 +176,7 @@ public final class LoadGenerator {
     /** @param begin when the call counts as started (its scheduled time, open loop) */
     java.util.concurrent.CompletableFuture<?> start(long begin) {
       RecommendRequest request =
-          RecommendRequest.newBuilder().setUserId(USER_PREFIX + ThreadLocalRandom.current().nextInt(users)).setK(k).build();
+          template.toBuilder().setUserId(USER_PREFIX + ThreadLocalRandom.current().nextInt(users)).setK(k).build();
       return client.recommendAsync(request).whenComplete((response, error) -> {
         if (error == null) {
           recorder.recordValue(Math.max(0, System.nanoTime() - begin));

@@ -43,4 +43,31 @@ record ContentVectors(float[] matrix, int dimension, Path embeddingCache) {
       }
     }
   }
+
+  /** The mean cosine similarity over all pairs of the items (rows) of one list. */
+  double intraListSimilarity(List<Integer> items) {
+    double sum = 0;
+    int pairs = 0;
+    for (int a = 0; a < items.size(); a++) {
+      for (int b = a + 1; b < items.size(); b++) {
+        sum += cosine(items.get(a), items.get(b));
+        pairs++;
+      }
+    }
+    return pairs == 0 ? 0 : sum / pairs;
+  }
+
+  private double cosine(int a, int b) {
+    double dot = 0;
+    double normA = 0;
+    double normB = 0;
+    for (int d = 0; d < dimension; d++) {
+      float x = matrix[a * dimension + d];
+      float y = matrix[b * dimension + d];
+      dot += x * y;
+      normA += x * x;
+      normB += y * y;
+    }
+    return normA == 0 || normB == 0 ? 0 : dot / Math.sqrt(normA * normB);
+  }
 }

@@ -13,6 +13,9 @@ final class PolicyMetrics {
   private final int[] clicks;
   private final double[] expectedClicks;
   private final BitSet shown;
+  /** Sum over lists of their intra-list similarity, and how many lists were measured. */
+  private double similaritySum;
+  private long similarityLists;
 
   PolicyMetrics(String policy, int impressions, int k, int catalogSize) {
     this.policy = policy;
@@ -27,6 +30,17 @@ final class PolicyMetrics {
     clicks[impression] = clicked;
     expectedClicks[impression] = expected;
     items.forEach(shown::set);
+  }
+
+  /** Adds one list's intra-list similarity (mean pairwise cosine of its items' content vectors). */
+  void recordSimilarity(double similarity) {
+    similaritySum += similarity;
+    similarityLists++;
+  }
+
+  /** Mean intra-list similarity over the measured lists; NaN when none was measured. */
+  double intraListSimilarity() {
+    return similarityLists == 0 ? Double.NaN : similaritySum / similarityLists;
   }
 
   String policy() {

@@ -25,11 +25,19 @@ final class ServerPolicy implements Policy {
   private final RecsysClient client;
   private final FeedbackSession feedback;
   private final AtomicLong acknowledged = new AtomicLong();
+  /** The diversity each list asks for (0: the plain list). */
+  private final float diversity;
   private long sent;
   private List<String> lastEventIds = List.of();
 
   ServerPolicy(String name, String target) {
+    this(name, target, 0);
+  }
+
+  /** @param diversity the RecommendRequest.diversity of every list */
+  ServerPolicy(String name, String target, float diversity) {
     this.name = name;
+    this.diversity = diversity;
     this.client = RecsysClient.builder(target).deadline(Duration.ofSeconds(30)).build();
     this.feedback = client.openFeedbackStream(ack -> acknowledged.incrementAndGet());
   }
@@ -46,7 +54,7 @@ final class ServerPolicy implements Policy {
     for (int from = 0; from < users.size(); from += MAX_BATCH) {
       List<RecommendRequest> requests = new ArrayList<>();
       for (int user : users.subList(from, Math.min(users.size(), from + MAX_BATCH))) {
-        requests.add(RecommendRequest.newBuilder().setUserId(userId(user)).setK(k).build());
+        requests.add(RecommendRequest.newBuilder().setUserId(userId(user)).setK(k).setDiversity(diversity).build());
       }
       RecommendBatchResponse batch = client.recommendBatch(requests);
       for (RecommendResponse response : batch.getResponsesList()) {

@@ -63,7 +63,7 @@ public final class SimulateCommand implements Callable<Integer> {
   @Option(names = "--truth", description = "Hidden-truth family: authors (items of one author go together) or genres (random hidden genres across authors) (default: ${DEFAULT-VALUE}).", defaultValue = "authors")
   String truth;
 
-  @Option(names = "--only", split = ",", description = "Run only these policies (names as in the report, e.g. linucb,oracle); default: all. Servers are not started unless a server policy is named.")
+  @Option(names = "--only", split = ",", description = "Run only these policies (names as in the report, e.g. linucb,oracle; server-diversity for every --diversity-curve run); default: all. Servers are not started unless a server policy is named.")
   List<String> only;
 
   @Option(names = "--experiments", description = "Also run the experimental policies (hybrid-ucb: per-item learned vectors and bias beside content, per-user discounted ridge, UCB; and its ablations without the vectors or the bias).")
@@ -85,6 +85,15 @@ public final class SimulateCommand implements Callable<Integer> {
 
   @Option(names = "--server-variant", description = "Also run a server started with these serve flags, as NAME=FLAGS, e.g. no-ucb='--ucb-alpha 0' (repeatable; for ablations on the same seeds).")
   List<String> serverVariants = new ArrayList<>();
+
+  @Option(
+      names = "--diversity-curve",
+      split = ",",
+      description = "Also run one learning server per value, each list asking for that diversity (0 to 1), e.g. 0,0.25,0.5,1: the report gives CTR against intra-list diversity.")
+  List<Float> diversityCurve = List.of();
+
+  /** Name prefix of the diversity-curve runs: server-diversity-0.5. */
+  static final String DIVERSITY_POLICY = "server-diversity-";
 
   @Option(names = "--report", required = true, description = "Folder for summary.json, summary.md and ctr.png.")
   Path report;
@@ -137,7 +146,8 @@ public final class SimulateCommand implements Callable<Integer> {
 
   /** Whether {@code --only} leaves the policy in (the oracle always runs: the figures are relative to it). */
   private boolean wanted(String policy) {
-    return only == null || only.contains(policy) || policy.equals("oracle");
+    return only == null || only.contains(policy) || policy.equals("oracle")
+        || policy.startsWith(DIVERSITY_POLICY) && only.contains("server-diversity");
   }
 
   /** The content vectors, read once for every seed (they do not depend on it), and only if a content policy runs. */
@@ -183,6 +193,18 @@ public final class SimulateCommand implements Callable<Integer> {
         cache = server.embeddingCache();
         policies.add(new ServerPolicy(name, server.target()));
       }
+      for (float diversity : diversityCurve) {
+        if (!(diversity >= 0 && diversity <= 1)) {
+          throw new IllegalArgumentException("--diversity-curve values must be in [0, 1], got " + diversity);
+        }
+        String name = DIVERSITY_POLICY + diversity;
+        if (wanted(name)) {
+          InProcessServer server = InProcessServer.startEmbeddedCatalog(true, cache);
+          servers.add(server);
+          cache = server.embeddingCache();
+          policies.add(new ServerPolicy(name, server.target(), diversity));
+        }
+      }
       if (frozen != null) {
         policies.add(new ServerPolicy("server-static", frozen));
       }
@@ -194,6 +216,11 @@ public final class SimulateCommand implements Callable<Integer> {
         for (HybridUcb.Variant variant : HybridUcb.Variant.values()) {
           contentPolicies.add(variant.label);
         }
+      }
+      ContentVectors measured = null;
+      if (!diversityCurve.isEmpty()) {
+        measured = content(items, cache);
+        cache = measured.embeddingCache();
       }
       if (contentPolicies.stream().anyMatch(this::wanted)) {
         ContentVectors vectors = content(items, cache);
@@ -217,7 +244,7 @@ public final class SimulateCommand implements Callable<Integer> {
       skipped.forEach(Policy::close);
       policies.removeAll(skipped);
 
-      List<PolicyMetrics> metrics = new Simulation(world, new Simulation.Settings(impressions, k, step, runSeed)).run(policies);
+      List<PolicyMetrics> metrics = new Simulation(world, new Simulation.Settings(impressions, k, step, runSeed), measured).run(policies);
       return new Run(new SimulationReport(metrics, drifts, config).writeTo(runReport), cache);
     } finally {
       for (Policy policy : policies) {

@@ -25,10 +25,18 @@ final class Simulation {
 
   private final World world;
   private final Settings settings;
+  /** Content vectors for the intra-list similarity of every list; null: not measured. */
+  private final ContentVectors content;
 
   Simulation(World world, Settings settings) {
+    this(world, settings, null);
+  }
+
+  /** @param content the catalog's content vectors, in the world's item order, to measure intra-list similarity */
+  Simulation(World world, Settings settings, ContentVectors content) {
     this.world = world;
     this.settings = settings;
+    this.content = content;
   }
 
   List<PolicyMetrics> run(List<Policy> policies) {
@@ -88,6 +96,9 @@ final class Simulation {
         clicks += reactions[u][position] == FeedbackType.FEEDBACK_TYPE_CLICK ? 1 : 0;
       }
       metrics.record((int) impression, clicks, expected, items);
+      if (content != null && items.size() > 1) {
+        metrics.recordSimilarity(content.intraListSimilarity(items));
+      }
     }
     policy.observe(users, lists, reactions);
   }

@@ -54,6 +54,9 @@ final class SimulationReport {
         entry.addProperty("ctr_second_half_vs_oracle", m.ctr(n / 2, n) / oracle.ctr(n / 2, n));
       }
       entry.addProperty("coverage", m.coverage());
+      if (!Double.isNaN(m.intraListSimilarity())) {
+        entry.addProperty("intra_list_similarity", m.intraListSimilarity());
+      }
       JsonObject recovery = new JsonObject();
       for (int d = 0; d < drifts.size(); d++) {
         long until = d + 1 < drifts.size() ? drifts.get(d + 1).at() : n;
@@ -75,6 +78,7 @@ final class SimulationReport {
 
   private String markdown(JsonObject summary) {
     StringBuilder md = new StringBuilder("# Simulation summary\n\n");
+    md.append(diversityCurve(summary));
     md.append("Config: `").append(config).append("`\n\n");
     md.append("| policy | CTR | CTR 2nd half | vs oracle (2nd half) | cumulative reward | regret | coverage |");
     drifts.forEach(d -> md.append(" recovery ").append(d.label()).append(" |"));
@@ -97,6 +101,28 @@ final class SimulationReport {
       md.append('\n');
     }
     return md.toString();
+  }
+
+  /**
+   * The CTR against intra-list diversity (1 - mean pairwise cosine of a list's content vectors) of
+   * the server runs that asked for a diversity ({@code server-diversity-<d>}); empty without them.
+   */
+  private static String diversityCurve(JsonObject summary) {
+    JsonObject policies = summary.getAsJsonObject("policies");
+    List<String> runs = policies.keySet().stream().filter(name -> name.startsWith(SimulateCommand.DIVERSITY_POLICY)).toList();
+    if (runs.isEmpty()) {
+      return "";
+    }
+    StringBuilder md = new StringBuilder("## CTR vs intra-list diversity\n\n");
+    md.append("| requested diversity | CTR | CTR 2nd half | intra-list similarity | intra-list diversity | coverage |\n|---|---|---|---|---|---|\n");
+    for (String name : runs) {
+      JsonObject p = policies.getAsJsonObject(name);
+      double similarity = p.get("intra_list_similarity").getAsDouble();
+      md.append(String.format(Locale.ROOT, "| %s | %.4f | %.4f | %.3f | %.3f | %.3f |%n",
+          name.substring(SimulateCommand.DIVERSITY_POLICY.length()), p.get("ctr").getAsDouble(), p.get("ctr_second_half").getAsDouble(),
+          similarity, 1 - similarity, p.get("coverage").getAsDouble()));
+    }
+    return md.append('\n').toString();
   }
 
   private void plot(Path file) throws IOException {

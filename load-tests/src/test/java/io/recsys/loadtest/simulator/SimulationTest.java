@@ -96,6 +96,51 @@ class SimulationTest {
   }
 
   @Test
+  void intraListSimilarityIsMeasuredPerListAndTheReportGivesTheDiversityCurve() throws Exception {
+    List<Drift> drifts = Drift.parse("abrupt@2000", 0);
+    World world = world(5, drifts);
+    // Items 0-29 share one direction, the rest are spread over two orthogonal ones.
+    float[] matrix = new float[ITEMS * 2];
+    for (int i = 0; i < ITEMS; i++) {
+      matrix[i * 2] = i < 30 || i % 2 == 0 ? 1 : 0;
+      matrix[i * 2 + 1] = i < 30 || i % 2 == 0 ? 0 : 1;
+    }
+    ContentVectors content = new ContentVectors(matrix, 2, null);
+    Policy alike = fixed(SimulateCommand.DIVERSITY_POLICY + "0.0", world, IntStream.range(0, 10).boxed().toList());
+    Policy mixed = fixed(SimulateCommand.DIVERSITY_POLICY + "1.0", world, IntStream.range(30, 40).boxed().toList());
+
+    List<PolicyMetrics> metrics =
+        new Simulation(world, new Simulation.Settings(IMPRESSIONS, 10, 32, 5), content).run(List.of(alike, mixed, new BaselinePolicies.Oracle(world)));
+
+    assertThat(metrics.get(0).intraListSimilarity()).isEqualTo(1.0);
+    // Items 30-39: five along each axis: of 45 pairs, 20 alike (cosine 1), 25 orthogonal.
+    assertThat(metrics.get(1).intraListSimilarity()).isCloseTo(20 / 45.0, org.assertj.core.api.Assertions.within(1e-9));
+    JsonObject config = new JsonObject();
+    new SimulationReport(metrics, drifts, config).writeTo(dir);
+    assertThat(Files.readString(dir.resolve("summary.md")))
+        .contains("## CTR vs intra-list diversity", "| 0.0 |", "| 1.0 |", "| 1.000 | 0.000 |");
+  }
+
+  /** A policy that shows every user the same list. */
+  private static Policy fixed(String name, World world, List<Integer> items) {
+    List<String> list = items.stream().map(i -> world.itemIds().get(i)).toList();
+    return new Policy() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public List<List<String>> recommend(List<Integer> users, int k, long time) {
+        return users.stream().map(u -> list).toList();
+      }
+
+      @Override
+      public void observe(List<Integer> users, List<List<String>> lists, io.recsys.v1.FeedbackType[][] reactions) {}
+    };
+  }
+
+  @Test
   void driftSpecificationsAreChecked() {
     assertThat(Drift.parse("gradual@75,abrupt@50", 10)).extracting(Drift::label).containsExactly("abrupt@50", "gradual@75");
     assertThatThrownBy(() -> Drift.parse("sudden@5", 1)).hasMessageContaining("abrupt or gradual");

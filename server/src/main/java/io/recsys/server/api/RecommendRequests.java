@@ -74,8 +74,8 @@ final class RecommendRequests {
     if (values > ApiLimits.MAX_FILTER_VALUES) {
       throw GrpcCalls.invalid(where + ".any_of has " + values + " values, more than " + ApiLimits.MAX_FILTER_VALUES);
     }
-    double min = filter.hasMin() ? filter.getMin() : Double.NEGATIVE_INFINITY;
-    double max = filter.hasMax() ? filter.getMax() : Double.POSITIVE_INFINITY;
+    double min = filter.hasMin() ? filter.getMin().getValue() : Double.NEGATIVE_INFINITY;
+    double max = filter.hasMax() ? filter.getMax().getValue() : Double.POSITIVE_INFINITY;
     if (filter.hasMin() && !Double.isFinite(min) || filter.hasMax() && !Double.isFinite(max)) {
       throw GrpcCalls.invalid(where + " (attribute '" + attribute + "'): min and max must be finite numbers, got [" + min + ", " + max + "]");
     }

@@ -3,6 +3,7 @@ package io.recsys.server.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.DoubleValue;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.recsys.client.RecsysClient;
@@ -166,7 +167,7 @@ class ListRulesIntegrationTest {
     Map<String, RecommendRequest> bad = new HashMap<>();
     bad.put("unknown attribute", request("reader1", 5).addFilters(anyOf("genere", "crime")).build());
     bad.put("wrong case", request("reader1", 5).addFilters(anyOf("Genre", "crime")).build());
-    bad.put("both forms", request("reader1", 5).addFilters(anyOf("year", "1999").toBuilder().setMin(1)).build());
+    bad.put("both forms", request("reader1", 5).addFilters(anyOf("year", "1999").toBuilder().setMin(DoubleValue.of(1))).build());
     bad.put("neither form", request("reader1", 5).addFilters(AttributeFilter.newBuilder().setAttribute("year")).build());
     bad.put("min above max", request("reader1", 5).addFilters(range("year", 2000.0, 1990.0)).build());
     bad.put("NaN bound", request("reader1", 5).addFilters(range("year", Double.NaN, null)).build());
@@ -391,7 +392,7 @@ class ListRulesIntegrationTest {
         } catch (NumberFormatException | NullPointerException e) {
           number = Double.NaN;
         }
-        holds = (!filter.hasMin() || number >= filter.getMin()) && (!filter.hasMax() || number <= filter.getMax()) && !Double.isNaN(number);
+        holds = (!filter.hasMin() || number >= filter.getMin().getValue()) && (!filter.hasMax() || number <= filter.getMax().getValue()) && !Double.isNaN(number);
       }
       if (holds == filter.getNegate()) {
         return false;
@@ -423,10 +424,10 @@ class ListRulesIntegrationTest {
   private static AttributeFilter range(String attribute, Double min, Double max) {
     AttributeFilter.Builder filter = AttributeFilter.newBuilder().setAttribute(attribute);
     if (min != null) {
-      filter.setMin(min);
+      filter.setMin(DoubleValue.of(min));
     }
     if (max != null) {
-      filter.setMax(max);
+      filter.setMax(DoubleValue.of(max));
     }
     return filter.build();
   }
