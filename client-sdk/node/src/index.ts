@@ -20,6 +20,14 @@ import type { FeedbackServiceClient } from './gen/recsys/v1/FeedbackService';
 import type { CatalogServiceClient } from './gen/recsys/v1/CatalogService';
 import type { AdminServiceClient } from './gen/recsys/v1/AdminService';
 import type { RecommendResponse__Output } from './gen/recsys/v1/RecommendResponse';
+import type { RecommendRequest } from './gen/recsys/v1/RecommendRequest';
+import type { RecommendedItem__Output } from './gen/recsys/v1/RecommendedItem';
+import type { AttributeFilter, AttributeFilter__Output } from './gen/recsys/v1/AttributeFilter';
+import type { Explanation__Output } from './gen/recsys/v1/Explanation';
+import type { Reason__Output } from './gen/recsys/v1/Reason';
+import type { DeleteItemsResponse__Output } from './gen/recsys/v1/DeleteItemsResponse';
+import type { ForgetUserResponse__Output } from './gen/recsys/v1/ForgetUserResponse';
+import type { ExportUserResponse__Output } from './gen/recsys/v1/ExportUserResponse';
 import type { Item, Item__Output } from './gen/recsys/v1/Item';
 import type { UpsertItemsRequest } from './gen/recsys/v1/UpsertItemsRequest';
 import type { UpsertItemsResponse__Output } from './gen/recsys/v1/UpsertItemsResponse';
@@ -34,6 +42,15 @@ import type { StreamFeedbackResponse__Output } from './gen/recsys/v1/StreamFeedb
 
 export type {
   RecommendResponse__Output as RecommendResponse,
+  RecommendRequest,
+  RecommendedItem__Output as RecommendedItem,
+  AttributeFilter,
+  AttributeFilter__Output,
+  Explanation__Output as Explanation,
+  Reason__Output as Reason,
+  DeleteItemsResponse__Output as DeleteItemsResponse,
+  ForgetUserResponse__Output as ForgetUserResponse,
+  ExportUserResponse__Output as ExportUserResponse,
   Item,
   Item__Output,
   UpsertItemsResponse__Output as UpsertItemsResponse,
@@ -95,7 +112,10 @@ export interface ClientOptions {
   token?: string;
   /** TLS: `true` for the system roots, or explicit certificates; off (plaintext) by default. */
   tls?: boolean | TlsOptions;
-  /** Attempts (first try included) of Recommend, GetItem and GetStatus on UNAVAILABLE (default 5). */
+  /**
+   * Attempts (first try included) on UNAVAILABLE of the calls safe to repeat: Recommend, GetItem,
+   * DeleteItems, GetStatus, ForgetUser and ExportUser (default 5).
+   */
   maxAttempts?: number;
   /** Where the .proto files are (default {@link DEFAULT_PROTO_DIR}, or env RECSYS_PROTO_DIR). */
   protoDir?: string;
@@ -104,8 +124,115 @@ export interface ClientOptions {
 }
 
 export interface RecommendOptions {
-  /** Items that must not appear in the list. */
+  /** Items that must not appear in the list (at most 1,000; unknown ids are ignored). */
   exclude?: string[];
+  /**
+   * Conditions on item attributes that every item of the list meets (all of them; at most 16),
+   * applied inside the top-k selection: `k` items come back whenever `k` match. Build them with
+   * {@link filters}. A filter on an attribute no item has is INVALID_ARGUMENT.
+   */
+  filters?: AttributeFilter[];
+  /** Give every item an `explanation` (`reason`, `similarItems`, `propensity`); without it, `explanation` is null. */
+  explain?: boolean;
+  /**
+   * How much to trade score for variety, in [0, 1] (INVALID_ARGUMENT outside): 0, the default, is
+   * the list by score alone; 1 puts after the first item the candidates least like those above.
+   */
+  diversity?: number;
+}
+
+/** Options of a call that may take longer than the client's deadline. */
+export interface CallOptions {
+  /** Deadline of this call in milliseconds (default: the client's `deadlineMs`). */
+  deadlineMs?: number;
+}
+
+function attributeName(attribute: string): string {
+  if (typeof attribute !== 'string' || attribute.trim() === '') {
+    throw new TypeError('a filter needs an attribute name');
+  }
+  return attribute;
+}
+
+function finite(name: string, value: number): { value: number } {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw new RangeError(`${name} must be a finite number, got ${String(value)}`);
+  }
+  return { value };
+}
+
+/**
+ * Factories of {@link AttributeFilter}s for `recommend(userId, k, { filters })`:
+ *
+ * ```ts
+ * import { filters as f } from '@recsys/client';
+ * await client.recommend('user-42', 10, {
+ *   filters: [f.anyOf('genre', ['sf', 'fantasy']), f.between('year', 1990, 2010), f.not(f.equals('lang', 'de'))],
+ * });
+ * ```
+ *
+ * Values compare as exact strings; ranges are numeric and inclusive (an item whose value is not a
+ * number never matches one).
+ */
+export const filters = {
+  /** Items whose `attribute` is exactly `value`. */
+  equals(attribute: string, value: string): AttributeFilter {
+    return filters.anyOf(attribute, [value]);
+  },
+
+  /** Items whose `attribute` is one of `values` (at least one, at most 1,000). */
+  anyOf(attribute: string, values: readonly string[]): AttributeFilter {
+    if (!Array.isArray(values) || values.length === 0) {
+      throw new TypeError(`anyOf(${attribute}) needs a non-empty array of values`);
+    }
+    for (const value of values) {
+      if (typeof value !== 'string') throw new TypeError(`filter values are strings, got ${typeof value}`);
+    }
+    return { attribute: attributeName(attribute), anyOf: [...values] };
+  },
+
+  /** Items whose `attribute` is a number in [`min`, `max`]; `undefined` (or null) leaves that end open. */
+  between(attribute: string, min?: number | null, max?: number | null): AttributeFilter {
+    const hasMin = min !== undefined && min !== null;
+    const hasMax = max !== undefined && max !== null;
+    if (!hasMin && !hasMax) {
+      throw new TypeError(`between(${attribute}) needs min, max or both`);
+    }
+    const filter: AttributeFilter = { attribute: attributeName(attribute) };
+    if (hasMin) filter.min = finite('min', min);
+    if (hasMax) filter.max = finite('max', max);
+    if (hasMin && hasMax && min > max) {
+      throw new RangeError(`between(${attribute}): min ${min} > max ${max}`);
+    }
+    return filter;
+  },
+
+  /** Items whose `attribute` is a number `>= min`. */
+  atLeast(attribute: string, min: number): AttributeFilter {
+    return filters.between(attribute, min, undefined);
+  },
+
+  /** Items whose `attribute` is a number `<= max`. */
+  atMost(attribute: string, max: number): AttributeFilter {
+    return filters.between(attribute, undefined, max);
+  },
+
+  /** The items `filter` does not keep, those without the attribute included; `not(not(f))` keeps what `f` keeps. */
+  not(filter: AttributeFilter): AttributeFilter {
+    return { ...filter, negate: !filter.negate };
+  },
+};
+
+/** The `RecommendRequest` that `recommend(userId, k, options)` sends (for building batches). */
+export function recommendRequest(userId: string, k: number, options: RecommendOptions = {}): RecommendRequest {
+  return {
+    userId,
+    k,
+    excludeItemIds: options.exclude ?? [],
+    filters: options.filters ?? [],
+    explain: options.explain ?? false,
+    diversity: options.diversity ?? 0,
+  };
 }
 
 export interface FeedbackStreamOptions {
@@ -123,10 +250,15 @@ function serviceConfig(maxAttempts: number): string {
   return JSON.stringify({
     methodConfig: [
       {
+        // Calls safe to repeat: reads, and DeleteItems and ForgetUser, which answer a repeat with
+        // the ids in `missingItemIds` and `found` false and change nothing.
         name: [
           { service: 'recsys.v1.RecommenderService', method: 'Recommend' },
           { service: 'recsys.v1.CatalogService', method: 'GetItem' },
+          { service: 'recsys.v1.CatalogService', method: 'DeleteItems' },
           { service: 'recsys.v1.AdminService', method: 'GetStatus' },
+          { service: 'recsys.v1.AdminService', method: 'ForgetUser' },
+          { service: 'recsys.v1.AdminService', method: 'ExportUser' },
         ],
         retryPolicy: {
           maxAttempts: Math.max(2, Math.min(5, maxAttempts)),
@@ -191,19 +323,25 @@ export class RecsysClient {
     return metadata;
   }
 
-  private callOptions(): grpc.CallOptions {
-    return { deadline: Date.now() + this.deadlineMs };
+  private callOptions(deadlineMs: number = this.deadlineMs): grpc.CallOptions {
+    return { deadline: Date.now() + deadlineMs };
   }
 
-  private unary<T>(call: (metadata: grpc.Metadata, options: grpc.CallOptions, callback: Callback<T>) => unknown): Promise<T> {
+  private unary<T>(
+    call: (metadata: grpc.Metadata, options: grpc.CallOptions, callback: Callback<T>) => unknown,
+    deadlineMs?: number,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      call(this.metadata(), this.callOptions(), (err, value) => (err ? reject(err) : resolve(value as T)));
+      call(this.metadata(), this.callOptions(deadlineMs), (err, value) => (err ? reject(err) : resolve(value as T)));
     });
   }
 
-  /** The top `k` items for `userId`; the response's `eventId` names the impression for feedback. */
+  /**
+   * The top `k` items for `userId`; the response's `eventId` names the impression for feedback.
+   * `options`: `exclude`, `filters` (see {@link filters}), `explain`, `diversity`.
+   */
   recommend(userId: string, k: number, options: RecommendOptions = {}): Promise<RecommendResponse__Output> {
-    const request = { userId, k, excludeItemIds: options.exclude ?? [] };
+    const request = recommendRequest(userId, k, options);
     return this.unary((m, o, cb) => this.recommender.recommend(request, m, o, cb));
   }
 
@@ -239,6 +377,36 @@ export class RecsysClient {
       };
       pump();
     });
+  }
+
+  /**
+   * Retires `itemIds` (1 to 10,000): they leave every list served after the call returns and
+   * getItem rejects NOT_FOUND for them; upserting an id brings its item back. Durable and
+   * idempotent (retried on UNAVAILABLE): ids the catalog did not hold, unknown or deleted before,
+   * come back in `missingItemIds`, not as an error.
+   */
+  deleteItems(itemIds: readonly string[]): Promise<DeleteItemsResponse__Output> {
+    if (!Array.isArray(itemIds)) {
+      return Promise.reject(new TypeError('deleteItems takes an array of item ids'));
+    }
+    const request = { itemIds: [...itemIds] };
+    return this.unary((m, o, cb) => this.catalog.deleteItems(request, m, o, cb));
+  }
+
+  /**
+   * Erases everything the server stores about `userId` (state, learned parameters, open
+   * impressions, replay transitions, log records); it survives a restart. `found` is false when it
+   * held nothing (never seen, or forgotten before: the call is idempotent and retried on
+   * UNAVAILABLE). The server rewrites its logs first: give a longer `deadlineMs` for a large one.
+   * FAILED_PRECONDITION on a Kafka feedback log.
+   */
+  forgetUser(userId: string, options: CallOptions = {}): Promise<ForgetUserResponse__Output> {
+    return this.unary((m, o, cb) => this.admin.forgetUser({ userId }, m, o, cb), options.deadlineMs);
+  }
+
+  /** Everything the server stores about `userId` (the right of access); `found` is false when it holds nothing. */
+  exportUser(userId: string, options: CallOptions = {}): Promise<ExportUserResponse__Output> {
+    return this.unary((m, o, cb) => this.admin.exportUser({ userId }, m, o, cb), options.deadlineMs);
   }
 
   /** The server's counters and live model version. */

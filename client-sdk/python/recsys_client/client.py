@@ -17,6 +17,7 @@ from recsys_client.pb import (
     recommender_pb2_grpc,
 )
 from recsys_client.feedback_stream import FeedbackStream
+from recsys_client.filters import as_filter
 
 # Names a caller may use for a feedback type, besides the enum's own values.
 _FEEDBACK_TYPES = {
@@ -52,11 +53,16 @@ def feedback_event(
 
 
 def _retry_service_config(max_attempts: int) -> str:
-    """Retry the calls that are safe to repeat, on UNAVAILABLE only (as the Java SDK does)."""
+    """Retry the calls that are safe to repeat, on UNAVAILABLE only (as the Java SDK does).
+
+    Every admin call is one (ForgetUser too: a repeat finds nothing and changes nothing), and so is
+    DeleteItems (a repeat lists the ids in ``missing_item_ids``).
+    """
     idempotent = [
         {"service": "recsys.v1.RecommenderService"},
         {"service": "recsys.v1.AdminService"},
         {"service": "recsys.v1.CatalogService", "method": "GetItem"},
+        {"service": "recsys.v1.CatalogService", "method": "DeleteItems"},
         {"service": "recsys.v1.FeedbackService", "method": "ReportFeedback"},
     ]
     policy = {
@@ -86,7 +92,8 @@ class RecsysClient:
     ``tls_cert`` and ``tls_key`` (PEM) add a client certificate for mutual TLS. ``token`` or
     ``token_file`` (its first line, re-read when the file changes) sends ``authorization: Bearer``
     on every call; the server wants it for feedback, upserts and admin calls when it has tokens.
-    Recommend, the admin reads, GetItem and ReportFeedback are retried on UNAVAILABLE.
+    Recommend, GetItem, DeleteItems, ReportFeedback and the admin calls (ForgetUser and ExportUser
+    included) are retried on UNAVAILABLE.
     """
 
     def __init__(
@@ -140,10 +147,53 @@ class RecsysClient:
 
     # Recommendations
 
-    def recommend(self, user_id: str, k: int, exclude: Iterable[str] = ()) -> recommender_pb2.RecommendResponse:
-        """The top ``k`` items for ``user_id``, none of ``exclude``."""
-        request = recommender_pb2.RecommendRequest(user_id=user_id, k=k, exclude_item_ids=list(exclude))
+    def recommend(
+        self,
+        user_id: str,
+        k: int,
+        exclude: Iterable[str] = (),
+        *,
+        filters: Iterable[Union[recommender_pb2.AttributeFilter, Mapping]] = (),
+        explain: bool = False,
+        diversity: float = 0.0,
+    ) -> recommender_pb2.RecommendResponse:
+        """The top ``k`` items for ``user_id``, none of ``exclude``.
+
+        ``filters``: conditions on item attributes every item meets (all of them, at most 16), made
+        with ``recsys_client.filters`` (``equals``, ``any_of``, ``between``, ``negate``, ...) or
+        dicts of ``AttributeFilter``'s fields; they apply inside the top-k selection, so ``k`` items
+        come back whenever ``k`` match. ``explain=True`` gives every item an ``explanation``
+        (``reason``, ``similar_items``, ``propensity``). ``diversity`` in [0, 1] trades score for
+        variety: 0 ranks by score alone, 1 puts after the first item those least like the ones
+        above. The server answers INVALID_ARGUMENT for a filter on an attribute no item has, a
+        malformed filter, or a diversity outside [0, 1].
+        """
+        request = self.recommend_request(
+            user_id, k, exclude, filters=filters, explain=explain, diversity=diversity
+        )
         return self._call(self._recommender.Recommend, request)
+
+    @staticmethod
+    def recommend_request(
+        user_id: str,
+        k: int,
+        exclude: Iterable[str] = (),
+        *,
+        filters: Iterable[Union[recommender_pb2.AttributeFilter, Mapping]] = (),
+        explain: bool = False,
+        diversity: float = 0.0,
+    ) -> recommender_pb2.RecommendRequest:
+        """The ``RecommendRequest`` ``recommend`` sends with these arguments (for ``recommend_batch``)."""
+        if isinstance(exclude, str):
+            raise TypeError("exclude takes a list of item ids, not one string")
+        return recommender_pb2.RecommendRequest(
+            user_id=user_id,
+            k=k,
+            exclude_item_ids=list(exclude),
+            filters=[as_filter(f) for f in filters],
+            explain=explain,
+            diversity=diversity,
+        )
 
     def recommend_batch(self, requests: Iterable[recommender_pb2.RecommendRequest]) -> List[recommender_pb2.RecommendResponse]:
         """Many users in one call; the responses come back in request order."""
@@ -189,7 +239,44 @@ class RecsysClient:
         requests = (catalog_pb2.UpsertItemsRequest(item=_item(item)) for item in items)
         return self._call(self._catalog.UpsertItems, requests, self._upsert_deadline)
 
+    def delete_items(self, item_ids: Iterable[str]) -> catalog_pb2.DeleteItemsResponse:
+        """Retires ``item_ids`` (1 to 10,000): they leave every list served after the call returns.
+
+        GetItem answers NOT_FOUND for them afterwards; upserting an id again brings its item back.
+        Durable and idempotent (so retried on UNAVAILABLE): ids the catalog did not hold, unknown or
+        deleted before, come back in ``missing_item_ids`` rather than as an error. The response
+        also has ``deleted_count`` and the ``catalog_version`` without the items.
+        """
+        if isinstance(item_ids, str):
+            raise TypeError("delete_items takes a list of item ids, not one string")
+        request = catalog_pb2.DeleteItemsRequest(item_ids=list(item_ids))
+        return self._call(self._catalog.DeleteItems, request)
+
     # Administration
+
+    def forget_user(self, user_id: str, deadline: Optional[float] = None) -> admin_pb2.ForgetUserResponse:
+        """Erases everything the server stores about ``user_id``; it survives a restart.
+
+        State, learned parameters, open impressions, replay transitions and log records all go.
+        ``found`` is False when the server held nothing about the user (never seen, or forgotten
+        before, by an earlier attempt of a retried call too); ``log_records_removed``,
+        ``transitions_removed``, ``forgotten_at`` and ``audit_id`` say what was done. The server
+        rewrites its logs before it answers: pass a longer ``deadline`` (seconds) for a large log.
+        FAILED_PRECONDITION on a server whose feedback log is Kafka.
+        """
+        request = admin_pb2.ForgetUserRequest(user_id=user_id)
+        return self._call(self._admin.ForgetUser, request, deadline)
+
+    def export_user(self, user_id: str, deadline: Optional[float] = None) -> admin_pb2.ExportUserResponse:
+        """Everything the server stores about ``user_id`` (the right of access).
+
+        ``found`` is False when it holds nothing; otherwise ``state_vector``,
+        ``disliked_item_ids``, ``recent_reactions``, ``impressions``, ``logged_reactions`` and the
+        other fields of ``ExportUserResponse``. ``deadline`` (seconds) overrides the client's: the
+        server reads its logs to answer.
+        """
+        request = admin_pb2.ExportUserRequest(user_id=user_id)
+        return self._call(self._admin.ExportUser, request, deadline)
 
     def status(self) -> admin_pb2.GetStatusResponse:
         return self._call(self._admin.GetStatus, admin_pb2.GetStatusRequest())

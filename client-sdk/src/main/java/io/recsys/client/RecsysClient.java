@@ -9,9 +9,15 @@ import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.StreamObserver;
 import io.recsys.v1.AdminServiceGrpc;
 import io.recsys.v1.CatalogServiceGrpc;
+import io.recsys.v1.DeleteItemsRequest;
+import io.recsys.v1.DeleteItemsResponse;
+import io.recsys.v1.ExportUserRequest;
+import io.recsys.v1.ExportUserResponse;
 import io.recsys.v1.FeedbackAck;
 import io.recsys.v1.FeedbackEvent;
 import io.recsys.v1.FeedbackServiceGrpc;
+import io.recsys.v1.ForgetUserRequest;
+import io.recsys.v1.ForgetUserResponse;
 import io.recsys.v1.GetItemRequest;
 import io.recsys.v1.GetStatusRequest;
 import io.recsys.v1.GetStatusResponse;
@@ -42,8 +48,9 @@ import java.util.function.Consumer;
 
 /**
  * Typed client for a recsys server. Every call carries a deadline; calls that are safe to repeat
- * (reads and Recommend) are retried by gRPC on UNAVAILABLE with backoff. Failures surface as
- * {@link io.grpc.StatusRuntimeException} with the server's status and message.
+ * (reads, Recommend, ReportFeedback, DeleteItems and the admin calls, ForgetUser included) are
+ * retried by gRPC on UNAVAILABLE with backoff. Failures surface as {@link
+ * io.grpc.StatusRuntimeException} with the server's status and message.
  *
  * <pre>{@code
  * try (RecsysClient client = RecsysClient.builder("localhost:50051").build()) {
@@ -84,6 +91,20 @@ public final class RecsysClient implements AutoCloseable {
             .build());
   }
 
+  /**
+   * The top {@code k} items for {@code userId} with {@code options}: exclusions, attribute filters
+   * ({@link AttributeFilters}), explanations, diversity.
+   *
+   * <pre>{@code
+   * client.recommend("user-42", 10, RecommendOptions.builder()
+   *     .filter(AttributeFilters.equalsTo("genre", "sf")).explain(true).build());
+   * }</pre>
+   */
+  public RecommendResponse recommend(String userId, int k, RecommendOptions options) {
+    return recommend(options.toRequest(userId, k));
+  }
+
+  /** The full form: every field of {@code request} as given (see {@link RecommendOptions#toRequest}). */
   public RecommendResponse recommend(RecommendRequest request) {
     return recommender().recommend(request);
   }
@@ -199,12 +220,50 @@ public final class RecsysClient implements AutoCloseable {
     return admin().setTrainingPaused(SetTrainingPausedRequest.newBuilder().setPaused(paused).build()).getPaused();
   }
 
-  /** The item; NOT_FOUND if the server does not know it. */
+  /** The item; NOT_FOUND if the server does not know it (or it was deleted). */
   public Item getItem(String itemId) {
-    return CatalogServiceGrpc.newBlockingStub(channel)
-        .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS)
-        .getItem(GetItemRequest.newBuilder().setItemId(itemId).build())
-        .getItem();
+    return catalog().getItem(GetItemRequest.newBuilder().setItemId(itemId).build()).getItem();
+  }
+
+  /**
+   * Retires {@code itemIds} (1 to 10,000): they leave every list served after the call returns
+   * and GetItem answers NOT_FOUND for them; upserting an id again brings its item back. Durable
+   * and idempotent, so it is retried on UNAVAILABLE: ids the catalog did not hold (unknown, or
+   * deleted before, by an earlier attempt too) come back in {@code missing_item_ids}, not as an
+   * error.
+   */
+  public DeleteItemsResponse deleteItems(Collection<String> itemIds) {
+    return catalog().deleteItems(DeleteItemsRequest.newBuilder().addAllItemIds(itemIds).build());
+  }
+
+  /**
+   * Erases everything the server stores about {@code userId} (state, learned parameters, open
+   * impressions, replay transitions, log records); it survives a restart. {@code found} is false
+   * when the server held nothing about the user, also when an earlier attempt of this call had
+   * already erased it (the call is idempotent and retried on UNAVAILABLE). FAILED_PRECONDITION on
+   * a server whose feedback log is Kafka. The server rewrites its logs before it answers: on a large
+   * log use {@link #forgetUser(String, Duration)} with a longer deadline.
+   */
+  public ForgetUserResponse forgetUser(String userId) {
+    return forgetUser(userId, deadline);
+  }
+
+  /** {@link #forgetUser(String)} under {@code callDeadline} instead of the client's deadline. */
+  public ForgetUserResponse forgetUser(String userId, Duration callDeadline) {
+    return admin(callDeadline).forgetUser(ForgetUserRequest.newBuilder().setUserId(userId).build());
+  }
+
+  /**
+   * Everything the server stores about {@code userId} (the right of access): state, reactions,
+   * and the served lists its logs still hold; {@code found} is false when it holds nothing.
+   */
+  public ExportUserResponse exportUser(String userId) {
+    return exportUser(userId, deadline);
+  }
+
+  /** {@link #exportUser(String)} under {@code callDeadline}: the server reads its logs to answer. */
+  public ExportUserResponse exportUser(String userId, Duration callDeadline) {
+    return admin(callDeadline).exportUser(ExportUserRequest.newBuilder().setUserId(userId).build());
   }
 
   public GetStatusResponse status() {
@@ -225,9 +284,18 @@ public final class RecsysClient implements AutoCloseable {
         .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  private AdminServiceGrpc.AdminServiceBlockingStub admin() {
-    return AdminServiceGrpc.newBlockingStub(channel)
+  private CatalogServiceGrpc.CatalogServiceBlockingStub catalog() {
+    return CatalogServiceGrpc.newBlockingStub(channel)
         .withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private AdminServiceGrpc.AdminServiceBlockingStub admin() {
+    return admin(deadline);
+  }
+
+  private AdminServiceGrpc.AdminServiceBlockingStub admin(Duration callDeadline) {
+    return AdminServiceGrpc.newBlockingStub(channel)
+        .withDeadlineAfter(Builder.positive("deadline", callDeadline).toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -342,7 +410,12 @@ public final class RecsysClient implements AutoCloseable {
       return value;
     }
 
-    /** gRPC service config: retry idempotent calls on UNAVAILABLE only. */
+    /**
+     * gRPC service config: retry idempotent calls on UNAVAILABLE only. Besides the reads and
+     * Recommend: every admin call (ForgetUser included: a repeat finds nothing and changes
+     * nothing), ReportFeedback (a repeat counts once) and DeleteItems (a repeat lists the ids in
+     * {@code missing_item_ids}).
+     */
     static Map<String, ?> retryConfig(int attempts) {
       Map<String, Object> retryPolicy =
           Map.of(
@@ -356,6 +429,7 @@ public final class RecsysClient implements AutoCloseable {
               Map.of("service", "recsys.v1.RecommenderService"),
               Map.of("service", "recsys.v1.AdminService"),
               Map.of("service", "recsys.v1.CatalogService", "method", "GetItem"),
+              Map.of("service", "recsys.v1.CatalogService", "method", "DeleteItems"),
               Map.of("service", "recsys.v1.FeedbackService", "method", "ReportFeedback"));
       return Map.of("methodConfig", List.of(Map.of("name", idempotent, "retryPolicy", retryPolicy)));
     }

@@ -11,14 +11,23 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.StreamObserver;
 import io.recsys.v1.AdminServiceGrpc;
+import io.recsys.v1.CatalogServiceGrpc;
+import io.recsys.v1.DeleteItemsRequest;
+import io.recsys.v1.DeleteItemsResponse;
+import io.recsys.v1.ExportUserRequest;
+import io.recsys.v1.ExportUserResponse;
+import io.recsys.v1.ForgetUserRequest;
+import io.recsys.v1.ForgetUserResponse;
 import io.recsys.v1.GetStatusRequest;
 import io.recsys.v1.GetStatusResponse;
 import io.recsys.v1.RecommendRequest;
 import io.recsys.v1.RecommendResponse;
 import io.recsys.v1.RecommenderServiceGrpc;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +35,9 @@ import org.junit.jupiter.api.Test;
 class RecsysClientTest {
   private final AtomicInteger statusCalls = new AtomicInteger();
   private final AtomicInteger failuresLeft = new AtomicInteger();
+  private final AtomicInteger deleteCalls = new AtomicInteger();
+  private final AtomicInteger forgetCalls = new AtomicInteger();
+  private final AtomicReference<RecommendRequest> lastRecommend = new AtomicReference<>();
   private Server server;
   private ManagedChannel channel;
 
@@ -85,6 +97,43 @@ class RecsysClientTest {
   }
 
   @Test
+  void deleteItemsAndForgetUserAreRetriedOnUnavailable() throws Exception {
+    RecsysClient client = start(3);
+
+    failuresLeft.set(1);
+    DeleteItemsResponse deleted = client.deleteItems(List.of("a", "b"));
+    failuresLeft.set(2);
+    ForgetUserResponse forgotten = client.forgetUser("user-1");
+
+    assertThat(deleteCalls.get()).isEqualTo(2);
+    assertThat(deleted.getDeletedCount()).isEqualTo(2);
+    assertThat(forgetCalls.get()).isEqualTo(3);
+    assertThat(forgotten.getFound()).isTrue();
+    assertThat(client.exportUser("someone-else").getFound()).isFalse();
+    assertThat(client.exportUser("user-1", Duration.ofSeconds(1)).getDislikedItemIdsList()).containsExactly("d1");
+    assertThatThrownBy(() -> client.forgetUser("user-1", Duration.ZERO)).hasMessageContaining("deadline must be positive");
+  }
+
+  @Test
+  void recommendWithOptionsSendsThemAll() throws Exception {
+    RecsysClient client = start(2);
+    RecommendOptions options =
+        RecommendOptions.builder()
+            .exclude("x")
+            .filter(AttributeFilters.not(AttributeFilters.anyOf("genre", "horror", "gore")), AttributeFilters.range("year", 1990, 2000))
+            .explain(true)
+            .diversity(0.5)
+            .build();
+
+    RecommendResponse response = client.recommend("fast", 4, options);
+
+    assertThat(response.getEventId()).isEqualTo("event-for-fast");
+    assertThat(lastRecommend.get()).isEqualTo(options.toRequest("fast", 4));
+    assertThat(lastRecommend.get().getFilters(0).getNegate()).isTrue();
+    assertThat(lastRecommend.get().getFilters(1).getMin().getValue()).isEqualTo(1990.0);
+  }
+
+  @Test
   void theBuilderRejectsNonsense() {
     assertThatThrownBy(() -> RecsysClient.builder(" ")).hasMessageContaining("target is empty");
     assertThatThrownBy(() -> RecsysClient.builder("x").deadline(Duration.ZERO)).hasMessageContaining("deadline must be positive");
@@ -98,6 +147,7 @@ class RecsysClientTest {
         InProcessServerBuilder.forName(name)
             .addService(new FlakyAdmin())
             .addService(new SlowRecommender())
+            .addService(new FlakyCatalog())
             .build()
             .start();
     channel =
@@ -119,11 +169,46 @@ class RecsysClientTest {
       observer.onNext(GetStatusResponse.newBuilder().setModelVersion("v-test").build());
       observer.onCompleted();
     }
+
+    @Override
+    public void forgetUser(ForgetUserRequest request, StreamObserver<ForgetUserResponse> observer) {
+      forgetCalls.incrementAndGet();
+      if (failuresLeft.getAndDecrement() > 0) {
+        observer.onError(Status.UNAVAILABLE.withDescription("draining").asRuntimeException());
+        return;
+      }
+      observer.onNext(ForgetUserResponse.newBuilder().setFound(request.getUserId().equals("user-1")).build());
+      observer.onCompleted();
+    }
+
+    @Override
+    public void exportUser(ExportUserRequest request, StreamObserver<ExportUserResponse> observer) {
+      ExportUserResponse.Builder response = ExportUserResponse.newBuilder();
+      if (request.getUserId().equals("user-1")) {
+        response.setFound(true).addDislikedItemIds("d1");
+      }
+      observer.onNext(response.build());
+      observer.onCompleted();
+    }
   }
 
-  private static final class SlowRecommender extends RecommenderServiceGrpc.RecommenderServiceImplBase {
+  private final class FlakyCatalog extends CatalogServiceGrpc.CatalogServiceImplBase {
+    @Override
+    public void deleteItems(DeleteItemsRequest request, StreamObserver<DeleteItemsResponse> observer) {
+      deleteCalls.incrementAndGet();
+      if (failuresLeft.getAndDecrement() > 0) {
+        observer.onError(Status.UNAVAILABLE.withDescription("draining").asRuntimeException());
+        return;
+      }
+      observer.onNext(DeleteItemsResponse.newBuilder().setDeletedCount(request.getItemIdsCount()).build());
+      observer.onCompleted();
+    }
+  }
+
+  private final class SlowRecommender extends RecommenderServiceGrpc.RecommenderServiceImplBase {
     @Override
     public void recommend(RecommendRequest request, StreamObserver<RecommendResponse> observer) {
+      lastRecommend.set(request);
       if (request.getUserId().equals("fast")) {
         observer.onNext(RecommendResponse.newBuilder().setEventId("event-for-fast").build());
         observer.onCompleted();

@@ -4,6 +4,8 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.JsonFormat;
 import io.recsys.client.RecsysClient;
+import io.recsys.v1.ExportUserResponse;
+import io.recsys.v1.ForgetUserResponse;
 import io.recsys.v1.ModelVersion;
 import java.io.PrintWriter;
 import java.time.Instant;
@@ -15,7 +17,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** The operator's commands: status, model versions, pinning one, pausing and resuming training. */
+/**
+ * The operator's commands: status, model versions, pinning one, pausing and resuming training,
+ * and a user's data (forgetting a user, exporting what is stored about one).
+ */
 final class AdminCommands {
   private AdminCommands() {}
 
@@ -99,6 +104,66 @@ final class AdminCommands {
     public Integer call() {
       return setPaused(spec, connection, false);
     }
+  }
+
+  @Command(
+      name = "forget-user",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Erase everything the server stores about USER: state, learned parameters, open impressions, replay"
+            + " transitions and log records (the logs are rewritten without them). It cannot be undone.",
+        "Safe to repeat: a user the server holds nothing about is reported, not an error. Rewriting a large log"
+            + " takes time: raise --deadline-ms."
+      })
+  static final class ForgetUser implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ConnectionOptions connection = new ConnectionOptions();
+
+    @Parameters(paramLabel = "USER", description = "Id of the user to forget.")
+    String userId;
+
+    @Override
+    public Integer call() {
+      try (RecsysClient client = connection.connect()) {
+        ForgetUserResponse response = client.forgetUser(userId);
+        PrintWriter out = spec.commandLine().getOut();
+        if (!response.getFound()) {
+          out.println("nothing stored about " + userId + " (never seen, or forgotten before); nothing changed");
+          return 0;
+        }
+        out.printf(
+            "forgot %s: %d log records and %d replay transitions removed at %s; audit id %s%n",
+            userId, response.getLogRecordsRemoved(), response.getTransitionsRemoved(),
+            instant(response.getForgottenAt()), response.getAuditId());
+        return 0;
+      }
+    }
+  }
+
+  @Command(
+      name = "export-user",
+      mixinStandardHelpOptions = true,
+      description = "Print everything the server stores about USER (JSON): state, reactions, the lists its logs hold.")
+  static final class ExportUser implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ConnectionOptions connection = new ConnectionOptions();
+
+    @Parameters(paramLabel = "USER", description = "Id of the user.")
+    String userId;
+
+    @Override
+    public Integer call() throws InvalidProtocolBufferException {
+      try (RecsysClient client = connection.connect()) {
+        ExportUserResponse response = client.exportUser(userId);
+        // Every field, "found": false included, so a script can tell an unknown user at a glance.
+        spec.commandLine().getOut().println(JsonFormat.printer().alwaysPrintFieldsWithNoPresence().print(response));
+        return 0;
+      }
+    }
+  }
+
+  private static String instant(Timestamp timestamp) {
+    return Instant.ofEpochSecond(timestamp.getSeconds(), timestamp.getNanos()).toString();
   }
 
   private static int setPaused(CommandSpec spec, ConnectionOptions connection, boolean paused) {

@@ -20,11 +20,14 @@ import picocli.CommandLine.Command;
       RecommendCommand.class,
       FeedbackCommand.class,
       UpsertCommand.class,
+      DeleteItemsCommand.class,
       AdminCommands.Status.class,
       AdminCommands.Versions.class,
       AdminCommands.Pin.class,
       AdminCommands.Pause.class,
-      AdminCommands.Resume.class
+      AdminCommands.Resume.class,
+      AdminCommands.ForgetUser.class,
+      AdminCommands.ExportUser.class
     })
 public final class RecsysCli implements Runnable {
   /** The server answered with an error status, or rejected the event. */

@@ -5,6 +5,13 @@ import io.grpc.stub.StreamObserver;
 import io.recsys.server.catalog.Catalog;
 import io.recsys.server.catalog.CatalogSnapshot;
 import io.recsys.server.feedback.FeedbackProcessor;
+import io.recsys.server.feedback.LogUnavailableException;
+import io.recsys.server.feedback.UserErasure;
+import io.recsys.server.feedback.UserExport;
+import io.recsys.v1.ExportUserRequest;
+import io.recsys.v1.ExportUserResponse;
+import io.recsys.v1.ForgetUserRequest;
+import io.recsys.v1.ForgetUserResponse;
 import io.recsys.server.feedback.ReplayBuffer;
 import io.grpc.Status;
 import io.recsys.v1.PinModelVersionRequest;
@@ -25,7 +32,10 @@ import java.time.Instant;
 import java.util.function.DoubleSupplier;
 import java.util.function.LongSupplier;
 
-/** {@code recsys.v1.AdminService}: status, model versions, rollback, pausing the trainer. */
+/**
+ * {@code recsys.v1.AdminService}: status, model versions, rollback, pausing the trainer,
+ * forgetting and exporting a user.
+ */
 public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBase {
   private final ModelRegistry models;
   private final Catalog catalog;
@@ -34,6 +44,8 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
   private final ReplayBuffer replayBuffer;
   private final TrainingControl training;
   private final Instant startedAt;
+  private final UserErasure erasure;
+  private final UserExport export;
 
   private final DoubleSupplier meanBatchSize;
   private final LongSupplier malformedRequests;
@@ -47,7 +59,11 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
       TrainingControl training,
       DoubleSupplier meanBatchSize,
       LongSupplier malformedRequests,
-      Instant startedAt) {
+      Instant startedAt,
+      UserErasure erasure,
+      UserExport export) {
+    this.erasure = erasure;
+    this.export = export;
     this.meanBatchSize = meanBatchSize;
     this.malformedRequests = malformedRequests;
     this.models = models;
@@ -146,6 +162,66 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
               .setTrainerSteps(training.trainerSteps())
               .build();
         });
+  }
+
+  @Override
+  public void forgetUser(ForgetUserRequest request, StreamObserver<ForgetUserResponse> observer) {
+    GrpcCalls.unary(
+        "ForgetUser",
+        observer,
+        () -> {
+          String userId = validUserId(request.getUserId());
+          UserErasure.Result result;
+          try {
+            result = erasure.forget(userId);
+          } catch (UnsupportedOperationException e) {
+            throw Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
+          } catch (LogUnavailableException e) {
+            throw Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
+          } catch (java.util.concurrent.TimeoutException e) {
+            throw Status.DEADLINE_EXCEEDED.withDescription("the erasure did not finish in time; repeat it").asRuntimeException();
+          } catch (Exception e) {
+            throw Status.INTERNAL.withDescription("the erasure failed (" + e + "); repeat it: it is idempotent").withCause(e).asRuntimeException();
+          }
+          FeedbackProcessor.Forgotten forgotten = result.forgotten();
+          return ForgetUserResponse.newBuilder()
+              .setFound(forgotten.found())
+              .setLogRecordsRemoved(forgotten.logRecords())
+              .setTransitionsRemoved(forgotten.transitions())
+              .setForgottenAt(timestamp(result.at()))
+              .setAuditId(result.auditId())
+              .build();
+        });
+  }
+
+  @Override
+  public void exportUser(ExportUserRequest request, StreamObserver<ExportUserResponse> observer) {
+    GrpcCalls.unary(
+        "ExportUser",
+        observer,
+        () -> {
+          String userId = validUserId(request.getUserId());
+          UserExport.Exported exported;
+          try {
+            exported = export.export(userId);
+          } catch (UnsupportedOperationException e) {
+            throw Status.FAILED_PRECONDITION.withDescription(e.getMessage()).asRuntimeException();
+          } catch (java.io.IOException e) {
+            throw Status.INTERNAL.withDescription("could not read the feedback log: " + e.getMessage()).withCause(e).asRuntimeException();
+          }
+          return UserExports.toProto(exported);
+        });
+  }
+
+  private static String validUserId(String userId) {
+    if (userId.isEmpty()) {
+      throw GrpcCalls.invalid("user_id is empty");
+    }
+    if (userId.length() > ApiLimits.MAX_USER_ID_LENGTH) {
+      throw GrpcCalls.invalid(
+          "user_id has " + userId.length() + " characters, more than " + ApiLimits.MAX_USER_ID_LENGTH);
+    }
+    return userId;
   }
 
   private static ModelVersionState toProto(ModelVersionInfo.State state) {

@@ -78,7 +78,7 @@ public final class Checkpointer implements AutoCloseable {
       return;
     }
     try {
-      write(feedbackLog.capture(processor, parts).get(CAPTURE_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+      captureAndWrite();
     } catch (java.util.concurrent.TimeoutException e) {
       retryAfterNanos = System.nanoTime() + RETRY_AFTER_FAILURE.toNanos();
       log.warn("No snapshot: the feedback loop did not capture its state within {} s; next try in {} s",
@@ -99,7 +99,35 @@ public final class Checkpointer implements AutoCloseable {
 
   /** Takes a snapshot now, on the caller's thread. */
   public SnapshotFiles.Stored snapshotNow() throws IOException, InterruptedException, ExecutionException {
-    return write(feedbackLog.capture(processor, parts).get());
+    try {
+      return captureAndWrite();
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new IOException("the feedback loop did not capture its state within " + CAPTURE_TIMEOUT.toSeconds() + " s", e);
+    }
+  }
+
+  /** Capture and write under one lock: a snapshot captured before an erasure is never written after it. */
+  private synchronized SnapshotFiles.Stored captureAndWrite()
+      throws IOException, InterruptedException, ExecutionException, java.util.concurrent.TimeoutException {
+    return write(feedbackLog.capture(processor, parts).get(CAPTURE_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
+  }
+
+  /**
+   * Runs {@code erasure} while no snapshot is being taken; if it {@code erasedAnything}, then takes
+   * one and deletes every other snapshot: none taken before the erasure remains. Returns what
+   * {@code erasure} returned. The fallback snapshot (the one before the newest) is gone until the
+   * next scheduled one.
+   */
+  public synchronized <T> T replaceSnapshotsAfter(java.util.concurrent.Callable<T> erasure, java.util.function.Predicate<T> erasedAnything)
+      throws Exception {
+    T result = erasure.call();
+    if (!erasedAnything.test(result)) {
+      return result;
+    }
+    SnapshotFiles.Stored clean = captureAndWrite();
+    int deleted = files.deleteAllBut(clean);
+    log.info("Snapshot at log record {} replaces the {} snapshots taken before an erasure", clean.logPosition(), deleted);
+    return result;
   }
 
   private synchronized SnapshotFiles.Stored write(FeedbackProcessor.Captured captured) throws IOException {

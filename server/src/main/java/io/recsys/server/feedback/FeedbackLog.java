@@ -1,7 +1,10 @@
 package io.recsys.server.feedback;
 
 import io.recsys.server.feedback.log.LogRecord;
+import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * The durable, ordered log of impressions and feedback. The local segmented file is the embedded
@@ -42,6 +45,25 @@ public interface FeedbackLog extends AutoCloseable {
    * retired segments included.
    */
   long recordCount();
+
+  /**
+   * Replaces every stored record that matches (a forgotten user's) with an erased one in its
+   * place, then runs {@code beforeNextCommit} before any later record commits; completes with the
+   * number of records erased. A log that cannot rewrite what it stored fails with {@link
+   * UnsupportedOperationException}.
+   */
+  default CompletableFuture<Long> erase(Predicate<LogRecord> matching, Runnable beforeNextCommit) {
+    return CompletableFuture.failedFuture(new UnsupportedOperationException(
+        "this feedback log cannot rewrite its records (a Kafka topic is erased by the topic's own retention or compaction)"));
+  }
+
+  /**
+   * Hands every stored record to {@code sink}, oldest first, beside appends; fails with {@link
+   * UnsupportedOperationException} where the log cannot be read back from here.
+   */
+  default void readStored(Consumer<LogRecord> sink) throws IOException {
+    throw new UnsupportedOperationException("this feedback log is not read back by the server");
+  }
 
   /** Makes everything appended so far durable, then releases the log. */
   @Override

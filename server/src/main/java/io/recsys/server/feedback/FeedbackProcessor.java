@@ -228,6 +228,44 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
         state, reaction.type(), reaction.itemId(), snapshot.embedding(row), settings.rewards().dwellFraction(reaction.dwellSeconds()));
   }
 
+  // ---- Forgetting a user
+
+  /**
+   * What forgetting a user erased: log records, open lists, replay transitions, and whether they
+   * had a state (with their posterior).
+   */
+  public record Forgotten(long logRecords, int openLists, int transitions, boolean state) {
+    public boolean found() {
+      return logRecords > 0 || openLists > 0 || transitions > 0 || state;
+    }
+  }
+
+  /**
+   * Erases {@code userId} from the log and then, before any later record commits, from the
+   * effects thread's view: their open lists (closed without a reward), their transitions in the
+   * replay buffer, their state and posterior. Every record appended before this call is erased
+   * with everything it caused; a record appended after it is new. Snapshots still hold the user
+   * until the next ones are taken ({@link UserErasure} takes them).
+   */
+  public CompletableFuture<Forgotten> forget(String userId) {
+    int[] lists = {0};
+    int[] transitions = {0};
+    boolean[] state = {false};
+    Runnable inMemory = () -> {
+      lists[0] = join.forget(userId);
+      transitions[0] = replayBuffer.removeIf(t -> userId.equals(t.userId()));
+      state[0] = users.remove(userId);
+    };
+    return feedbackLog
+        .erase(record -> userId.equals(LogRecords.userOf(record)), () -> CompletableFuture.runAsync(inMemory, effects).join())
+        .thenApply(records -> new Forgotten(records, lists[0], transitions[0], state[0]));
+  }
+
+  /** The log this processor appends to (its stored records are what an export reads back). */
+  public FeedbackLog log() {
+    return feedbackLog;
+  }
+
   // ---- Join windows
 
   /**
@@ -307,6 +345,7 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
     switch (record.getKindCase()) {
       case IMPRESSION -> replayImpression(record.getImpression(), time, sequence, applied, adoptLoggedStates);
       case FEEDBACK -> replayFeedback(record.getFeedback(), time, applied);
+      case ERASED -> { } // a forgotten user's record: its place only
       default -> log.warn("Skipping a log record of unknown kind {}", record.getKindCase());
     }
   }

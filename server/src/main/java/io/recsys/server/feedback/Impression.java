@@ -107,7 +107,7 @@ final class Impression {
   /** The learning example of the item at {@code position}: the one place transitions are built. */
   Transition transition(int position, float reward, QuantizedVector nextState, long atMicros) {
     return new Transition(
-        eventId, state, items.get(position), position, reward, nextState, candidates, propensities[position], modelVersion, atMicros);
+        eventId, state, items.get(position), position, reward, nextState, candidates, propensities[position], modelVersion, atMicros, userId);
   }
 
   /** Marks the reaction applied; false if a copy of it already was (effects thread only). */

@@ -63,6 +63,21 @@ final class ImpressionIndex {
     return due;
   }
 
+  /** Removes every open impression of {@code userId} without closing it (no reward is settled); returns them. */
+  List<Impression> removeUser(String userId) {
+    List<Impression> removed = new ArrayList<>();
+    inOrder.removeIf(impression -> {
+      if (!impression.userId.equals(userId)) {
+        return false;
+      }
+      byEventId.remove(impression.eventId, impression);
+      size.decrementAndGet();
+      removed.add(impression);
+      return true;
+    });
+    return removed;
+  }
+
   private Impression pollOldest() {
     Impression oldest = inOrder.poll();
     if (oldest != null) {

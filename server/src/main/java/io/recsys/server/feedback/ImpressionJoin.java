@@ -58,6 +58,14 @@ final class ImpressionJoin {
     open.add(impression).forEach(evicted -> closeEarly(evicted, nowMicros));
   }
 
+  /**
+   * Drops the user's open lists as if never served: no silent reward is settled, and reactions to
+   * them are refused from now on. Returns how many there were.
+   */
+  int forget(String userId) {
+    return open.removeUser(userId).size();
+  }
+
   /** The open list served under {@code eventId}, or null. */
   Impression openList(String eventId) {
     return open.get(eventId);

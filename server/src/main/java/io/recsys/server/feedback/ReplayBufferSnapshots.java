@@ -55,7 +55,7 @@ final class ReplayBufferSnapshots implements SnapshotPart {
     List<String> candidates = restoredCandidates.getOrDefault(saved.getCandidateList(), List.of(saved.getItemId()));
     buffer.add(new Transition(
         saved.getEventId(), saved.getState(), saved.getItemId(), saved.getPosition(), saved.getReward(), saved.getNextState(),
-        candidates, saved.getPropensity(), saved.getModelVersion(), saved.getTimeMicros()));
+        candidates, saved.getPropensity(), saved.getModelVersion(), saved.getTimeMicros(), saved.getUserId()));
     return true;
   }
 
@@ -71,6 +71,7 @@ final class ReplayBufferSnapshots implements SnapshotPart {
         .setPropensity(transition.propensity())
         .setModelVersion(transition.modelVersion())
         .setTimeMicros(transition.timeMicros())
+        .setUserId(transition.userId())
         .build();
   }
 }

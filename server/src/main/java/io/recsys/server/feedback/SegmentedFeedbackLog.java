@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,7 +64,17 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
     }
   }
 
-  private record Pending(byte[] payload, CompletableFuture<Void> done) {}
+  /** An append, or (with a {@code task}) work the writer does between two group commits. */
+  private record Pending(byte[] payload, CompletableFuture<Void> done, WriterTask task) {
+    static Pending append(byte[] payload, CompletableFuture<Void> done) {
+      return new Pending(payload, done, null);
+    }
+  }
+
+  @FunctionalInterface
+  private interface WriterTask {
+    void run() throws IOException;
+  }
 
   private final Path directory;
   private final Options options;
@@ -73,7 +84,10 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
   private volatile Throwable failure;
   private volatile long recordCount;
   private FileChannel segment;
+  private Path segmentPath;
   private long segmentSize;
+  /** Held while segment files are deleted or rewritten: retiring and erasing never overlap. */
+  private final Object segmentFiles = new Object();
   private ByteBuffer buffer = ByteBuffer.allocateDirect(1 << 20);
   private long lastForceNanos = System.nanoTime();
   private final LongAdder groupCommits = new LongAdder();
@@ -118,6 +132,7 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
       throw new IllegalArgumentException("replay from " + from + " is after the covered position " + covered);
     }
     Files.createDirectories(directory);
+    deleteUnfinishedRewrites(directory);
     List<Path> segments = segments(directory);
     if (!segments.isEmpty() && firstSequenceOf(segments.get(0)) > from) {
       throw new IllegalStateException(
@@ -153,6 +168,16 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
     return feedbackLog;
   }
 
+  /** A crash during an erasure can leave a segment's rewrite half written: the segment itself is whole. */
+  private static void deleteUnfinishedRewrites(Path directory) throws IOException {
+    try (Stream<Path> files = Files.list(directory)) {
+      for (Path file : files.filter(f -> f.getFileName().toString().endsWith(SUFFIX + ".tmp")).toList()) {
+        log.warn("{}: deleting an unfinished segment rewrite (an erasure was interrupted; it is retried by repeating it)", file);
+        Files.delete(file);
+      }
+    }
+  }
+
   private static long firstSequenceOf(Path segment) {
     String name = segment.getFileName().toString();
     try {
@@ -174,6 +199,13 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
       }
     }
     return records[0];
+  }
+
+  @Override
+  public void readStored(Consumer<LogRecord> sink) throws IOException {
+    synchronized (segmentFiles) { // no segment is deleted or replaced under the reader
+      readAll(directory, sink);
+    }
   }
 
   /** Parses each intact payload into a record for {@code sink}, counting them in {@code count[0]}. */
@@ -224,6 +256,7 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
   private void openForAppend(Path tail) throws IOException {
     Path file = tail != null ? tail : directory.resolve(segmentName(recordCount));
     segment = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    segmentPath = file;
     segmentSize = segment.size();
     segment.position(segmentSize);
     AtomicFiles.syncDirectory(directory);
@@ -239,7 +272,7 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
       done.completeExceptionally(new LogUnavailableException("the feedback log is " + (closing ? "closed" : "broken"), failure));
       return;
     }
-    Pending pending = new Pending(encodedRecord, done);
+    Pending pending = Pending.append(encodedRecord, done);
     try {
       if (!queue.offer(pending, 1, TimeUnit.SECONDS)) {
         done.completeExceptionally(new LogUnavailableException("the feedback log is overloaded: its queue stayed full for 1 s"));
@@ -266,7 +299,7 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
         }
         group.add(first);
         queue.drainTo(group, MAX_GROUP - 1);
-        commitOrRefuse(group);
+        commitInOrder(group);
         group.clear();
       }
       segment.force(false);
@@ -281,6 +314,77 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Commits the appends of {@code group} in groups, and runs its tasks between them, in queue order. */
+  private void commitInOrder(List<Pending> group) throws IOException {
+    int from = 0;
+    for (int i = 0; i < group.size(); i++) {
+      Pending task = group.get(i);
+      if (task.task() == null) {
+        continue;
+      }
+      if (i > from) {
+        commitOrRefuse(group.subList(from, i));
+      }
+      try {
+        task.task().run();
+        task.done().complete(null);
+      } catch (IOException | RuntimeException e) {
+        task.done().completeExceptionally(e);
+      }
+      from = i + 1;
+    }
+    if (from < group.size()) {
+      commitOrRefuse(group.subList(from, group.size()));
+    }
+  }
+
+  /**
+   * Replaces every record that matches (a forgotten user's) with an erased record in its place,
+   * in every segment, the one being written included, and then runs {@code beforeNextCommit}: on
+   * the writer thread, between two group commits, so every record appended before this call is
+   * erased and no later one commits before {@code beforeNextCommit} returns. Appends wait
+   * meanwhile (their queue is bounded; the pause is one read of the log and one rewrite of each
+   * segment that holds a match). Completes with the number of records erased.
+   */
+  @Override
+  public CompletableFuture<Long> erase(Predicate<LogRecord> matching, Runnable beforeNextCommit) {
+    long[] erased = {0};
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    WriterTask task = () -> {
+      synchronized (segmentFiles) {
+        segment.force(false);
+        for (Path file : segments(directory)) {
+          long count = SegmentErasure.erase(file, matching);
+          erased[0] += count;
+          if (count > 0 && file.equals(segmentPath)) {
+            reopenRewrittenSegment();
+          }
+        }
+      }
+      beforeNextCommit.run();
+    };
+    if (closing || failure != null) {
+      return CompletableFuture.failedFuture(new LogUnavailableException("the feedback log is " + (closing ? "closed" : "broken"), failure));
+    }
+    try {
+      if (!queue.offer(new Pending(null, done, task), 10, TimeUnit.SECONDS)) {
+        return CompletableFuture.failedFuture(new LogUnavailableException("the feedback log is overloaded: its queue stayed full for 10 s"));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return CompletableFuture.failedFuture(new LogUnavailableException("interrupted while queueing an erasure", e));
+    }
+    return done.thenApply(ok -> erased[0]);
+  }
+
+  /** The segment being written was renamed over: append to the new file from its end. */
+  private void reopenRewrittenSegment() throws IOException {
+    segment.close();
+    segment = FileChannel.open(segmentPath, StandardOpenOption.WRITE);
+    segmentSize = segment.size();
+    segment.position(segmentSize);
   }
 
   /**
@@ -385,6 +489,7 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
     }
     segment.close();
     segment = opened;
+    segmentPath = next;
     segmentSize = 0;
   }
 
@@ -410,11 +515,6 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
     fsyncNanos.add(lastForceNanos - start);
   }
 
-  /**
-   * Deletes the oldest segments that hold only records before {@code coveredBelow} (a durable
-   * snapshot holds their effect) while {@code retention} says they go; never the segment being
-   * written. Safe beside the writer. Returns the number of segments deleted.
-   */
   /** One writer, one order: the effects thread's position is the log's. */
   @Override
   public CompletableFuture<FeedbackProcessor.Captured> capture(FeedbackProcessor processor, List<SnapshotPart> parts) {
@@ -426,8 +526,19 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
     return processor.captureClosed(parts);
   }
 
+  /**
+   * Deletes the oldest segments that hold only records before {@code coveredBelow} (a durable
+   * snapshot holds their effect) while {@code retention} says they go; never the segment being
+   * written. Safe beside the writer. Returns the number of segments deleted.
+   */
   @Override
   public int retire(long coveredBelow, LogRetention retention) throws IOException {
+    synchronized (segmentFiles) {
+      return retireSegments(coveredBelow, retention);
+    }
+  }
+
+  private int retireSegments(long coveredBelow, LogRetention retention) throws IOException {
     List<Path> segments = segments(directory);
     long logBytes = 0;
     long[] sizes = new long[segments.size()];

@@ -16,6 +16,11 @@ import io.recsys.server.catalog.CatalogItem;
 import io.recsys.server.catalog.CatalogSnapshot;
 import io.recsys.server.evaluation.RewardRange;
 import io.recsys.server.feedback.Checkpointer;
+import io.recsys.server.feedback.UserErasure;
+import io.recsys.server.feedback.UserExport;
+import io.recsys.server.storage.AuditLog;
+import io.recsys.server.user.UserState;
+import java.util.function.Function;
 import io.recsys.server.feedback.FeedbackProcessor;
 import io.recsys.server.feedback.OnlineUpdates;
 import io.recsys.server.feedback.ReplayBuffer;
@@ -93,6 +98,8 @@ final class ServerAssembly {
   private final Instant startedAt = Instant.now();
   /** Snapshots kept: the newest, and one before it in case the newest is damaged. */
   private static final int SNAPSHOTS_KEPT = 2;
+  /** The audit log rolls over past this (one older file is kept). */
+  private static final long AUDIT_LOG_BYTES = 16L << 20;
   /** The log position of the snapshot this start restored; 0 without one. */
   private long restoredPosition;
 
@@ -158,7 +165,9 @@ final class ServerAssembly {
     MalformedRequestGuard guard = new MalformedRequestGuard();
     AdminGrpcService admin =
         new AdminGrpcService(
-            models, catalog, users, feedback, replayBuffer, training, pipeline::meanBatchSize, guard::malformedRequests, startedAt);
+            models, catalog, users, feedback, replayBuffer, training, pipeline::meanBatchSize, guard::malformedRequests, startedAt,
+            new UserErasure(feedback, snapshots.get(), new AuditLog(dataDir.auditLog(), AUDIT_LOG_BYTES), Clock.systemUTC()),
+            new UserExport(users, replayBuffer, feedback, learnedPreferences(fast.posteriors())));
     // Innermost first: metrics see every call, the token check runs before a scoring permit is taken.
     ScoringBulkhead admission = new ScoringBulkhead(config.maxConcurrentScoring(), config.scoringLatencyBudget());
     List<ServerInterceptor> interceptors = new ArrayList<>(List.of(admission));
@@ -209,6 +218,11 @@ final class ServerAssembly {
         auth == null ? "off (anyone who reaches the port may send feedback and operate it)" : "required for feedback, catalog changes and admin");
     markServing(health);
     return new Assembled(endpoints, health, feedbackService, models.liveVersion(), catalog.current().version(), catalog.current().size(), metricsPort);
+  }
+
+  /** A user's learned preferences: their posterior mean; none without a fast learner or before their first reaction. */
+  private static Function<UserState, double[]> learnedPreferences(UserPosteriors posteriors) {
+    return state -> posteriors == null || state.posterior() == null ? new double[0] : posteriors.fit(state).mean();
   }
 
   /** The fast learner's parts, or none of them (content-only retrieval). */

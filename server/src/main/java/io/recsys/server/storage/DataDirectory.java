@@ -34,6 +34,7 @@ public final class DataDirectory implements AutoCloseable {
   private static final String CATALOG_UPSERTS = "catalog-upserts.log";
   private static final String EMBEDDING_CACHE = "embeddings.bin";
   private static final String LOCK = ".lock";
+  private static final String AUDIT_LOG = "audit.log";
   private final Path path;
   private final FileChannel lockChannel;
   private final FileLock lock;
@@ -72,6 +73,11 @@ public final class DataDirectory implements AutoCloseable {
 
   public Path snapshots() {
     return path.resolve(SNAPSHOTS);
+  }
+
+  /** Where the audit records of erasures go (AdminService/ForgetUser). */
+  public Path auditLog() {
+    return path.resolve(AUDIT_LOG);
   }
 
   public Path models() {

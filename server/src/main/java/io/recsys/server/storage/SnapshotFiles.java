@@ -101,6 +101,19 @@ public final class SnapshotFiles {
     return new Stored(file, logPosition, Files.size(file));
   }
 
+  /** Deletes every snapshot but {@code kept} (after an erasure, the older ones hold what was erased); returns how many went. */
+  public int deleteAllBut(Stored kept) throws IOException {
+    int deleted = 0;
+    for (Stored stored : list()) {
+      if (!stored.file().equals(kept.file())) {
+        Files.deleteIfExists(stored.file());
+        deleted++;
+      }
+    }
+    AtomicFiles.syncDirectory(directory);
+    return deleted;
+  }
+
   private static void frame(java.io.OutputStream out, SnapshotEntry entry) throws IOException {
     RecordFrames.write(out, entry.toByteArray());
   }

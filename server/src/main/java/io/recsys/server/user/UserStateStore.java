@@ -71,6 +71,11 @@ public final class UserStateStore {
     states.put(userId, state);
   }
 
+  /** Drops the user's state (and with it their posterior); true if there was one. */
+  public boolean remove(String userId) {
+    return states.asMap().remove(userId) != null;
+  }
+
   /** Hands every cached user's state to {@code action}; weakly consistent beside concurrent updates. */
   public void forEach(BiConsumer<String, UserState> action) {
     states.asMap().forEach(action);

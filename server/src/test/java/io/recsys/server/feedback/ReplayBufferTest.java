@@ -39,12 +39,39 @@ class ReplayBufferTest {
   }
 
   @Test
+  void removeIfDropsOnlyTheMatchingTransitionsAndKeepsTheRestInOrderAcrossTheWrap() {
+    ReplayBuffer buffer = new ReplayBuffer(5);
+    for (int i = 0; i < 8; i++) { // wrapped: holds 3..7, the oldest in the middle of the ring
+      buffer.add(transition(i, i % 2 == 0 ? "even" : "odd"));
+    }
+
+    assertThat(buffer.count(t -> t.userId().equals("odd"))).isEqualTo(3);
+    assertThat(buffer.removeIf(t -> t.userId().equals("odd"))).isEqualTo(3);
+
+    assertThat(buffer.size()).isEqualTo(2);
+    assertThat(buffer.totalAdded()).isEqualTo(8); // a count of arrivals, not of what is held
+    assertThat(buffer.snapshot()).extracting(Transition::itemId).containsExactly("item-4", "item-6");
+    assertThat(buffer.removeIf(t -> t.userId().equals("odd"))).isZero();
+    // The freed slots fill again, the oldest still dropped first.
+    for (int i = 8; i < 12; i++) {
+      buffer.add(transition(i, "even"));
+    }
+    assertThat(buffer.snapshot()).extracting(Transition::itemId).containsExactly("item-6", "item-8", "item-9", "item-10", "item-11");
+    assertThat(buffer.recent(2)).extracting(Transition::itemId).containsExactly("item-10", "item-11");
+    assertThat(buffer.sample(100, new SplittableRandom(3))).extracting(Transition::itemId).doesNotContain("item-4");
+  }
+
+  @Test
   void aCapacityBelowOneIsRefused() {
     assertThatThrownBy(() -> new ReplayBuffer(0)).hasMessageContaining("capacity must be >= 1");
   }
 
   private static Transition transition(int i) {
+    return transition(i, "user-" + i);
+  }
+
+  private static Transition transition(int i, String userId) {
     return new Transition("event-" + i, StateCodec.encode(new float[] {i, 1}), "item-" + i, 0, 0.5f, StateCodec.encode(new float[] {i, 1}),
-        List.of("item-" + i), 1f, "v1", i);
+        List.of("item-" + i), 1f, "v1", i, userId);
   }
 }

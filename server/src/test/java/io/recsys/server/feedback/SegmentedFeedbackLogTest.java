@@ -155,6 +155,50 @@ class SegmentedFeedbackLogTest {
   }
 
   @Test
+  void eraseReplacesTheMatchingRecordsInEverySegmentInPlaceAndNumberingGoesOn() throws Exception {
+    List<Long> erasedFirst = new ArrayList<>();
+    try (SegmentedFeedbackLog log = SegmentedFeedbackLog.open(dir, SMALL_SEGMENTS, r -> {})) {
+      for (int i = 0; i < 3_000; i++) {
+        log.append(record(i, i % 3 == 0 ? "gone-user" : "kept-user"));
+      }
+      log.append(record(3_000, "gone-user")).get();
+      long before = segmentCount();
+      long erased = log.erase(r -> r.getFeedback().getUserId().equals("gone-user"), () -> erasedFirst.add(log.recordCount())).get();
+
+      assertThat(erased).isEqualTo(1_001);
+      assertThat(erasedFirst).as("ran on the writer, after every earlier append").containsExactly(3_001L);
+      assertThat(segmentCount()).isEqualTo(before);
+      assertThat(log.recordCount()).isEqualTo(3_001);
+      log.append(record(3_001, "gone-user")).get(); // a new record of the same user is new, and kept
+      assertThat(log.erase(r -> r.getFeedback().getUserId().equals("nobody"), () -> {}).get()).isZero();
+      List<String> stored = new ArrayList<>();
+      log.readStored(r -> stored.add(r.getKindCase() + ":" + r.getFeedback().getUserId()));
+      assertThat(stored).hasSize(3_002).startsWith("ERASED:", "FEEDBACK:kept-user").endsWith("ERASED:", "FEEDBACK:gone-user");
+      assertThat(stored.subList(0, 3_001)).doesNotContain("FEEDBACK:gone-user");
+    }
+
+    List<LogRecord> replayed = new ArrayList<>();
+    try (SegmentedFeedbackLog log = SegmentedFeedbackLog.open(dir, SMALL_SEGMENTS, replayed::add)) {
+      assertThat(log.recordCount()).isEqualTo(3_002);
+    }
+    assertThat(replayed).hasSize(3_002);
+    for (int i = 0; i < 3_001; i++) {
+      LogRecord record = replayed.get(i);
+      assertThat(record.getServerTimeMicros()).as("each record keeps its place").isEqualTo(i);
+      assertThat(record.getKindCase()).isEqualTo(i % 3 == 0 ? LogRecord.KindCase.ERASED : LogRecord.KindCase.FEEDBACK);
+    }
+    assertThat(replayed.get(3_001).getFeedback().getUserId()).isEqualTo("gone-user");
+    byte[] user = "gone-user".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    long[] tracesBeforeTheLast = {0};
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path file : files.toList()) {
+        tracesBeforeTheLast[0] += occurrences(Files.readAllBytes(file), user);
+      }
+    }
+    assertThat(tracesBeforeTheLast[0]).as("only the record appended after the erasure").isEqualTo(1);
+  }
+
+  @Test
   void appendsAfterCloseFailWithLogUnavailable() throws Exception {
     SegmentedFeedbackLog log = SegmentedFeedbackLog.open(dir, SegmentedFeedbackLog.Options.defaults(), r -> {});
     log.close();
@@ -165,10 +209,28 @@ class SegmentedFeedbackLogTest {
   }
 
   private static LogRecord record(long id) {
+    return record(id, "u");
+  }
+
+  private static LogRecord record(long id, String userId) {
     return LogRecord.newBuilder()
         .setServerTimeMicros(id)
-        .setFeedback(FeedbackRecord.newBuilder().setEventId("e" + id).setUserId("u").setItemId("i").setType(1))
+        .setFeedback(FeedbackRecord.newBuilder().setEventId("e" + id).setUserId(userId).setItemId("i").setType(1))
         .build();
+  }
+
+  private static int occurrences(byte[] haystack, byte[] needle) {
+    int count = 0;
+    outer:
+    for (int i = 0; i + needle.length <= haystack.length; i++) {
+      for (int j = 0; j < needle.length; j++) {
+        if (haystack[i + j] != needle[j]) {
+          continue outer;
+        }
+      }
+      count++;
+    }
+    return count;
   }
 
   private static long id(LogRecord record) {

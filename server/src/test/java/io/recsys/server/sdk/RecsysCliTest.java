@@ -143,6 +143,50 @@ class RecsysCliTest {
   }
 
   @Test
+  void filtersDeletesAndAUsersDataFromTheCommandLine() throws Exception {
+    start(c -> c);
+    Path genres = Files.writeString(dir.resolve("genres.jsonl"), itemLine("cli-sf", "Dune", "sf") + "\n" + itemLine("cli-crime", "Emma", "crime") + "\n");
+    assertThat(cli("upsert", target(), "--file=" + genres).exitCode()).isZero();
+
+    Run sf = cli("recommend", target(), "--user=carol", "--k=5", "--filter=genre=sf", "--explain");
+    assertThat(sf.exitCode()).as(sf.err()).isZero();
+    assertThat(itemIds(sf.out())).containsExactly("cli-sf");
+    assertThat(sf.out()).contains("why: ");
+    Run notSf = cli("recommend", target(), "--user=carol", "--k=100", "--filter=genre!=sf");
+    assertThat(itemIds(notSf.out())).hasSize(51).contains("cli-crime").doesNotContain("cli-sf");
+    Run unknownAttribute = cli("recommend", target(), "--user=carol", "--filter=colour=red");
+    assertThat(unknownAttribute.exitCode()).isEqualTo(1);
+    assertThat(unknownAttribute.err()).startsWith("error: INVALID_ARGUMENT").contains("colour");
+    Run malformed = cli("recommend", target(), "--user=carol", "--filter=genre");
+    assertThat(malformed.exitCode()).isEqualTo(2);
+    assertThat(malformed.err()).contains("bad --filter");
+
+    Run deleted = cli("delete-items", target(), "cli-crime");
+    assertThat(deleted.exitCode()).as(deleted.err()).isZero();
+    assertThat(deleted.out()).isEqualTo("catalog v3: 1 deleted\n");
+    assertThat(cli("delete-items", target(), "cli-crime").out()).contains("not in the catalog (unknown or deleted before): cli-crime");
+    assertThat(itemIds(cli("recommend", target(), "--user=carol", "--k=100").out())).doesNotContain("cli-crime");
+
+    Run list = cli("recommend", target(), "--user=dave", "--k=5");
+    Matcher event = Pattern.compile("^event (\\S+)").matcher(list.out());
+    assertThat(event.find()).as(list.out()).isTrue();
+    String item = itemIds(list.out()).get(0);
+    Run liked = cli("feedback", target(), "--event=" + event.group(1), "--user=dave", "--item=" + item, "--type=LIKE");
+    assertThat(liked.exitCode()).as(liked.err()).isZero();
+    Run exported = cli("export-user", target(), "dave");
+    assertThat(exported.exitCode()).as(exported.err()).isZero();
+    assertThat(exported.out()).contains("\"found\": true").contains(event.group(1)).contains("\"type\": \"like\"");
+    Run forgotten = cli("forget-user", target(), "dave");
+    assertThat(forgotten.exitCode()).as(forgotten.err()).isZero();
+    assertThat(forgotten.out()).startsWith("forgot dave: 2 log records and ").contains("audit id ");
+    assertThat(cli("forget-user", target(), "dave").out()).startsWith("nothing stored about dave");
+    assertThat(cli("export-user", target(), "dave").out()).contains("\"found\": false");
+    Run empty = cli("forget-user", target(), "");
+    assertThat(empty.exitCode()).isEqualTo(1);
+    assertThat(empty.err()).startsWith("error: INVALID_ARGUMENT");
+  }
+
+  @Test
   void mutualTlsNeedsTheRightFilesAndSaysWhichAreMissing() throws Exception {
     TestCertificates.Authority ca = TestCertificates.authority(dir, "ca");
     TestCertificates.Leaf cert = TestCertificates.server(dir, ca);
@@ -177,6 +221,11 @@ class RecsysCliTest {
     try (RecsysClient admin = RecsysClient.builder("localhost:" + server.server.port()).token(ADMIN_TOKEN).build()) {
       return admin.status();
     }
+  }
+
+  private static String itemLine(String id, String title, String genre) {
+    String line = itemLine(id, title);
+    return line.substring(0, line.length() - 1) + ",\"attributes\":{\"genre\":\"" + genre + "\"}}";
   }
 
   private static String itemLine(String id, String title) {
