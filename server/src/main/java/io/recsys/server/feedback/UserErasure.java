@@ -26,6 +26,9 @@ public final class UserErasure {
   private final Checkpointer checkpointer;
   private final AuditLog audit;
   private final Clock clock;
+  private final java.util.concurrent.atomic.AtomicLong usersForgotten = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicLong recordsErased = new java.util.concurrent.atomic.AtomicLong();
+  private volatile double lastSeconds;
 
   /** What an erasure did, and its audit record's id (empty when nothing was found). */
   public record Result(FeedbackProcessor.Forgotten forgotten, Instant at, String auditId) {}
@@ -42,6 +45,7 @@ public final class UserErasure {
    * rewritten, {@link LogUnavailableException} when it is closed or overloaded.
    */
   public synchronized Result forget(String userId) throws Exception {
+    long start = System.nanoTime();
     FeedbackProcessor.Forgotten forgotten;
     try {
       forgotten = checkpointer.replaceSnapshotsAfter(
@@ -63,9 +67,27 @@ public final class UserErasure {
     record.addProperty("transitions_removed", forgotten.transitions());
     record.addProperty("state_removed", forgotten.state());
     audit.append(record);
+    usersForgotten.incrementAndGet();
+    recordsErased.addAndGet(forgotten.logRecords());
+    lastSeconds = (System.nanoTime() - start) / 1e9;
     log.info(
         "Forgot a user (audit id {}): {} log records erased, {} open lists and {} transitions dropped, state {}",
         auditId, forgotten.logRecords(), forgotten.openLists(), forgotten.transitions(), forgotten.state() ? "removed" : "none");
     return new Result(forgotten, at, auditId);
+  }
+
+  /** Users forgotten since the start (calls that found nothing not counted). */
+  public long usersForgotten() {
+    return usersForgotten.get();
+  }
+
+  /** Log records those erasures replaced. */
+  public long recordsErased() {
+    return recordsErased.get();
+  }
+
+  /** How long the last erasure took, log rewrite and fresh snapshot included. */
+  public double lastErasureSeconds() {
+    return lastSeconds;
   }
 }

@@ -163,10 +163,11 @@ final class ServerAssembly {
 
     HealthStatusManager health = new HealthStatusManager();
     MalformedRequestGuard guard = new MalformedRequestGuard();
+    UserErasure erasure = new UserErasure(feedback, snapshots.get(), new AuditLog(dataDir.auditLog(), AUDIT_LOG_BYTES), Clock.systemUTC());
     AdminGrpcService admin =
         new AdminGrpcService(
             models, catalog, users, feedback, replayBuffer, training, pipeline::meanBatchSize, guard::malformedRequests, startedAt,
-            new UserErasure(feedback, snapshots.get(), new AuditLog(dataDir.auditLog(), AUDIT_LOG_BYTES), Clock.systemUTC()),
+            erasure,
             new UserExport(users, replayBuffer, feedback, learnedPreferences(fast.posteriors())));
     // Innermost first: metrics see every call, the token check runs before a scoring permit is taken.
     ScoringBulkhead admission = new ScoringBulkhead(config.maxConcurrentScoring(), config.scoringLatencyBudget());
@@ -181,6 +182,7 @@ final class ServerAssembly {
       ServerMetrics metrics = new ServerMetrics();
       metrics.bindFeedback(feedback, replayBuffer);
       metrics.bindSnapshots(snapshots.get());
+      metrics.bindErasure(erasure);
       if (fileLog != null) {
         metrics.bindFileLog(fileLog);
       } else {

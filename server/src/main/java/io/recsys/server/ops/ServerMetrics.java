@@ -2,6 +2,7 @@ package io.recsys.server.ops;
 
 import io.grpc.ServerInterceptor;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.recsys.server.feedback.UserErasure;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -134,6 +135,13 @@ public final class ServerMetrics {
     gauge("recsys.snapshot.last.seconds", "Time the last snapshot took to write", snapshots, Checkpointer::lastSnapshotSeconds);
     gauge("recsys.snapshot.last.bytes", "Size of the last snapshot", snapshots, Checkpointer::lastSnapshotBytes);
     gauge("recsys.feedback.log.records.since.snapshot", "Log records after the last snapshot: what a restart now would apply again", snapshots, Checkpointer::recordsSinceSnapshot);
+  }
+
+  /** Users forgotten (ForgetUser) and what their erasures rewrote. */
+  public void bindErasure(UserErasure erasure) {
+    counter("recsys.users.forgotten", "Users forgotten by ForgetUser (calls that found nothing are not counted)", erasure, UserErasure::usersForgotten);
+    counter("recsys.users.forgotten.log.records", "Feedback log records those erasures replaced with erased records", erasure, UserErasure::recordsErased);
+    gauge("recsys.user.erasure.last.seconds", "Time the last erasure took: the log rewrite and the fresh snapshot", erasure, UserErasure::lastErasureSeconds);
   }
 
   /** The scoring calls' admission bound and its refusals. */

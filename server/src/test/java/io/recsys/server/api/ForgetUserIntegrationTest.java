@@ -102,6 +102,9 @@ class ForgetUserIntegrationTest {
       assertThat(late.getStatus()).isEqualTo(FeedbackStatus.FEEDBACK_STATUS_REJECTED);
       assertThat(late.getReason()).contains("unknown event_id");
 
+      String metrics = scrape(server);
+      assertThat(metrics).contains("recsys_users_forgotten_total 1.0").contains("recsys_users_forgotten_log_records_total 7.0");
+
       // The other user is untouched.
       ExportUserResponse kept = client.exportUser(KEPT);
       assertThat(kept.getFound()).isTrue();
@@ -165,6 +168,14 @@ class ForgetUserIntegrationTest {
     assertThat(data.resolve("audit.log")).as("no audit record for an erasure that erased nothing").doesNotExist();
   }
 
+  private static String scrape(RecsysServer server) throws IOException, InterruptedException {
+    java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient();
+    return http.send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://localhost:" + server.metricsPort() + "/metrics")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString())
+        .body();
+  }
+
   /** Serves {@code user} a list of 10 and, if {@code react}, clicks its first item and dislikes its second. */
   private static String serveAndReact(RecsysClient client, String user, boolean react) {
     RecommendResponse list = client.recommend(user, 10);
@@ -192,6 +203,7 @@ class ForgetUserIntegrationTest {
     return RecsysServer.start(
         ServerConfig.defaults(data).withPort(0).withCatalogFile(catalog).toBuilder()
             .feedback(f -> f.withSnapshotInterval(Duration.ofSeconds(1)))
+            .metricsPort(0)
             .build());
   }
 
