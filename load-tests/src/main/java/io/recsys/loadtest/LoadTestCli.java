@@ -3,6 +3,7 @@ package io.recsys.loadtest;
 import io.recsys.loadtest.chaos.ChaosCommand;
 import io.recsys.loadtest.cluster.ClusterDemoCommand;
 import io.recsys.loadtest.compare.CompareCommand;
+import io.recsys.loadtest.erasure.ErasureBenchCommand;
 import io.recsys.loadtest.feedback.FeedbackBenchCommand;
 import io.recsys.loadtest.jmh.JmhCommand;
 import io.recsys.loadtest.load.LoadCommand;
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "recsys-load-tests 0.1.0",
     description = "Benchmarks and load tools for the recsys server.",
-    subcommands = {LoadCommand.class, CompareCommand.class, FeedbackBenchCommand.class, SimulateCommand.class, TrainerBenchCommand.class, SwapBenchCommand.class, JmhCommand.class, RestartBenchCommand.class, ChaosCommand.class, OverloadCommand.class, ClusterDemoCommand.class})
+    subcommands = {LoadCommand.class, CompareCommand.class, FeedbackBenchCommand.class, SimulateCommand.class, TrainerBenchCommand.class, SwapBenchCommand.class, JmhCommand.class, RestartBenchCommand.class, ErasureBenchCommand.class, ChaosCommand.class, OverloadCommand.class, ClusterDemoCommand.class})
 public final class LoadTestCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -21,7 +21,7 @@ import java.util.concurrent.CompletableFuture;
  * each with the user's state, and for about half of them a click a little later. Faster than
  * serving millions of lists through the API, with records of the same kinds and sizes.
  */
-final class LogWriter {
+public final class LogWriter {
   private final int catalogItems;
   private final int users;
   private final int k;
@@ -33,7 +33,7 @@ final class LogWriter {
   private long lists;
   private long timeMicros;
 
-  LogWriter(int catalogItems, int users, int k, int candidates, int dimension, Duration recordGap, long startMicros, long seed) {
+  public LogWriter(int catalogItems, int users, int k, int candidates, int dimension, Duration recordGap, long startMicros, long seed) {
     this.catalogItems = catalogItems;
     this.users = users;
     this.k = k;
@@ -45,7 +45,7 @@ final class LogWriter {
   }
 
   /** Appends {@code records} records to the log in {@code logDir}; returns when all are on disk. */
-  void append(Path logDir, long records) throws IOException {
+  public void append(Path logDir, long records) throws IOException {
     SegmentedFeedbackLog.Options options = new SegmentedFeedbackLog.Options(FsyncPolicy.INTERVAL, Duration.ofSeconds(1), 64L << 20, 65_536);
     try (SegmentedFeedbackLog log = SegmentedFeedbackLog.open(logDir, options, r -> {})) {
       CompletableFuture<Void> last = CompletableFuture.completedFuture(null);
@@ -89,5 +89,19 @@ final class LogWriter {
 
   long timeMicros() {
     return timeMicros;
+  }
+
+  /** A vector catalog ({@code item-0} ...) of the items the records name, as {@code serve --catalog} reads it. */
+  public static void writeVectorCatalog(Path file, int items, int dimension) throws IOException {
+    SplittableRandom random = new SplittableRandom(7);
+    StringBuilder csv = new StringBuilder("item_id,title,embedding\n");
+    for (int i = 0; i < items; i++) {
+      csv.append("item-").append(i).append(",Item ").append(i).append(',');
+      for (int d = 0; d < dimension; d++) {
+        csv.append(d == 0 ? "" : " ").append(String.format(java.util.Locale.ROOT, "%.4f", random.nextDouble() - 0.5));
+      }
+      csv.append('\n');
+    }
+    java.nio.file.Files.writeString(file, csv);
   }
 }

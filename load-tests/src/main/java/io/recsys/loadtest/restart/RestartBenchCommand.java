@@ -5,10 +5,8 @@ import io.recsys.loadtest.process.ChildServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -65,7 +63,7 @@ public final class RestartBenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Path root = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("recsys-restart-");
     Path catalog = root.resolve("catalog.csv");
-    writeVectorCatalog(catalog);
+    LogWriter.writeVectorCatalog(catalog, items, DIMENSION);
     Path data = root.resolve("data");
     List<String> serve =
         List.of("--port", "0", "--data-dir", data.toString(), "--catalog", catalog.toString(), "--metrics-port", "-1",
@@ -151,19 +149,5 @@ public final class RestartBenchCommand implements Callable<Integer> {
     try (Stream<Path> files = Files.list(directory)) {
       return files.mapToLong(f -> f.toFile().length()).sum();
     }
-  }
-
-  private void writeVectorCatalog(Path file) throws Exception {
-    SplittableRandom random = new SplittableRandom(7);
-    StringBuilder csv = new StringBuilder("item_id,title,embedding\n");
-    for (int i = 0; i < items; i++) {
-      csv.append("item-").append(i).append(",Item ").append(i).append(',');
-      List<String> values = new ArrayList<>(DIMENSION);
-      for (int d = 0; d < DIMENSION; d++) {
-        values.add(String.format(Locale.ROOT, "%.4f", random.nextDouble() - 0.5));
-      }
-      csv.append(String.join(" ", values)).append('\n');
-    }
-    Files.writeString(file, csv);
   }
 }

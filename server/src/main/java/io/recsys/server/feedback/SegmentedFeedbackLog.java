@@ -342,20 +342,43 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
 
   /**
    * Replaces every record that matches (a forgotten user's) with an erased record in its place,
-   * in every segment, the one being written included, and then runs {@code beforeNextCommit}: on
-   * the writer thread, between two group commits, so every record appended before this call is
-   * erased and no later one commits before {@code beforeNextCommit} returns. Appends wait
-   * meanwhile (their queue is bounded; the pause is one read of the log and one rewrite of each
-   * segment that holds a match). Completes with the number of records erased.
+   * in every segment, and then runs {@code beforeNextCommit}: on the writer thread, between two
+   * group commits, so every record appended before this call is erased and no later one commits
+   * before {@code beforeNextCommit} returns. Completes with the number of records erased.
+   *
+   * <p>Two passes keep appends flowing: the sealed segments (all but the newest two) are read and
+   * rewritten on the caller's thread while the writer goes on; only the newest two, the one
+   * being written among them, are handled on the writer thread, which then pauses appends for
+   * at most two segments' read and rewrite, however long the log.
    */
   @Override
   public CompletableFuture<Long> erase(Predicate<LogRecord> matching, Runnable beforeNextCommit) {
+    if (closing || failure != null) {
+      return CompletableFuture.failedFuture(new LogUnavailableException("the feedback log is " + (closing ? "closed" : "broken"), failure));
+    }
     long[] erased = {0};
+    java.util.Set<Path> sealedDone = new java.util.HashSet<>();
+    try {
+      synchronized (segmentFiles) {
+        List<Path> segments = segments(directory);
+        // The writer appends to the newest segment, or to the one before it while a roll it could
+        // not finish (the new file refused) is undone: neither is touched here.
+        for (Path sealed : segments.subList(0, Math.max(0, segments.size() - 2))) {
+          erased[0] += SegmentErasure.erase(sealed, matching);
+          sealedDone.add(sealed);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
     CompletableFuture<Void> done = new CompletableFuture<>();
     WriterTask task = () -> {
       synchronized (segmentFiles) {
         segment.force(false);
         for (Path file : segments(directory)) {
+          if (sealedDone.contains(file)) {
+            continue; // sealed before the first pass began: nothing was appended to it since
+          }
           long count = SegmentErasure.erase(file, matching);
           erased[0] += count;
           if (count > 0 && file.equals(segmentPath)) {
@@ -365,9 +388,6 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
       }
       beforeNextCommit.run();
     };
-    if (closing || failure != null) {
-      return CompletableFuture.failedFuture(new LogUnavailableException("the feedback log is " + (closing ? "closed" : "broken"), failure));
-    }
     try {
       if (!queue.offer(new Pending(null, done, task), 10, TimeUnit.SECONDS)) {
         return CompletableFuture.failedFuture(new LogUnavailableException("the feedback log is overloaded: its queue stayed full for 10 s"));

@@ -156,46 +156,74 @@ class SegmentedFeedbackLogTest {
 
   @Test
   void eraseReplacesTheMatchingRecordsInEverySegmentInPlaceAndNumberingGoesOn() throws Exception {
+    int n = 10_000; // about five 64 KiB segments: sealed ones (rewritten beside the writer) and the newest two
     List<Long> erasedFirst = new ArrayList<>();
     try (SegmentedFeedbackLog log = SegmentedFeedbackLog.open(dir, SMALL_SEGMENTS, r -> {})) {
-      for (int i = 0; i < 3_000; i++) {
+      for (int i = 0; i < n; i++) {
         log.append(record(i, i % 3 == 0 ? "gone-user" : "kept-user"));
       }
-      log.append(record(3_000, "gone-user")).get();
+      log.append(record(n, "gone-user")).get();
       long before = segmentCount();
+      assertThat(before).isGreaterThan(3);
       long erased = log.erase(r -> r.getFeedback().getUserId().equals("gone-user"), () -> erasedFirst.add(log.recordCount())).get();
 
-      assertThat(erased).isEqualTo(1_001);
-      assertThat(erasedFirst).as("ran on the writer, after every earlier append").containsExactly(3_001L);
+      assertThat(erased).isEqualTo((n + 2) / 3 + 1);
+      assertThat(erasedFirst).as("ran on the writer, after every earlier append").containsExactly(n + 1L);
       assertThat(segmentCount()).isEqualTo(before);
-      assertThat(log.recordCount()).isEqualTo(3_001);
-      log.append(record(3_001, "gone-user")).get(); // a new record of the same user is new, and kept
+      assertThat(log.recordCount()).isEqualTo(n + 1);
+      log.append(record(n + 1, "gone-user")).get(); // a new record of the same user is new, and kept
       assertThat(log.erase(r -> r.getFeedback().getUserId().equals("nobody"), () -> {}).get()).isZero();
       List<String> stored = new ArrayList<>();
       log.readStored(r -> stored.add(r.getKindCase() + ":" + r.getFeedback().getUserId()));
-      assertThat(stored).hasSize(3_002).startsWith("ERASED:", "FEEDBACK:kept-user").endsWith("ERASED:", "FEEDBACK:gone-user");
-      assertThat(stored.subList(0, 3_001)).doesNotContain("FEEDBACK:gone-user");
+      assertThat(stored).hasSize(n + 2).startsWith("ERASED:", "FEEDBACK:kept-user").endsWith("ERASED:", "FEEDBACK:gone-user");
+      assertThat(stored.subList(0, n + 1)).doesNotContain("FEEDBACK:gone-user");
     }
 
     List<LogRecord> replayed = new ArrayList<>();
     try (SegmentedFeedbackLog log = SegmentedFeedbackLog.open(dir, SMALL_SEGMENTS, replayed::add)) {
-      assertThat(log.recordCount()).isEqualTo(3_002);
+      assertThat(log.recordCount()).isEqualTo(n + 2);
     }
-    assertThat(replayed).hasSize(3_002);
-    for (int i = 0; i < 3_001; i++) {
+    assertThat(replayed).hasSize(n + 2);
+    for (int i = 0; i <= n; i++) {
       LogRecord record = replayed.get(i);
       assertThat(record.getServerTimeMicros()).as("each record keeps its place").isEqualTo(i);
-      assertThat(record.getKindCase()).isEqualTo(i % 3 == 0 ? LogRecord.KindCase.ERASED : LogRecord.KindCase.FEEDBACK);
+      assertThat(record.getKindCase()).isEqualTo(i % 3 == 0 || i == n ? LogRecord.KindCase.ERASED : LogRecord.KindCase.FEEDBACK);
     }
-    assertThat(replayed.get(3_001).getFeedback().getUserId()).isEqualTo("gone-user");
+    assertThat(replayed.get(n + 1).getFeedback().getUserId()).isEqualTo("gone-user");
     byte[] user = "gone-user".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    long[] tracesBeforeTheLast = {0};
+    long traces = 0;
     try (Stream<Path> files = Files.list(dir)) {
       for (Path file : files.toList()) {
-        tracesBeforeTheLast[0] += occurrences(Files.readAllBytes(file), user);
+        traces += occurrences(Files.readAllBytes(file), user);
       }
     }
-    assertThat(tracesBeforeTheLast[0]).as("only the record appended after the erasure").isEqualTo(1);
+    assertThat(traces).as("only the record appended after the erasure").isEqualTo(1);
+  }
+
+  @Test
+  void appendsGoOnWhileTheSealedSegmentsAreRewritten() throws Exception {
+    try (SegmentedFeedbackLog log = SegmentedFeedbackLog.open(dir, SMALL_SEGMENTS, r -> {})) {
+      for (int i = 0; i < 10_000; i++) {
+        log.append(record(i, i % 2 == 0 ? "gone-user" : "kept-user"));
+      }
+      log.append(record(10_000, "kept-user")).get();
+      List<Long> appendedDuringTheFirstPass = new ArrayList<>();
+      long erased = log.erase(r -> {
+        // The first pass runs on this thread: an append completes meanwhile (the writer is free).
+        if (appendedDuringTheFirstPass.isEmpty() && r.getServerTimeMicros() == 0) {
+          try {
+            log.append(record(20_000, "gone-user")).get(10, java.util.concurrent.TimeUnit.SECONDS);
+          } catch (Exception e) {
+            throw new AssertionError("an append waited for the first pass", e);
+          }
+          appendedDuringTheFirstPass.add(log.recordCount());
+        }
+        return r.getFeedback().getUserId().equals("gone-user");
+      }, () -> {}).get();
+
+      assertThat(appendedDuringTheFirstPass).containsExactly(10_002L);
+      assertThat(erased).as("the one appended during the first pass too: it came before the writer's pass").isEqualTo(5_001);
+    }
   }
 
   @Test
