@@ -52,6 +52,9 @@ public final class ErasureBenchCommand implements Callable<Integer> {
   @Option(names = "--probe-interval-ms", description = "Pause between the probe's list-and-click rounds (default: ${DEFAULT-VALUE}).", defaultValue = "20")
   long probeIntervalMs;
 
+  @Option(names = "--steady-seconds", description = "Probe-only phases before and after the calls (default: ${DEFAULT-VALUE}).", defaultValue = "5")
+  int steadySeconds;
+
   @Option(names = "--heap", description = "The server's -Xmx (default: ${DEFAULT-VALUE}).", defaultValue = "4g")
   String heap;
 
@@ -99,8 +102,8 @@ public final class ErasureBenchCommand implements Callable<Integer> {
     if (json != null) {
       JsonReport report = new JsonReport().put("events", events).put("log_mib", logBytes >> 20).put("users", users);
       for (Step step : steps) {
-        String key = step.name.replaceAll("[^A-Za-z]+", "_").toLowerCase(Locale.ROOT);
-        report.put(key + "_seconds", step.seconds).put(key + "_ack_max_ms", step.acks.getMaxValue() / 1e6).put(key + "_refused", step.refused);
+        report.put(step.key + "_seconds", step.seconds).put(step.key + "_acks", step.acks.getTotalCount())
+            .put(step.key + "_ack_max_ms", step.acks.getMaxValue() / 1e6).put(step.key + "_refused", step.refused).put(step.key + "_result", step.result);
       }
       report.writeTo(json);
     }
@@ -114,19 +117,19 @@ public final class ErasureBenchCommand implements Callable<Integer> {
     Thread probing = new Thread(probe, "probe");
     probing.start();
     try {
-      steps.add(probe.measure("steady (no call)", () -> {
-        Thread.sleep(5_000);
+      steps.add(probe.measure("steady", "steady (no call)", () -> {
+        Thread.sleep(steadySeconds * 1_000L);
         return "";
       }));
-      steps.add(probe.measure("ExportUser " + USER, () -> {
+      steps.add(probe.measure("export", "ExportUser " + USER, () -> {
         ExportUserResponse export = admin.exportUser(USER, CALL_DEADLINE);
         return export.getImpressionsCount() + " lists, " + export.getLoggedReactionsCount() + " reactions";
       }));
-      steps.add(probe.measure("ForgetUser " + USER, () -> forget(admin, USER)));
-      steps.add(probe.measure("ForgetUser " + USER + " again (no-op)", () -> forget(admin, USER)));
-      steps.add(probe.measure("ForgetUser of a stranger (no-op)", () -> forget(admin, "nobody-at-all")));
-      steps.add(probe.measure("steady after", () -> {
-        Thread.sleep(5_000);
+      steps.add(probe.measure("forget", "ForgetUser " + USER, () -> forget(admin, USER)));
+      steps.add(probe.measure("forget_again", "ForgetUser " + USER + " again (no-op)", () -> forget(admin, USER)));
+      steps.add(probe.measure("forget_stranger", "ForgetUser of a stranger (no-op)", () -> forget(admin, "nobody-at-all")));
+      steps.add(probe.measure("steady_after", "steady after", () -> {
+        Thread.sleep(steadySeconds * 1_000L);
         return "";
       }));
     } finally {
@@ -143,7 +146,7 @@ public final class ErasureBenchCommand implements Callable<Integer> {
     return forgotten.getFound() ? forgotten.getLogRecordsRemoved() + " log records erased" : "nothing found";
   }
 
-  private record Step(String name, double seconds, Histogram acks, long refused, String result) {}
+  private record Step(String key, String name, double seconds, Histogram acks, long refused, String result) {}
 
   /** Serves a list and reports a click on it, in a loop; each ack's latency goes to the step that runs. */
   private static final class Probe implements Runnable {
@@ -160,7 +163,7 @@ public final class ErasureBenchCommand implements Callable<Integer> {
       this.intervalMs = intervalMs;
     }
 
-    Step measure(String name, Callable<String> call) throws Exception {
+    Step measure(String key, String name, Callable<String> call) throws Exception {
       Histogram acks = new Histogram(3);
       current.set(acks);
       long before = refused.get();
@@ -169,7 +172,7 @@ public final class ErasureBenchCommand implements Callable<Integer> {
       double seconds = (System.nanoTime() - begin) / 1e9;
       current.set(new Histogram(3));
       synchronized (acks) {
-        return new Step(name, seconds, acks.copy(), refused.get() - before, result);
+        return new Step(key, name, seconds, acks.copy(), refused.get() - before, result);
       }
     }
 

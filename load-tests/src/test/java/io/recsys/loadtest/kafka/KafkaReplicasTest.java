@@ -117,6 +117,15 @@ class KafkaReplicasTest {
         assertThat(afterOnB).doesNotContain(item);
         assertThat(durableEvents(toB)).isEqualTo(1);
         assertThat(durableEvents(toA)).isEqualTo(1);
+
+        // A topic cannot be rewritten from here: forgetting and exporting say so and change nothing.
+        for (Runnable call : List.<Runnable>of(() -> toA.forgetUser("reader"), () -> toA.exportUser("reader"))) {
+          assertThatThrownBy(call::run).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+            assertThat(e.getStatus().getDescription()).contains("Kafka");
+          });
+        }
+        assertThat(ids(recommend(toA, "reader"))).as("the dislike still holds").doesNotContain(item);
       } finally {
         toA.close();
         toB.close();

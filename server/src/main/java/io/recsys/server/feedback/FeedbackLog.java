@@ -62,7 +62,8 @@ public interface FeedbackLog extends AutoCloseable {
    * UnsupportedOperationException} where the log cannot be read back from here.
    */
   default void readStored(Consumer<LogRecord> sink) throws IOException {
-    throw new UnsupportedOperationException("this feedback log is not read back by the server");
+    throw new UnsupportedOperationException(
+        "this feedback log is not read back by the server (a Kafka topic: export from the topic itself, keyed by user id)");
   }
 
   /** Makes everything appended so far durable, then releases the log. */
