@@ -58,10 +58,6 @@ final class AdminCommands {
         return 0;
       }
     }
-
-    private static String instant(Timestamp timestamp) {
-      return Instant.ofEpochSecond(timestamp.getSeconds()).toString();
-    }
   }
 
   @Command(
@@ -162,8 +158,9 @@ final class AdminCommands {
     }
   }
 
+  /** To the second: enough to read, and the same in every command's output. */
   private static String instant(Timestamp timestamp) {
-    return Instant.ofEpochSecond(timestamp.getSeconds(), timestamp.getNanos()).toString();
+    return Instant.ofEpochSecond(timestamp.getSeconds()).toString();
   }
 
   private static int setPaused(CommandSpec spec, ConnectionOptions connection, boolean paused) {

@@ -4,7 +4,7 @@ import io.grpc.StatusRuntimeException;
 import io.recsys.client.RecsysClient;
 import io.recsys.loadtest.JsonReport;
 import io.recsys.loadtest.process.ChildServer;
-import io.recsys.loadtest.restart.LogWriter;
+import io.recsys.loadtest.restart.LogShape;
 import io.recsys.v1.ExportUserResponse;
 import io.recsys.v1.FeedbackAck;
 import io.recsys.v1.FeedbackEvent;
@@ -25,6 +25,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -40,14 +41,7 @@ public final class ErasureBenchCommand implements Callable<Integer> {
   @Option(names = "--events", description = "Log records written before the start (default: ${DEFAULT-VALUE}).", defaultValue = "1000000")
   long events;
 
-  @Option(names = "--users", description = "Distinct users in the log (default: ${DEFAULT-VALUE}).", defaultValue = "100000")
-  int users;
-
-  @Option(names = "--items", description = "Catalog size, 64-d vectors (default: ${DEFAULT-VALUE}).", defaultValue = "10000")
-  int items;
-
-  @Option(names = "--candidates", description = "Retrieval candidates logged with each list (default: ${DEFAULT-VALUE}).", defaultValue = "100")
-  int candidates;
+  @Mixin LogShape shape = new LogShape();
 
   @Option(names = "--probe-interval-ms", description = "Pause between the probe's list-and-click rounds (default: ${DEFAULT-VALUE}).", defaultValue = "20")
   long probeIntervalMs;
@@ -64,8 +58,7 @@ public final class ErasureBenchCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Also write the result as JSON to this file.")
   Path json;
 
-  private static final int DIMENSION = 64;
-  private static final int K = 10;
+  private static final int K = LogShape.K;
   private static final Duration CALL_DEADLINE = Duration.ofMinutes(10);
   /** Spread over the whole log: LogWriter draws every list's user uniformly. */
   private static final String USER = "user-7";
@@ -74,11 +67,10 @@ public final class ErasureBenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Path root = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("recsys-erasure-");
     Path catalog = root.resolve("catalog.csv");
-    LogWriter.writeVectorCatalog(catalog, items, DIMENSION);
+    shape.writeCatalog(catalog);
     Path data = root.resolve("data");
-    long start = System.currentTimeMillis() * 1_000 - events * 1_000;
     long written = System.nanoTime();
-    new LogWriter(items, users, K, candidates, DIMENSION, Duration.ofMillis(1), start, 42).append(data.resolve("feedback-log"), events);
+    shape.writerEndingNow(events).append(data.resolve("feedback-log"), events);
     long logBytes = bytesUnder(data.resolve("feedback-log"));
     System.out.printf(Locale.ROOT, "Wrote %,d log records (%,d MiB) in %.1f s%n", events, logBytes >> 20, (System.nanoTime() - written) / 1e9);
 
@@ -93,14 +85,14 @@ public final class ErasureBenchCommand implements Callable<Integer> {
     }
 
     System.out.printf(Locale.ROOT, "%nExportUser and ForgetUser on a %,d-record log (%,d MiB, %,d users), a click acknowledged every %d ms meanwhile%n",
-        events, logBytes >> 20, users, probeIntervalMs);
+        events, logBytes >> 20, shape.users, probeIntervalMs);
     System.out.printf(Locale.ROOT, "%-40s %9s %8s %10s %10s %9s  %s%n", "call", "took, s", "acks", "ack p50 ms", "ack max ms", "refused", "result");
     for (Step step : steps) {
       System.out.printf(Locale.ROOT, "%-40s %9.2f %8d %10.1f %10.1f %9d  %s%n",
           step.name, step.seconds, step.acks.getTotalCount(), step.acks.getValueAtPercentile(50) / 1e6, step.acks.getMaxValue() / 1e6, step.refused, step.result);
     }
     if (json != null) {
-      JsonReport report = new JsonReport().put("events", events).put("log_mib", logBytes >> 20).put("users", users);
+      JsonReport report = new JsonReport().put("events", events).put("log_mib", logBytes >> 20).put("users", shape.users);
       for (Step step : steps) {
         report.put(step.key + "_seconds", step.seconds).put(step.key + "_acks", step.acks.getTotalCount())
             .put(step.key + "_ack_max_ms", step.acks.getMaxValue() / 1e6).put(step.key + "_refused", step.refused).put(step.key + "_result", step.result);

@@ -4,12 +4,12 @@ import io.recsys.loadtest.JsonReport;
 import io.recsys.loadtest.process.ChildServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -37,14 +37,7 @@ public final class RestartBenchCommand implements Callable<Integer> {
   @Option(names = "--snapshot-every-records", description = "The server's setting (default: ${DEFAULT-VALUE}, the server's default).", defaultValue = "100000")
   long snapshotEveryRecords;
 
-  @Option(names = "--users", description = "Distinct users in the log (default: ${DEFAULT-VALUE}).", defaultValue = "100000")
-  int users;
-
-  @Option(names = "--items", description = "Catalog size, 64-d vectors (default: ${DEFAULT-VALUE}).", defaultValue = "10000")
-  int items;
-
-  @Option(names = "--candidates", description = "Retrieval candidates logged with each list (default: ${DEFAULT-VALUE}, the server's default).", defaultValue = "100")
-  int candidates;
+  @Mixin LogShape shape = new LogShape();
 
   @Option(names = "--heap", description = "The server's -Xmx (default: ${DEFAULT-VALUE}).", defaultValue = "6g")
   String heap;
@@ -55,21 +48,16 @@ public final class RestartBenchCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Also write the result as JSON to this file.")
   Path json;
 
-  private static final int DIMENSION = 64;
-  private static final int K = 10;
-  private static final Duration RECORD_GAP = Duration.ofMillis(1);
-
   @Override
   public Integer call() throws Exception {
     Path root = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("recsys-restart-");
     Path catalog = root.resolve("catalog.csv");
-    LogWriter.writeVectorCatalog(catalog, items, DIMENSION);
+    shape.writeCatalog(catalog);
     Path data = root.resolve("data");
     List<String> serve =
         List.of("--port", "0", "--data-dir", data.toString(), "--catalog", catalog.toString(), "--metrics-port", "-1",
             "--snapshot-every-records", String.valueOf(snapshotEveryRecords));
-    long start = System.currentTimeMillis() * 1_000 - (events + tail) * RECORD_GAP.toNanos() / 1_000;
-    LogWriter writer = new LogWriter(items, users, K, candidates, DIMENSION, RECORD_GAP, start, 42);
+    LogWriter writer = shape.writerEndingNow(events + tail);
 
     long written = System.nanoTime();
     writer.append(data.resolve("feedback-log"), events);
@@ -97,7 +85,7 @@ public final class RestartBenchCommand implements Callable<Integer> {
     }
 
     System.out.printf(Locale.ROOT, "%nRestart after %,d feedback log records (%,d users, %,d x %d catalog, %d candidates a list); snapshot %,d MiB%n",
-        events, users, items, DIMENSION, candidates, snapshotBytes >> 20);
+        events, shape.users, shape.items, LogShape.DIMENSION, shape.candidates, snapshotBytes >> 20);
     System.out.printf(Locale.ROOT, "%-62s %14s %12s%n", "start", "records after", "to serve, s");
     for (Run run : List.of(whole, crash, graceful)) {
       System.out.printf(Locale.ROOT, "%-62s %,14d %12.1f%n", run.name(), run.recordsAfter(), run.seconds());
@@ -109,7 +97,7 @@ public final class RestartBenchCommand implements Callable<Integer> {
       new JsonReport()
           .put("events", events)
           .put("tail", tail)
-          .put("users", users)
+          .put("users", shape.users)
           .put("snapshot_mib", snapshotBytes >> 20)
           .put("whole_log_seconds", whole.seconds())
           .put("snapshot_plus_tail_seconds", crash.seconds())
