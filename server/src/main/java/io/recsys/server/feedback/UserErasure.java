@@ -1,9 +1,19 @@
 package io.recsys.server.feedback;
 
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.recsys.server.storage.AtomicFiles;
 import io.recsys.server.storage.AuditLog;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +35,7 @@ public final class UserErasure {
   private final FeedbackProcessor processor;
   private final Checkpointer checkpointer;
   private final AuditLog audit;
+  private final Path inProgress;
   private final Clock clock;
   private final java.util.concurrent.atomic.AtomicLong usersForgotten = new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicLong recordsErased = new java.util.concurrent.atomic.AtomicLong();
@@ -33,19 +44,86 @@ public final class UserErasure {
   /** What an erasure did, and its audit record's id (empty when nothing was found). */
   public record Result(FeedbackProcessor.Forgotten forgotten, Instant at, String auditId) {}
 
-  public UserErasure(FeedbackProcessor processor, Checkpointer checkpointer, AuditLog audit, Clock clock) {
+  /**
+   * @param inProgress where the user being forgotten is named until the erasure is complete
+   *     ({@link #finishInterrupted} reads it at the next start)
+   */
+  public UserErasure(FeedbackProcessor processor, Checkpointer checkpointer, AuditLog audit, Path inProgress, Clock clock) {
     this.processor = processor;
     this.checkpointer = checkpointer;
     this.audit = audit;
+    this.inProgress = inProgress;
     this.clock = clock;
   }
 
   /**
+   * Finishes the erasures a crash or kill interrupted (their users named in the in-progress
+   * file): the log may be rewritten already while an older snapshot still holds a user's state,
+   * which this start restored. Run before serving. Returns how many it finished; one that fails
+   * again stays named (a repeated ForgetUser, or the next start, finishes it).
+   */
+  public synchronized int finishInterrupted() throws IOException {
+    int finished = 0;
+    for (String userId : pending()) {
+      try {
+        forget(userId);
+        finished++;
+      } catch (Exception e) {
+        log.error("An interrupted erasure could not be finished at this start; repeat ForgetUser for the user (audit log has no id): {}", e.toString());
+      }
+    }
+    if (finished > 0) {
+      log.info("Finished {} erasures a stop had interrupted", finished);
+    }
+    return finished;
+  }
+
+  /**
    * Forgets {@code userId}. Throws {@link UnsupportedOperationException} where the log cannot be
-   * rewritten, {@link LogUnavailableException} when it is closed or overloaded.
+   * rewritten, {@link LogUnavailableException} when it is closed or overloaded. The user stays
+   * named in the in-progress file until everything is done, the audit record written.
    */
   public synchronized Result forget(String userId) throws Exception {
     long start = System.nanoTime();
+    Set<String> pending = pending();
+    pending.add(userId);
+    writePending(pending);
+    Result result;
+    try {
+      result = forgetNamed(userId, start);
+    } catch (UnsupportedOperationException e) {
+      pending.remove(userId); // nothing was changed
+      writePending(pending);
+      throw e;
+    }
+    pending.remove(userId);
+    writePending(pending);
+    return result;
+  }
+
+  private Set<String> pending() throws IOException {
+    Set<String> users = new LinkedHashSet<>();
+    if (Files.exists(inProgress)) {
+      for (JsonElement user : JsonParser.parseString(Files.readString(inProgress, StandardCharsets.UTF_8)).getAsJsonArray()) {
+        users.add(user.getAsString());
+      }
+    }
+    return users;
+  }
+
+  private void writePending(Set<String> users) throws IOException {
+    if (users.isEmpty()) {
+      if (Files.deleteIfExists(inProgress)) {
+        AtomicFiles.syncDirectory(inProgress.toAbsolutePath().getParent());
+      }
+      return;
+    }
+    JsonArray names = new JsonArray();
+    users.forEach(names::add);
+    AtomicFiles.writeString(inProgress, names.toString()); // JSON: any id, newlines included
+  }
+
+  private Result forgetNamed(String userId, long start) throws Exception {
     FeedbackProcessor.Forgotten forgotten;
     try {
       forgotten = checkpointer.replaceSnapshotsAfter(

@@ -163,7 +163,9 @@ final class ServerAssembly {
 
     HealthStatusManager health = new HealthStatusManager();
     MalformedRequestGuard guard = new MalformedRequestGuard();
-    UserErasure erasure = new UserErasure(feedback, snapshots.get(), new AuditLog(dataDir.auditLog(), AUDIT_LOG_BYTES), Clock.systemUTC());
+    UserErasure erasure =
+        new UserErasure(feedback, snapshots.get(), new AuditLog(dataDir.auditLog(), AUDIT_LOG_BYTES), dataDir.erasureInProgress(), Clock.systemUTC());
+    erasure.finishInterrupted(); // before the first list: nobody forgotten comes back from an older snapshot
     AdminGrpcService admin =
         new AdminGrpcService(
             models, catalog, users, feedback, replayBuffer, training, pipeline::meanBatchSize, guard::malformedRequests, startedAt,

@@ -35,6 +35,7 @@ public final class DataDirectory implements AutoCloseable {
   private static final String EMBEDDING_CACHE = "embeddings.bin";
   private static final String LOCK = ".lock";
   private static final String AUDIT_LOG = "audit.log";
+  private static final String ERASURE_IN_PROGRESS = "erasure-in-progress";
   private final Path path;
   private final FileChannel lockChannel;
   private final FileLock lock;
@@ -78,6 +79,15 @@ public final class DataDirectory implements AutoCloseable {
   /** Where the audit records of erasures go (AdminService/ForgetUser). */
   public Path auditLog() {
     return path.resolve(AUDIT_LOG);
+  }
+
+  /**
+   * Names the user an erasure is removing while it runs (deleted when it is done): a start that
+   * finds it finishes that erasure before serving, so a crash midway resurrects nobody from an
+   * older snapshot.
+   */
+  public Path erasureInProgress() {
+    return path.resolve(ERASURE_IN_PROGRESS);
   }
 
   public Path models() {

@@ -8,6 +8,8 @@ import com.google.gson.JsonParser;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.recsys.client.RecsysClient;
+import io.recsys.server.feedback.LogRecords;
+import io.recsys.server.feedback.SegmentedFeedbackLog;
 import io.recsys.server.ops.RecsysServer;
 import io.recsys.server.ops.ServerConfig;
 import io.recsys.v1.ExportUserResponse;
@@ -137,6 +139,57 @@ class ForgetUserIntegrationTest {
     }
     assertThat(filesHolding(data, KEPT)).as("the scan finds what is there").isNotEmpty();
     assertThat(filesHolding(data, keptEvents.get(0))).isNotEmpty();
+  }
+
+  @Test
+  void anErasureACrashInterruptedAfterTheLogRewriteIsFinishedBeforeTheNextStartServes() throws Exception {
+    Path data = dir.resolve("data");
+    Path catalog = writeCatalog();
+    RecsysServer server = start(data, catalog);
+    try (RecsysClient client = RecsysClient.builder("localhost:" + server.port()).build()) {
+      serveAndReact(client, FORGOTTEN, true);
+      serveAndReact(client, KEPT, true);
+    } finally {
+      server.stop(); // a graceful stop: the snapshot holds both users' states
+    }
+    // The state a crash leaves between the log's rewrite and the fresh snapshot: the log erased,
+    // the older snapshot not yet replaced, the user still named as being forgotten.
+    try (SegmentedFeedbackLog log = SegmentedFeedbackLog.open(data.resolve("feedback-log"), SegmentedFeedbackLog.Options.defaults(), r -> {})) {
+      assertThat(log.erase(r -> FORGOTTEN.equals(LogRecords.userOf(r)), () -> {}).get()).isEqualTo(3);
+    }
+    Path control = dir.resolve("control");
+    copyTree(data, control);
+    Files.writeString(data.resolve("erasure-in-progress"), "[\"" + FORGOTTEN + "\"]");
+
+    // Without the in-progress file the older snapshot brings the user back: the window is real.
+    server = start(control, catalog);
+    try (RecsysClient client = RecsysClient.builder("localhost:" + server.port()).build()) {
+      assertThat(client.exportUser(FORGOTTEN).getFound()).isTrue();
+    } finally {
+      server.stop();
+    }
+
+    server = start(data, catalog);
+    try (RecsysClient client = RecsysClient.builder("localhost:" + server.port()).build()) {
+      assertThat(client.exportUser(FORGOTTEN).getFound()).isFalse();
+      assertThat(client.exportUser(KEPT).getLoggedReactionsList()).hasSize(2);
+    } finally {
+      server.stop();
+    }
+    assertThat(data.resolve("erasure-in-progress")).doesNotExist();
+    assertThat(Files.readAllLines(data.resolve("audit.log"))).hasSize(1).allMatch(line -> line.contains("\"state_removed\":true"));
+    assertThat(filesHolding(data, FORGOTTEN)).isEmpty();
+    assertThat(filesHolding(data, KEPT)).isNotEmpty();
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path file : files.sorted().toList()) {
+        if (!file.getFileName().toString().equals(".lock")) {
+          Files.copy(file, to.resolve(from.relativize(file).toString()));
+        }
+      }
+    }
   }
 
   @Test
