@@ -180,12 +180,17 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
             throw Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
           } catch (java.util.concurrent.TimeoutException e) {
             throw Status.DEADLINE_EXCEEDED.withDescription("the erasure did not finish in time; repeat it").asRuntimeException();
+          } catch (java.util.concurrent.RejectedExecutionException | java.util.concurrent.CompletionException e) {
+            // The feedback loop is shutting down under the erasure.
+            throw Status.UNAVAILABLE.withDescription("the server is stopping (" + e.getMessage() + "); repeat the erasure").asRuntimeException();
+          } catch (java.io.IOException e) {
+            throw Status.UNAVAILABLE.withDescription("the erasure could not write (" + e.getMessage() + "); repeat it: it is idempotent").asRuntimeException();
           } catch (Exception e) {
             throw Status.INTERNAL.withDescription("the erasure failed (" + e + "); repeat it: it is idempotent").withCause(e).asRuntimeException();
           }
           FeedbackProcessor.Forgotten forgotten = result.forgotten();
           return ForgetUserResponse.newBuilder()
-              .setFound(forgotten.found())
+              .setFound(result.found())
               .setLogRecordsRemoved(forgotten.logRecords())
               .setTransitionsRemoved(forgotten.transitions())
               .setForgottenAt(timestamp(result.at()))

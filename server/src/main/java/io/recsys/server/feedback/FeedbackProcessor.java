@@ -20,9 +20,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntFunction;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,6 +52,8 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   private final Clock clock;
   private final FeedbackSettings settings;
   private final ImpressionJoin join;
+  private final ErasureFence erasures = new ErasureFence();
+  private final AtomicLong listsOfForgottenStates = new AtomicLong();
   private final AtomicLong durableFeedback = new AtomicLong();
   private final AtomicLong noFeedbackRewards = new AtomicLong();
   private final AtomicLong lostImpressionLogs = new AtomicLong();
@@ -113,7 +117,14 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   // ---- Serving side
 
   @Override
-  public void served(Recommendation recommendation, float[] states, int offset, int dimension) {
+  public void served(Recommendation recommendation, UserState scoredWith, float[] states, int offset, int dimension) {
+    boolean logged = erasures.unlessMarked(scoredWith.lineage(), () -> log(recommendation, states, offset, dimension));
+    if (!logged) {
+      listsOfForgottenStates.incrementAndGet(); // ranked before its user was forgotten: never stored
+    }
+  }
+
+  private void log(Recommendation recommendation, float[] states, int offset, int dimension) {
     long now = nowMicros();
     Impression impression =
         Impression.served(recommendation, StateCodec.encode(states, offset, dimension), now, catalog.get(), idOfRow);
@@ -241,24 +252,37 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   }
 
   /**
-   * Erases {@code userId} from the log and then, before any later record commits, from the
-   * effects thread's view: their open lists (closed without a reward), their transitions in the
-   * replay buffer, their state and posterior. Every record appended before this call is erased
-   * with everything it caused; a record appended after it is new. Snapshots still hold the user
-   * until the next ones are taken ({@link UserErasure} takes them).
+   * Erases {@code userId}: first their open lists are closed and dropped (no silent reward is
+   * settled, and a reaction to one is refused from then on: every reaction accepted before has
+   * its record queued already); then the log's records of theirs are erased, and before any later
+   * record commits, on the effects thread (after the effects of every erased record), their
+   * transitions leave the replay buffer and their state and posterior the cache. Snapshots still
+   * hold the user until the next ones are taken ({@link UserErasure} takes them).
    */
   public CompletableFuture<Forgotten> forget(String userId) {
-    int[] lists = {0};
+    // Lists being ranked for the user's present state are not logged from here on; one logged
+    // already is in the log's queue, and so erased below.
+    users.find(userId).ifPresent(state -> erasures.mark(state.lineage()));
+    int lists = join.forget(userId);
+    // Transitions restored from a snapshot older than their user_id field carry no user: those
+    // of the user's erased events go too.
+    Set<String> events = ConcurrentHashMap.newKeySet();
     int[] transitions = {0};
     boolean[] state = {false};
     Runnable inMemory = () -> {
-      lists[0] = join.forget(userId);
-      transitions[0] = replayBuffer.removeIf(t -> userId.equals(t.userId()));
+      transitions[0] = replayBuffer.removeIf(t -> userId.equals(t.userId()) || (t.userId().isEmpty() && events.contains(t.eventId())));
       state[0] = users.remove(userId);
     };
+    Predicate<LogRecord> theirs = record -> {
+      if (!userId.equals(LogRecords.userOf(record))) {
+        return false;
+      }
+      events.add(record.hasImpression() ? record.getImpression().getEventId() : record.getFeedback().getEventId());
+      return true;
+    };
     return feedbackLog
-        .erase(record -> userId.equals(LogRecords.userOf(record)), () -> CompletableFuture.runAsync(inMemory, effects).join())
-        .thenApply(records -> new Forgotten(records, lists[0], transitions[0], state[0]));
+        .erase(theirs, () -> CompletableFuture.runAsync(inMemory, effects).join())
+        .thenApply(records -> new Forgotten(records, lists, transitions[0], state[0]));
   }
 
   /** The log this processor appends to (its stored records are what an export reads back). */

@@ -85,6 +85,11 @@ final class Impression {
         recommendation.modelVersion(), timeMicros, state);
   }
 
+  /** Closes the impression with nothing to settle: its user is being forgotten. */
+  synchronized void closeForgotten() {
+    closed = true;
+  }
+
   /** Closes the impression (once) and lists the positions no reaction came for; empty if it was closed. */
   synchronized List<Integer> closeAndListSilent() {
     if (closed) {

@@ -63,18 +63,21 @@ final class ImpressionIndex {
     return due;
   }
 
-  /** Removes every open impression of {@code userId} without closing it (no reward is settled); returns them. */
+  /**
+   * Removes every open impression of {@code userId} and closes it without settling anything (a
+   * reaction to it is refused from now on, and no no-reaction reward is given); returns them.
+   */
   List<Impression> removeUser(String userId) {
     List<Impression> removed = new ArrayList<>();
-    inOrder.removeIf(impression -> {
-      if (!impression.userId.equals(userId)) {
-        return false;
+    for (Impression impression : inOrder) {
+      // remove() is the claim: an eviction or expiry racing for the same list gets it or we do.
+      if (impression.userId.equals(userId) && inOrder.remove(impression)) {
+        byEventId.remove(impression.eventId, impression);
+        size.decrementAndGet();
+        impression.closeForgotten();
+        removed.add(impression);
       }
-      byEventId.remove(impression.eventId, impression);
-      size.decrementAndGet();
-      removed.add(impression);
-      return true;
-    });
+    }
     return removed;
   }
 

@@ -8,7 +8,9 @@ import io.recsys.server.storage.RecordFrames;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.StandardOpenOption;
 import java.util.function.Predicate;
 
@@ -21,8 +23,18 @@ import java.util.function.Predicate;
 final class SegmentErasure {
   private SegmentErasure() {}
 
-  /** Rewrites {@code segment} if any of its records match; returns how many were erased. */
+  /**
+   * Rewrites {@code segment} if any of its records match; returns how many were erased. The
+   * rewritten file keeps the old one's modification time, which the log's retention by age reads.
+   */
   static long erase(Path segment, Predicate<LogRecord> matching) throws IOException {
+    FileTime modified = Files.getLastModifiedTime(segment);
+    long erased = erase(segment, matching, () -> Files.setLastModifiedTime(segment, modified));
+    return erased;
+  }
+
+  /** Rewrites {@code segment} if any of its records match, running {@code afterRename} once the new file is in place. */
+  static long erase(Path segment, Predicate<LogRecord> matching, AtomicFiles.AfterRename afterRename) throws IOException {
     long matches = count(segment, matching);
     if (matches == 0) {
       return 0;
@@ -40,7 +52,7 @@ final class SegmentErasure {
       } catch (UncheckedIOException e) {
         throw e.getCause();
       }
-    });
+    }, afterRename);
     return matches;
   }
 

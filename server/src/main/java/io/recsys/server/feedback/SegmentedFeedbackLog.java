@@ -201,10 +201,31 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
     return records[0];
   }
 
+  /**
+   * Reads the stored records beside the writer. The segments are opened under the lock that
+   * retiring and erasing take, then read outside it: an open file keeps its content even if it is
+   * deleted or renamed over meanwhile, so the reader sees the log as it was when it began and
+   * holds up neither an erasure nor the writer.
+   */
   @Override
   public void readStored(Consumer<LogRecord> sink) throws IOException {
-    synchronized (segmentFiles) { // no segment is deleted or replaced under the reader
-      readAll(directory, sink);
+    List<FileChannel> opened = new ArrayList<>();
+    List<Path> names = new ArrayList<>();
+    try {
+      synchronized (segmentFiles) {
+        for (Path segment : segments(directory)) {
+          opened.add(FileChannel.open(segment, StandardOpenOption.READ));
+          names.add(segment);
+        }
+      }
+      long[] records = {0};
+      for (int i = 0; i < opened.size(); i++) {
+        RecordFrames.scan(opened.get(i), parsing(names.get(i), sink, records));
+      }
+    } finally {
+      for (FileChannel channel : opened) {
+        channel.close();
+      }
     }
   }
 
@@ -332,6 +353,9 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
         task.done().complete(null);
       } catch (IOException | RuntimeException e) {
         task.done().completeExceptionally(e);
+        if (e instanceof SyncFailedException) {
+          throw (SyncFailedException) e; // a segment renamed but not durably: stop, as after a failed fsync
+        }
       }
       from = i + 1;
     }
@@ -379,11 +403,11 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
           if (sealedDone.contains(file)) {
             continue; // sealed before the first pass began: nothing was appended to it since
           }
-          long count = SegmentErasure.erase(file, matching);
-          erased[0] += count;
-          if (count > 0 && file.equals(segmentPath)) {
-            reopenRewrittenSegment();
-          }
+          // The segment being written: the writer moves to the new file the moment it replaces
+          // the old, so no append can go to an unlinked file.
+          erased[0] += file.equals(segmentPath)
+              ? SegmentErasure.erase(file, matching, this::reopenRewrittenSegment)
+              : SegmentErasure.erase(file, matching);
         }
       }
       beforeNextCommit.run();
@@ -395,6 +419,10 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return CompletableFuture.failedFuture(new LogUnavailableException("interrupted while queueing an erasure", e));
+    }
+    if (failure != null || (closing && !writer.isAlive())) {
+      // The writer stopped after the first pass: nothing will run the task (a no-op if it did).
+      done.completeExceptionally(new LogUnavailableException("the feedback log stopped during the erasure; repeat it", failure));
     }
     return done.thenApply(ok -> erased[0]);
   }

@@ -41,8 +41,16 @@ public final class UserErasure {
   private final java.util.concurrent.atomic.AtomicLong recordsErased = new java.util.concurrent.atomic.AtomicLong();
   private volatile double lastSeconds;
 
-  /** What an erasure did, and its audit record's id (empty when nothing was found). */
-  public record Result(FeedbackProcessor.Forgotten forgotten, Instant at, String auditId) {}
+  /**
+   * What an erasure did, and its audit record's id (empty when nothing was found). {@code resumed}:
+   * an earlier call for the user failed midway, and this one finished it.
+   */
+  public record Result(FeedbackProcessor.Forgotten forgotten, boolean resumed, Instant at, String auditId) {
+    /** Whether the server held anything of the user when the erasure (or the one it resumed) began. */
+    public boolean found() {
+      return forgotten.found() || resumed;
+    }
+  }
 
   /**
    * @param inProgress where the user being forgotten is named until the erasure is complete
@@ -86,11 +94,14 @@ public final class UserErasure {
   public synchronized Result forget(String userId) throws Exception {
     long start = System.nanoTime();
     Set<String> pending = pending();
-    pending.add(userId);
+    // Named already: an earlier call failed midway, maybe after the log's rewrite, with the
+    // older snapshots still there. This one replaces them and writes the audit record even if
+    // it finds nothing left.
+    boolean resumed = !pending.add(userId);
     writePending(pending);
     Result result;
     try {
-      result = forgetNamed(userId, start);
+      result = forgetNamed(userId, resumed, start);
     } catch (UnsupportedOperationException e) {
       pending.remove(userId); // nothing was changed
       writePending(pending);
@@ -123,17 +134,17 @@ public final class UserErasure {
     AtomicFiles.writeString(inProgress, names.toString()); // JSON: any id, newlines included
   }
 
-  private Result forgetNamed(String userId, long start) throws Exception {
+  private Result forgetNamed(String userId, boolean resumed, long start) throws Exception {
     FeedbackProcessor.Forgotten forgotten;
     try {
       forgotten = checkpointer.replaceSnapshotsAfter(
-          () -> processor.forget(userId).get(TIMEOUT_SECONDS, TimeUnit.SECONDS), FeedbackProcessor.Forgotten::found);
+          () -> processor.forget(userId).get(TIMEOUT_SECONDS, TimeUnit.SECONDS), f -> resumed || f.found());
     } catch (ExecutionException e) {
       throw e.getCause() instanceof Exception cause ? cause : e;
     }
     Instant at = clock.instant();
-    if (!forgotten.found()) {
-      return new Result(forgotten, at, "");
+    if (!forgotten.found() && !resumed) {
+      return new Result(forgotten, false, at, "");
     }
     String auditId = UUID.randomUUID().toString();
     JsonObject record = new JsonObject();
@@ -144,6 +155,7 @@ public final class UserErasure {
     record.addProperty("open_lists_dropped", forgotten.openLists());
     record.addProperty("transitions_removed", forgotten.transitions());
     record.addProperty("state_removed", forgotten.state());
+    record.addProperty("resumed", resumed);
     audit.append(record);
     usersForgotten.incrementAndGet();
     recordsErased.addAndGet(forgotten.logRecords());
@@ -151,7 +163,7 @@ public final class UserErasure {
     log.info(
         "Forgot a user (audit id {}): {} log records erased, {} open lists and {} transitions dropped, state {}",
         auditId, forgotten.logRecords(), forgotten.openLists(), forgotten.transitions(), forgotten.state() ? "removed" : "none");
-    return new Result(forgotten, at, auditId);
+    return new Result(forgotten, resumed, at, auditId);
   }
 
   /** Users forgotten since the start (calls that found nothing not counted). */

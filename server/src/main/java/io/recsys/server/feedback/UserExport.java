@@ -13,10 +13,12 @@ import java.util.function.Function;
  * Everything the server stores about one user (the right of access): their state in the cache,
  * their learned preferences, their transitions in the replay buffer, and the lists and reactions
  * the log still holds (read back from disk beside the writer; the newest {@value #MAX_RECORDS}
- * of each).
+ * of each, and the newest that fit in about 3 MiB in all).
  */
 public final class UserExport {
   static final int MAX_RECORDS = 10_000;
+  /** About what the returned lists and reactions take in the response, at most. */
+  static final long MAX_BYTES = 3L << 20;
 
   private final UserStateStore users;
   private final ReplayBuffer replayBuffer;
@@ -50,6 +52,7 @@ public final class UserExport {
     ArrayDeque<LogRecord> impressions = new ArrayDeque<>();
     ArrayDeque<LogRecord> reactions = new ArrayDeque<>();
     boolean[] truncated = {false};
+    long[] bytes = {0};
     processor.log().readStored(record -> {
       ArrayDeque<LogRecord> kept = switch (record.getKindCase()) {
         case IMPRESSION -> userId.equals(record.getImpression().getUserId()) ? impressions : null;
@@ -58,8 +61,15 @@ public final class UserExport {
       };
       if (kept != null) {
         kept.addLast(record);
+        bytes[0] += exportedBytes(record);
         if (kept.size() > MAX_RECORDS) {
-          kept.removeFirst();
+          bytes[0] -= exportedBytes(kept.removeFirst());
+          truncated[0] = true;
+        }
+        // Within the budget a client's default 4 MiB inbound limit takes: the oldest go first.
+        while (bytes[0] > MAX_BYTES) {
+          ArrayDeque<LogRecord> older = oldestFirst(impressions, reactions);
+          bytes[0] -= exportedBytes(older.removeFirst());
           truncated[0] = true;
         }
       }
@@ -68,5 +78,28 @@ public final class UserExport {
     double[] learned = state.map(learnedPreferences).orElse(new double[0]);
     int transitions = replayBuffer.count(t -> userId.equals(t.userId()));
     return new Exported(state, learned, List.copyOf(impressions), List.copyOf(reactions), transitions, truncated[0]);
+  }
+
+  /** Of the two, the one whose first record is the older (a non-empty one). */
+  private static ArrayDeque<LogRecord> oldestFirst(ArrayDeque<LogRecord> a, ArrayDeque<LogRecord> b) {
+    if (a.isEmpty()) {
+      return b;
+    }
+    if (b.isEmpty()) {
+      return a;
+    }
+    return a.peekFirst().getServerTimeMicros() <= b.peekFirst().getServerTimeMicros() ? a : b;
+  }
+
+  /** About the bytes a record takes in the export (its shown items, ids and time; not its candidates or state). */
+  static long exportedBytes(LogRecord record) {
+    if (record.hasImpression()) {
+      long bytes = 32 + record.getImpression().getEventId().length() + record.getImpression().getModelVersion().length();
+      for (String item : record.getImpression().getItemIdsList()) {
+        bytes += item.length() + 2;
+      }
+      return bytes;
+    }
+    return 32 + record.getFeedback().getEventId().length() + record.getFeedback().getItemId().length();
   }
 }

@@ -1,6 +1,7 @@
 package io.recsys.server.policy;
 
 import io.recsys.server.catalog.CatalogSnapshot;
+import io.recsys.server.user.UserState;
 import java.util.List;
 
 /**
@@ -11,12 +12,11 @@ import java.util.List;
  * @param modelVersion the version that scored them
  * @param catalog the snapshot the rows index into
  * @param state the user's state vector at scoring time
+ * @param scoredWith the user's state it came from
  * @param explaining what explanations need, when the query asked for them; else null
  */
-public record Candidates(String modelVersion, CatalogSnapshot catalog, int[] rows, float[] scores, float[] state, Explaining explaining) {
-  public Candidates(String modelVersion, CatalogSnapshot catalog, int[] rows, float[] scores, float[] state) {
-    this(modelVersion, catalog, rows, scores, state, null);
-  }
+public record Candidates(
+    String modelVersion, CatalogSnapshot catalog, int[] rows, float[] scores, float[] state, UserState scoredWith, Explaining explaining) {
 
   /**
    * @param parts the retrieval score's parts per candidate, in the order of {@code rows}

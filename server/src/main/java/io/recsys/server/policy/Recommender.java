@@ -157,7 +157,7 @@ public final class Recommender {
         results.add(
             new Candidates(
                 version, catalog, candidateRows.get(q), scores.get(q), Arrays.copyOfRange(states, q * contentDim, (q + 1) * contentDim),
-                explaining));
+                batch.sources[q], explaining));
       }
       return results;
     }
@@ -188,7 +188,8 @@ public final class Recommender {
    * how many rows to fetch.
    */
   private record BatchInputs(
-      float[] states, float[] inputs, Ridge.Fit[] fits, int[][] excludedRows, BitSet[] allowed, List<String>[] positives, int fetch) {}
+      float[] states, UserState[] sources, float[] inputs, Ridge.Fit[] fits, int[][] excludedRows, BitSet[] allowed, List<String>[] positives,
+      int fetch) {}
 
   private static final int[] NO_ROWS = new int[0];
 
@@ -196,6 +197,7 @@ public final class Recommender {
     int users = queries.size();
     int contentDim = catalog.dimension();
     float[] states = new float[users * contentDim];
+    UserState[] sources = new UserState[users];
     float[] inputs = new float[users * inputDim];
     Ridge.Fit[] fits = new Ridge.Fit[users];
     int[][] excludedRows = new int[users][];
@@ -207,6 +209,7 @@ public final class Recommender {
     for (int q = 0; q < users; q++) {
       RecommendQuery query = queries.get(q);
       UserState state = this.users.stateOf(query.userId());
+      sources[q] = state;
       System.arraycopy(state.vectorView(), 0, states, q * contentDim, contentDim);
       System.arraycopy(state.vectorView(), 0, inputs, q * inputDim, contentDim);
       if (learned) {
@@ -232,7 +235,7 @@ public final class Recommender {
       // k + |excluded| candidates guarantee k survivors even if every excluded item ranks high.
       fetch = Math.max(fetch, Math.max(candidates, query.k()) + rows.length);
     }
-    return new BatchInputs(states, inputs, fits, excludedRows, allowed, positives, fetch);
+    return new BatchInputs(states, sources, inputs, fits, excludedRows, allowed, positives, fetch);
   }
 
   /**
@@ -277,7 +280,7 @@ public final class Recommender {
         new Recommendation(
             eventIds.next(), query.userId(), List.copyOf(items), candidates.modelVersion(), catalog.version(),
             new ItemIdList(rows, row -> catalog.item(row).id()));
-    impressions.served(recommendation, candidates.state(), 0, candidates.state().length);
+    impressions.served(recommendation, candidates.scoredWith(), candidates.state(), 0, candidates.state().length);
     return recommendation;
   }
 

@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One user's state: a vector in the item embedding space (what the user is drawn to now, the
@@ -22,16 +23,40 @@ public final class UserState {
   /** Item id to the user's latest reaction to it, oldest first. */
   private final Map<String, ReactionType> reactions;
 
+  /**
+   * Shared by a state and every state derived from it (by a reaction, a new posterior); a new
+   * state (the prior, a restored one) starts a new lineage. What a list was ranked for is named by
+   * it, so a forgotten user's lists ranked before the erasure can be told apart without their id.
+   */
+  private final long lineage;
+  private static final AtomicLong LINEAGES = new AtomicLong();
+
   UserState(float[] vector, Set<String> disliked, Posterior posterior, TasteChange change) {
     this(vector, disliked, posterior, change, Map.of());
   }
 
   UserState(float[] vector, Set<String> disliked, Posterior posterior, TasteChange change, Map<String, ReactionType> reactions) {
+    this(LINEAGES.incrementAndGet(), vector, disliked, posterior, change, reactions);
+  }
+
+  private UserState(
+      long lineage, float[] vector, Set<String> disliked, Posterior posterior, TasteChange change, Map<String, ReactionType> reactions) {
+    this.lineage = lineage;
     this.vector = vector;
     this.disliked = Collections.unmodifiableSet(disliked);
     this.posterior = posterior;
     this.change = change;
     this.reactions = Collections.unmodifiableMap(reactions);
+  }
+
+  /** This state's lineage: the same for every state derived from one new state. */
+  public long lineage() {
+    return lineage;
+  }
+
+  /** The same state starting a lineage of its own (a user's first state, derived from the shared prior). */
+  UserState withNewLineage() {
+    return new UserState(vector, disliked, posterior, change, reactions);
   }
 
   /** The cold-start state: the zero vector, nothing disliked. */
@@ -68,7 +93,7 @@ public final class UserState {
 
   /** The same disliked items and posterior with another vector (taken as is, not copied). */
   public UserState withVector(float[] next) {
-    return new UserState(next, disliked, posterior, change, reactions);
+    return new UserState(lineage, next, disliked, posterior, change, reactions);
   }
 
   /** How the user's recent reactions compare with what their model expected. */
@@ -77,7 +102,7 @@ public final class UserState {
   }
 
   public UserState withPosterior(Posterior next, TasteChange nextChange) {
-    return new UserState(vector, disliked, next, nextChange, reactions);
+    return new UserState(lineage, vector, disliked, next, nextChange, reactions);
   }
 
   /**
@@ -86,7 +111,7 @@ public final class UserState {
    * and purchases stand.
    */
   public UserState forgetTaste() {
-    return new UserState(new float[vector.length], disliked, null, TasteChange.NONE, reactions);
+    return new UserState(lineage, new float[vector.length], disliked, null, TasteChange.NONE, reactions);
   }
 
   /** Remembers {@code type} as the user's latest reaction to {@code itemId}, within {@code max} items. */
@@ -100,7 +125,7 @@ public final class UserState {
     while (next.size() > max) {
       next.remove(next.keySet().iterator().next()); // oldest first
     }
-    return new UserState(vector, disliked, posterior, change, next);
+    return new UserState(lineage, vector, disliked, posterior, change, next);
   }
 
   private boolean isNewest(String itemId) {
@@ -120,6 +145,6 @@ public final class UserState {
     while (next.size() > maxDisliked) {
       next.remove(next.iterator().next()); // oldest first
     }
-    return new UserState(vector, next, posterior, change, reactions);
+    return new UserState(lineage, vector, next, posterior, change, reactions);
   }
 }

@@ -59,7 +59,8 @@ public final class UserStateStore {
 
   /** Applies {@code change} to the user's state (the prior if none) atomically; returns the result. */
   public UserState update(String userId, UnaryOperator<UserState> change) {
-    return states.asMap().compute(userId, (id, old) -> change.apply(old == null ? prior : old));
+    // A user's first state starts its own lineage: the prior is shared by every new user.
+    return states.asMap().compute(userId, (id, old) -> change.apply(old == null ? prior.withNewLineage() : old));
   }
 
   /** Replaces the user's state. */

@@ -243,14 +243,46 @@ class FeedbackProcessorTest {
     assertThat(loop.processor.durableFeedbackEvents()).isEqualTo(2);
   }
 
+  @Test
+  void forgettingAUserDropsTheirListsStateAndTransitionsAndAListRankedBeforeIsNeverLogged() throws Exception {
+    Recommendation reacted = serve("alice", "item-1", "item-2");
+    assertThat(react(reacted, "alice", "item-1", ReactionType.CLICK).status()).isEqualTo(FeedbackResult.Status.ACCEPTED);
+    Recommendation open = serve("alice", "item-3", "item-4");
+    serve("bob", "item-1", "item-2");
+    // A Recommend call that read alice's state before the erasure and logs its list after it.
+    io.recsys.server.user.UserState before = loop.users.stateOf("alice");
+    Recommendation late = new Recommendation("event-late", "alice", List.of(new ScoredItem("item-5", 1f, 1f, 0, false)), "v-test", 1);
+
+    FeedbackProcessor.Forgotten forgotten = loop.processor.forget("alice").get();
+    long recordsAfter = loop.log.recordCount(); // the erasure ran after every earlier append
+
+    assertThat(forgotten.logRecords()).as("2 lists, 1 click").isEqualTo(3);
+    assertThat(forgotten.openLists()).isEqualTo(2);
+    assertThat(forgotten.transitions()).isPositive();
+    assertThat(forgotten.state()).isTrue();
+    assertThat(loop.replay.count(t -> t.userId().equals("alice"))).isZero();
+    assertThat(loop.users.find("alice")).isEmpty();
+    assertThat(react(open, "alice", "item-3", ReactionType.CLICK).status()).as("its list was dropped").isEqualTo(FeedbackResult.Status.REJECTED);
+    loop.processor.served(late, before, before.vector(), 0, DIM);
+    assertThat(loop.processor.forget("nobody").get().found()).isFalse(); // runs after any append queued before it
+    assertThat(loop.log.recordCount()).as("the late list was not logged").isEqualTo(recordsAfter);
+    assertThat(react(late, "alice", "item-5", ReactionType.CLICK).status()).isEqualTo(FeedbackResult.Status.REJECTED);
+    assertThat(loop.processor.openImpressions()).as("bob's list only").isEqualTo(1);
+    // Alice coming back is a new user: her new lists are logged and learned from.
+    Recommendation again = serve("alice", "item-6");
+    assertThat(react(again, "alice", "item-6", ReactionType.CLICK).status()).isEqualTo(FeedbackResult.Status.ACCEPTED);
+    assertThat(react(serve("bob", "item-7"), "bob", "item-7", ReactionType.CLICK).status()).as("other users' lists are logged")
+        .isEqualTo(FeedbackResult.Status.ACCEPTED);
+  }
+
   private Recommendation serve(String user, String... items) {
     List<ScoredItem> scored = new ArrayList<>();
     for (String item : items) {
       scored.add(new ScoredItem(item, 1f, 1f, scored.size(), false));
     }
     Recommendation recommendation = new Recommendation("event-" + served++, user, scored, "v-test", 1);
-    float[] state = loop.users.stateOf(user).vector();
-    loop.processor.served(recommendation, state, 0, DIM);
+    io.recsys.server.user.UserState state = loop.users.stateOf(user);
+    loop.processor.served(recommendation, state, state.vector(), 0, DIM);
     return recommendation;
   }
 

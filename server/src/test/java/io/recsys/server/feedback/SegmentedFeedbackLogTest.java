@@ -165,11 +165,19 @@ class SegmentedFeedbackLogTest {
       log.append(record(n, "gone-user")).get();
       long before = segmentCount();
       assertThat(before).isGreaterThan(3);
+      // Retention by age reads a segment's modification time: a rewrite must not make it young.
+      Path oldest;
+      try (Stream<Path> files = Files.list(dir)) {
+        oldest = files.sorted().findFirst().orElseThrow();
+      }
+      java.nio.file.attribute.FileTime aYearAgo = java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(Duration.ofDays(365)));
+      Files.setLastModifiedTime(oldest, aYearAgo);
       long erased = log.erase(r -> r.getFeedback().getUserId().equals("gone-user"), () -> erasedFirst.add(log.recordCount())).get();
 
       assertThat(erased).isEqualTo((n + 2) / 3 + 1);
       assertThat(erasedFirst).as("ran on the writer, after every earlier append").containsExactly(n + 1L);
       assertThat(segmentCount()).isEqualTo(before);
+      assertThat(Files.getLastModifiedTime(oldest)).isEqualTo(aYearAgo);
       assertThat(log.recordCount()).isEqualTo(n + 1);
       log.append(record(n + 1, "gone-user")).get(); // a new record of the same user is new, and kept
       assertThat(log.erase(r -> r.getFeedback().getUserId().equals("nobody"), () -> {}).get()).isZero();

@@ -200,7 +200,7 @@ class SnapshotRecoveryTest {
     processor.attach(log);
     for (int i = 0; i < 2_000; i++) {
       Recommendation list = list("user-" + (i % 50), 5, new Random(i));
-      processor.served(list, users.stateOf(list.userId()).vector(), 0, DIM);
+      processor.served(list, users.stateOf(list.userId()), users.stateOf(list.userId()).vector(), 0, DIM);
     }
     awaitRecords(log, 2_000);
     long segments = segmentCount();
@@ -234,7 +234,7 @@ class SnapshotRecoveryTest {
     List<Reaction> accepted = new ArrayList<>();
     for (int round = 0; round < rounds; round++) {
       Recommendation list = list("user-" + random.nextInt(40), 6, random);
-      loop.processor.served(list, loop.users.stateOf(list.userId()).vector(), 0, DIM);
+      loop.processor.served(list, loop.users.stateOf(list.userId()), loop.users.stateOf(list.userId()).vector(), 0, DIM);
       lists.add(list);
       int reactions = random.nextInt(3);
       for (int r = 0; r < reactions; r++) {

@@ -110,7 +110,7 @@ class FastLearnerRecoveryTest {
       }
     }
     Recommendation recommendation = new Recommendation(eventId, user, items, "v1", 1);
-    process.processor.served(recommendation, process.users.stateOf(user).vector(), 0, DIM);
+    process.processor.served(recommendation, process.users.stateOf(user), process.users.stateOf(user).vector(), 0, DIM);
     return recommendation;
   }
 }

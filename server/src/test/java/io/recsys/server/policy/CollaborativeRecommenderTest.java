@@ -64,7 +64,7 @@ class CollaborativeRecommenderTest {
   }
 
   private Recommender recommender(Exploration exploration) {
-    return new Recommender(models, users, posteriors, new EventIds(), (r, s, o, d) -> {}, exploration, 40);
+    return new Recommender(models, users, posteriors, new EventIds(), ImpressionListener.NONE, exploration, 40);
   }
 
   @Test

@@ -71,7 +71,7 @@ class RecommenderTest {
 
   private Recommender recommender(Exploration exploration) {
     ImpressionListener listener =
-        (recommendation, states, offset, dimension) ->
+        (recommendation, scoredWith, states, offset, dimension) ->
             served.add(new Served(recommendation, Arrays.copyOfRange(states, offset, offset + dimension)));
     return new Recommender(models, users, new EventIds(), listener, exploration, CANDIDATES);
   }
