@@ -59,6 +59,8 @@ public final class ErasureBenchCommand implements Callable<Integer> {
   Path json;
 
   private static final int K = LogShape.K;
+  /** Why the probe stopped early (a click not accepted), or empty. */
+  private String probeFailure = "";
   private static final Duration CALL_DEADLINE = Duration.ofMinutes(10);
   /** Spread over the whole log: LogWriter draws every list's user uniformly. */
   private static final String USER = "user-7";
@@ -92,14 +94,15 @@ public final class ErasureBenchCommand implements Callable<Integer> {
           step.name, step.seconds, step.acks.getTotalCount(), step.acks.getValueAtPercentile(50) / 1e6, step.acks.getMaxValue() / 1e6, step.refused, step.result);
     }
     if (json != null) {
-      JsonReport report = new JsonReport().put("events", events).put("log_mib", logBytes >> 20).put("users", shape.users);
+      JsonReport report = new JsonReport().put("events", events).put("log_mib", logBytes >> 20).put("users", shape.users)
+          .put("probe_failure", probeFailure);
       for (Step step : steps) {
         report.put(step.key + "_seconds", step.seconds).put(step.key + "_acks", step.acks.getTotalCount())
             .put(step.key + "_ack_max_ms", step.acks.getMaxValue() / 1e6).put(step.key + "_refused", step.refused).put(step.key + "_result", step.result);
       }
       report.writeTo(json);
     }
-    return 0;
+    return probeFailure.isEmpty() ? 0 : 1; // a click refused during the calls is a failure, not a number
   }
 
   /** The timed calls, each with the probe's acks while it ran. */
@@ -118,6 +121,13 @@ public final class ErasureBenchCommand implements Callable<Integer> {
         return export.getImpressionsCount() + " lists, " + export.getLoggedReactionsCount() + " reactions";
       }));
       steps.add(probe.measure("forget", "ForgetUser " + USER, () -> forget(admin, USER)));
+    // What the erasure's time went to, in the server's words: the fresh snapshot, the erasure.
+    for (String said : List.of("replaces the", "MiB) in ", "Forgot a user")) {
+      String line = server.lastLineContaining(said);
+      if (line != null) {
+        System.out.println("  server: " + line.substring(line.indexOf(" - ") + 3));
+      }
+    }
       steps.add(probe.measure("forget_again", "ForgetUser " + USER + " again (no-op)", () -> forget(admin, USER)));
       steps.add(probe.measure("forget_stranger", "ForgetUser of a stranger (no-op)", () -> forget(admin, "nobody-at-all")));
       steps.add(probe.measure("steady_after", "steady after", () -> {
@@ -129,7 +139,8 @@ public final class ErasureBenchCommand implements Callable<Integer> {
       probing.join(60_000);
     }
     if (probe.failure.get() != null) {
-      System.out.println("The probe stopped on: " + probe.failure.get());
+      probeFailure = probe.failure.get().toString();
+      System.out.println("The probe stopped on: " + probeFailure);
     }
   }
 

@@ -21,8 +21,9 @@ class ErasureBenchCommandTest {
         .execute("--events", "20000", "--users", "300", "--items", "500", "--steady-seconds", "1", "--heap", "1g",
             "--dir", dir.resolve("run").toString(), "--json", json.toString());
 
-    assertThat(exit).isZero();
     JsonObject report = JsonParser.parseString(Files.readString(json)).getAsJsonObject();
+    assertThat(report.get("probe_failure").getAsString()).as("every click of the probe accepted, before, during and after").isEmpty();
+    assertThat(exit).isZero();
     assertThat(report.get("export_result").getAsString()).matches("[1-9]\\d* lists, \\d+ reactions");
     assertThat(report.get("forget_result").getAsString()).matches("[1-9]\\d* log records erased");
     assertThat(report.get("forget_again_result").getAsString()).isEqualTo("nothing found");
@@ -30,5 +31,6 @@ class ErasureBenchCommandTest {
     assertThat(report.get("forget_seconds").getAsDouble()).isPositive();
     assertThat(report.get("steady_acks").getAsLong()).as("the probe's clicks were acknowledged").isPositive();
     assertThat(report.get("steady_after_refused").getAsLong()).isZero();
+    assertThat(report.get("steady_after_acks").getAsLong()).as("and after the erasures").isPositive();
   }
 }
