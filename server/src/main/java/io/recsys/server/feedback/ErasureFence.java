@@ -48,6 +48,11 @@ final class ErasureFence {
     }
   }
 
+  /** Whether {@code lineage} is marked now. */
+  boolean isMarked(long lineage) {
+    return marked.containsKey(lineage);
+  }
+
   private Object stripe(long lineage) {
     return stripes[(int) Math.floorMod(lineage, (long) stripes.length)];
   }

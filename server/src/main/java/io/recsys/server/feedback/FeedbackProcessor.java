@@ -118,16 +118,17 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
 
   @Override
   public void served(Recommendation recommendation, UserState scoredWith, float[] states, int offset, int dimension) {
-    boolean logged = erasures.unlessMarked(scoredWith.lineage(), () -> log(recommendation, states, offset, dimension));
+    boolean logged = erasures.unlessMarked(scoredWith.lineage(), () -> log(recommendation, scoredWith.lineage(), states, offset, dimension));
     if (!logged) {
       listsOfForgottenStates.incrementAndGet(); // ranked before its user was forgotten: never stored
     }
   }
 
-  private void log(Recommendation recommendation, float[] states, int offset, int dimension) {
+  private void log(Recommendation recommendation, long lineage, float[] states, int offset, int dimension) {
     long now = nowMicros();
     Impression impression =
         Impression.served(recommendation, StateCodec.encode(states, offset, dimension), now, catalog.get(), idOfRow);
+    impression.lineage = lineage;
     join.open(impression, now);
     CompletableFuture<Void> durable = new CompletableFuture<>();
     durable.whenComplete(
@@ -307,6 +308,9 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
 
   /** A list closed: every shown item without an in-window reaction gets the no-feedback reward. */
   private void settleSilent(Impression impression, List<Integer> silent, long timeMicros) {
+    if (impression.lineage >= 0 && erasures.isMarked(impression.lineage)) {
+      return; // pushed out by the bound while its user was being forgotten: nothing of it is kept
+    }
     QuantizedVector next = StateCodec.encode(users.stateOf(impression.userId).vectorView());
     for (int position : silent) {
       replayBuffer.add(impression.transition(position, settings.rewards().noFeedbackReward(), next, timeMicros));

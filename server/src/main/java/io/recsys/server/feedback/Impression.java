@@ -45,6 +45,8 @@ final class Impression {
    * thread only (a snapshot, taken there, holds only such lists). -1 before.
    */
   long sequence = -1;
+  /** The lineage of the user state the list was ranked for ({@code UserState.lineage()}); -1 when read back from the log. */
+  long lineage = -1;
 
   Impression(
       String eventId,
