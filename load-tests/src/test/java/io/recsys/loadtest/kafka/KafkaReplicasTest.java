@@ -126,6 +126,9 @@ class KafkaReplicasTest {
           });
         }
         assertThat(ids(recommend(toA, "reader"))).as("the dislike still holds").doesNotContain(item);
+        String other = ids(shownByA).stream().filter(i -> !i.equals(item)).findFirst().orElseThrow();
+        assertThat(report(toA, shownByA.getEventId(), "reader", other, FeedbackType.FEEDBACK_TYPE_CLICK))
+            .as("the refused erasure left the user's open list open").isEqualTo(FeedbackStatus.FEEDBACK_STATUS_ACCEPTED);
       } finally {
         toA.close();
         toB.close();

@@ -3,6 +3,9 @@ package io.recsys.server.feedback;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * Keeps a list ranked for a forgotten user's pre-erasure state out of the log: an erasure marks
@@ -15,13 +18,13 @@ import java.util.concurrent.ConcurrentHashMap;
 final class ErasureFence {
   static final Duration KEPT = Duration.ofMinutes(10);
   static final int MAX_MARKS = 100_000;
-  private final Object[] stripes = new Object[64];
+  private final ReadWriteLock[] stripes = new ReadWriteLock[64];
   /** Marked lineage to when it was marked (System.nanoTime). */
   private final Map<Long, Long> marked = new ConcurrentHashMap<>();
 
   ErasureFence() {
     for (int i = 0; i < stripes.length; i++) {
-      stripes[i] = new Object();
+      stripes[i] = new ReentrantReadWriteLock();
     }
   }
 
@@ -30,21 +33,34 @@ final class ErasureFence {
     long now = System.nanoTime();
     marked.values().removeIf(at -> now - at > KEPT.toNanos());
     if (marked.size() >= MAX_MARKS) {
-      marked.clear(); // a burst of erasures past the bound: the oldest marks are minutes old
+      // A burst of erasures past the bound: the older half goes (erasures run one at a time, so
+      // only the newest can still be under way).
+      long median = marked.values().stream().sorted().skip(marked.size() / 2).findFirst().orElse(now);
+      marked.values().removeIf(at -> at < median);
     }
-    synchronized (stripe(lineage)) {
+    Lock exclusive = stripe(lineage).writeLock();
+    exclusive.lock();
+    try {
       marked.put(lineage, now);
+    } finally {
+      exclusive.unlock();
     }
   }
 
   /** Runs {@code logging} unless {@code lineage} is marked; returns whether it ran. */
   boolean unlessMarked(long lineage, Runnable logging) {
-    synchronized (stripe(lineage)) {
+    // Shared: lists of one stripe log in parallel (an append may wait for room in the log's
+    // queue); only a mark waits for them.
+    Lock shared = stripe(lineage).readLock();
+    shared.lock();
+    try {
       if (marked.containsKey(lineage)) {
         return false;
       }
       logging.run();
       return true;
+    } finally {
+      shared.unlock();
     }
   }
 
@@ -53,7 +69,7 @@ final class ErasureFence {
     return marked.containsKey(lineage);
   }
 
-  private Object stripe(long lineage) {
+  private ReadWriteLock stripe(long lineage) {
     return stripes[(int) Math.floorMod(lineage, (long) stripes.length)];
   }
 }

@@ -53,8 +53,17 @@ public interface FeedbackLog extends AutoCloseable {
    * UnsupportedOperationException}.
    */
   default CompletableFuture<Long> erase(Predicate<LogRecord> matching, Runnable beforeNextCommit) {
-    return CompletableFuture.failedFuture(new UnsupportedOperationException(
-        "this feedback log cannot rewrite its records (a Kafka topic is erased by the topic's own retention or compaction)"));
+    return CompletableFuture.failedFuture(cannotErase());
+  }
+
+  /** Whether {@link #erase} can rewrite this log: asked before anything else of an erasure changes. */
+  default boolean canErase() {
+    return false;
+  }
+
+  static UnsupportedOperationException cannotErase() {
+    return new UnsupportedOperationException(
+        "this feedback log cannot rewrite its records (a Kafka topic is erased by the topic's own retention or compaction)");
   }
 
   /**

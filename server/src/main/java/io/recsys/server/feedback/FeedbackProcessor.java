@@ -261,6 +261,9 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
    * hold the user until the next ones are taken ({@link UserErasure} takes them).
    */
   public CompletableFuture<Forgotten> forget(String userId) {
+    if (!feedbackLog.canErase()) {
+      return CompletableFuture.failedFuture(FeedbackLog.cannotErase()); // before anything changes
+    }
     // Lists being ranked for the user's present state are not logged from here on; one logged
     // already is in the log's queue, and so erased below.
     users.find(userId).ifPresent(state -> erasures.mark(state.lineage()));

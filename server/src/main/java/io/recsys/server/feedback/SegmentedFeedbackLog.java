@@ -202,29 +202,30 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
   }
 
   /**
-   * Reads the stored records beside the writer. The segments are opened under the lock that
-   * retiring and erasing take, then read outside it: an open file keeps its content even if it is
-   * deleted or renamed over meanwhile, so the reader sees the log as it was when it began and
-   * holds up neither an erasure nor the writer.
+   * Reads the stored records beside the writer, one segment at a time: each is opened under the
+   * lock that retiring and erasing take and read outside it (an open file keeps its content if
+   * it is deleted or renamed over meanwhile), so the reader holds up neither an erasure nor the
+   * writer, and keeps one file open. A segment retired meanwhile is skipped, one rewritten is
+   * read as it is then.
    */
   @Override
   public void readStored(Consumer<LogRecord> sink) throws IOException {
-    List<FileChannel> opened = new ArrayList<>();
-    List<Path> names = new ArrayList<>();
-    try {
+    long[] records = {0};
+    List<Path> segments;
+    synchronized (segmentFiles) {
+      segments = segments(directory);
+    }
+    for (Path segment : segments) {
+      FileChannel channel;
       synchronized (segmentFiles) {
-        for (Path segment : segments(directory)) {
-          opened.add(FileChannel.open(segment, StandardOpenOption.READ));
-          names.add(segment);
+        try {
+          channel = FileChannel.open(segment, StandardOpenOption.READ);
+        } catch (java.nio.file.NoSuchFileException e) {
+          continue; // retired since the listing: its records are gone
         }
       }
-      long[] records = {0};
-      for (int i = 0; i < opened.size(); i++) {
-        RecordFrames.scan(opened.get(i), parsing(names.get(i), sink, records));
-      }
-    } finally {
-      for (FileChannel channel : opened) {
-        channel.close();
+      try (channel) {
+        RecordFrames.scan(channel, parsing(segment, sink, records));
       }
     }
   }
@@ -376,6 +377,11 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
    * at most two segments' read and rewrite, however long the log.
    */
   @Override
+  public boolean canErase() {
+    return true;
+  }
+
+  @Override
   public CompletableFuture<Long> erase(Predicate<LogRecord> matching, Runnable beforeNextCommit) {
     if (closing || failure != null) {
       return CompletableFuture.failedFuture(new LogUnavailableException("the feedback log is " + (closing ? "closed" : "broken"), failure));
@@ -398,7 +404,11 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
     CompletableFuture<Void> done = new CompletableFuture<>();
     WriterTask task = () -> {
       synchronized (segmentFiles) {
-        segment.force(false);
+        try {
+          segment.force(false);
+        } catch (IOException e) {
+          throw syncFailed(e); // not retried: the writer stops, as after any failed fsync
+        }
         for (Path file : segments(directory)) {
           if (sealedDone.contains(file)) {
             continue; // sealed before the first pass began: nothing was appended to it since

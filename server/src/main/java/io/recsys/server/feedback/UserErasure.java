@@ -115,8 +115,12 @@ public final class UserErasure {
   private Set<String> pending() throws IOException {
     Set<String> users = new LinkedHashSet<>();
     if (Files.exists(inProgress)) {
-      for (JsonElement user : JsonParser.parseString(Files.readString(inProgress, StandardCharsets.UTF_8)).getAsJsonArray()) {
-        users.add(user.getAsString());
+      try {
+        for (JsonElement user : JsonParser.parseString(Files.readString(inProgress, StandardCharsets.UTF_8)).getAsJsonArray()) {
+          users.add(user.getAsString());
+        }
+      } catch (RuntimeException e) { // only a hand edit makes it so: the server writes it whole
+        log.error("{} is not a JSON array of user ids ({}); the erasures it named must be repeated with ForgetUser", inProgress, e.toString());
       }
     }
     return users;

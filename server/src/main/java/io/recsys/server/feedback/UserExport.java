@@ -1,5 +1,6 @@
 package io.recsys.server.feedback;
 
+import com.google.protobuf.CodedOutputStream;
 import io.recsys.server.feedback.log.LogRecord;
 import io.recsys.server.user.UserState;
 import io.recsys.server.user.UserStateStore;
@@ -94,12 +95,17 @@ public final class UserExport {
   /** About the bytes a record takes in the export (its shown items, ids and time; not its candidates or state). */
   static long exportedBytes(LogRecord record) {
     if (record.hasImpression()) {
-      long bytes = 32 + record.getImpression().getEventId().length() + record.getImpression().getModelVersion().length();
+      long bytes = 32 + size(record.getImpression().getEventId()) + size(record.getImpression().getModelVersion());
       for (String item : record.getImpression().getItemIdsList()) {
-        bytes += item.length() + 2;
+        bytes += size(item) + 1;
       }
       return bytes;
     }
-    return 32 + record.getFeedback().getEventId().length() + record.getFeedback().getItemId().length();
+    return 32 + size(record.getFeedback().getEventId()) + size(record.getFeedback().getItemId());
+  }
+
+  /** The bytes {@code text} takes as a string field: its UTF-8 length with its length prefix. */
+  private static int size(String text) {
+    return CodedOutputStream.computeStringSizeNoTag(text);
   }
 }
