@@ -170,7 +170,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
         "ForgetUser",
         observer,
         () -> {
-          String userId = validUserId(request.getUserId());
+          String userId = GrpcCalls.checkedUserId("", request.getUserId());
           UserErasure.Result result;
           try {
             result = erasure.forget(userId);
@@ -205,7 +205,7 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
         "ExportUser",
         observer,
         () -> {
-          String userId = validUserId(request.getUserId());
+          String userId = GrpcCalls.checkedUserId("", request.getUserId());
           UserExport.Exported exported;
           try {
             exported = export.export(userId);
@@ -216,17 +216,6 @@ public final class AdminGrpcService extends AdminServiceGrpc.AdminServiceImplBas
           }
           return UserExports.toProto(exported);
         });
-  }
-
-  private static String validUserId(String userId) {
-    if (userId.isEmpty()) {
-      throw GrpcCalls.invalid("user_id is empty");
-    }
-    if (userId.length() > ApiLimits.MAX_USER_ID_LENGTH) {
-      throw GrpcCalls.invalid(
-          "user_id has " + userId.length() + " characters, more than " + ApiLimits.MAX_USER_ID_LENGTH);
-    }
-    return userId;
   }
 
   private static ModelVersionState toProto(ModelVersionInfo.State state) {

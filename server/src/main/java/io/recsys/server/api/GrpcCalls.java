@@ -46,6 +46,17 @@ final class GrpcCalls {
     }
   }
 
+  /** {@code userId} if it is 1 to {@link ApiLimits#MAX_USER_ID_LENGTH} characters, else INVALID_ARGUMENT ({@code where} prefixes the message). */
+  static String checkedUserId(String where, String userId) {
+    if (userId.isEmpty()) {
+      throw invalid(where + "user_id is empty");
+    }
+    if (userId.length() > ApiLimits.MAX_USER_ID_LENGTH) {
+      throw invalid(where + "user_id has " + userId.length() + " characters, more than " + ApiLimits.MAX_USER_ID_LENGTH);
+    }
+    return userId;
+  }
+
   static StatusRuntimeException invalid(String description) {
     return Status.INVALID_ARGUMENT.withDescription(description).asRuntimeException();
   }

@@ -20,15 +20,7 @@ final class RecommendRequests {
    * @param catalog the catalog version the filters' attributes are checked against
    */
   static RecommendQuery toQuery(RecommendRequest request, String where, CatalogSnapshot catalog) {
-    String userId = request.getUserId();
-    if (userId.isEmpty()) {
-      throw GrpcCalls.invalid(where + "user_id is empty");
-    }
-    if (userId.length() > ApiLimits.MAX_USER_ID_LENGTH) {
-      throw GrpcCalls.invalid(
-          where + "user_id has " + userId.length() + " characters, more than "
-              + ApiLimits.MAX_USER_ID_LENGTH);
-    }
+    String userId = GrpcCalls.checkedUserId(where, request.getUserId());
     int k = request.getK();
     if (k < 1 || k > ApiLimits.MAX_K) {
       throw GrpcCalls.invalid(where + "k must be in [1, " + ApiLimits.MAX_K + "], got " + k);

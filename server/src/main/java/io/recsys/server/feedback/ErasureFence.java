@@ -47,18 +47,17 @@ final class ErasureFence {
     }
   }
 
-  /** Runs {@code logging} unless {@code lineage} is marked; returns whether it ran. */
-  boolean unlessMarked(long lineage, Runnable logging) {
+  /** Runs {@code logging} unless {@code lineage} is marked. */
+  void unlessMarked(long lineage, Runnable logging) {
     // Shared: lists of one stripe log in parallel (an append may wait for room in the log's
     // queue); only a mark waits for them.
     Lock shared = stripe(lineage).readLock();
     shared.lock();
     try {
       if (marked.containsKey(lineage)) {
-        return false;
+        return;
       }
       logging.run();
-      return true;
     } finally {
       shared.unlock();
     }

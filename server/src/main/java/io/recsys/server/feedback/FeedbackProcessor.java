@@ -53,7 +53,6 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
   private final FeedbackSettings settings;
   private final ImpressionJoin join;
   private final ErasureFence erasures = new ErasureFence();
-  private final AtomicLong listsOfForgottenStates = new AtomicLong();
   private final AtomicLong durableFeedback = new AtomicLong();
   private final AtomicLong noFeedbackRewards = new AtomicLong();
   private final AtomicLong lostImpressionLogs = new AtomicLong();
@@ -118,10 +117,8 @@ public final class FeedbackProcessor implements ImpressionListener, AutoCloseabl
 
   @Override
   public void served(Recommendation recommendation, UserState scoredWith, float[] states, int offset, int dimension) {
-    boolean logged = erasures.unlessMarked(scoredWith.lineage(), () -> log(recommendation, scoredWith.lineage(), states, offset, dimension));
-    if (!logged) {
-      listsOfForgottenStates.incrementAndGet(); // ranked before its user was forgotten: never stored
-    }
+    // A list ranked for the state of a user being forgotten is never stored.
+    erasures.unlessMarked(scoredWith.lineage(), () -> log(recommendation, scoredWith.lineage(), states, offset, dimension));
   }
 
   private void log(Recommendation recommendation, long lineage, float[] states, int offset, int dimension) {

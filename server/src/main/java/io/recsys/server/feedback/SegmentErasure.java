@@ -10,8 +10,8 @@ import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.util.function.Predicate;
 
 /**
@@ -29,8 +29,7 @@ final class SegmentErasure {
    */
   static long erase(Path segment, Predicate<LogRecord> matching) throws IOException {
     FileTime modified = Files.getLastModifiedTime(segment);
-    long erased = erase(segment, matching, () -> Files.setLastModifiedTime(segment, modified));
-    return erased;
+    return erase(segment, matching, () -> Files.setLastModifiedTime(segment, modified));
   }
 
   /** Rewrites {@code segment} if any of its records match, running {@code afterRename} once the new file is in place. */

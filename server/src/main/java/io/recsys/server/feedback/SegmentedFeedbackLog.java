@@ -291,7 +291,7 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
   @Override
   public void append(String userId, byte[] encodedRecord, CompletableFuture<Void> done) { // one file: no partitions
     if (closing || failure != null) {
-      done.completeExceptionally(new LogUnavailableException("the feedback log is " + (closing ? "closed" : "broken"), failure));
+      done.completeExceptionally(unavailable());
       return;
     }
     Pending pending = Pending.append(encodedRecord, done);
@@ -365,6 +365,11 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
     }
   }
 
+  @Override
+  public boolean canErase() {
+    return true;
+  }
+
   /**
    * Replaces every record that matches (a forgotten user's) with an erased record in its place,
    * in every segment, and then runs {@code beforeNextCommit}: on the writer thread, between two
@@ -372,19 +377,15 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
    * before {@code beforeNextCommit} returns. Completes with the number of records erased.
    *
    * <p>Two passes keep appends flowing: the sealed segments (all but the newest two) are read and
-   * rewritten on the caller's thread while the writer goes on; only the newest two, the one
-   * being written among them, are handled on the writer thread, which then pauses appends for
-   * at most two segments' read and rewrite, however long the log.
+   * rewritten on the caller's thread while the writer goes on; only the rest (the newest two, the
+   * one being written among them, and any sealed during the first pass) are handled on the writer
+   * thread, which then pauses appends for about two segments' read and rewrite, however long the
+   * log.
    */
-  @Override
-  public boolean canErase() {
-    return true;
-  }
-
   @Override
   public CompletableFuture<Long> erase(Predicate<LogRecord> matching, Runnable beforeNextCommit) {
     if (closing || failure != null) {
-      return CompletableFuture.failedFuture(new LogUnavailableException("the feedback log is " + (closing ? "closed" : "broken"), failure));
+      return CompletableFuture.failedFuture(unavailable());
     }
     long[] erased = {0};
     java.util.Set<Path> sealedDone = new java.util.HashSet<>();
@@ -435,6 +436,11 @@ public final class SegmentedFeedbackLog implements FeedbackLog, SnapshotLog {
       done.completeExceptionally(new LogUnavailableException("the feedback log stopped during the erasure; repeat it", failure));
     }
     return done.thenApply(ok -> erased[0]);
+  }
+
+  /** Why an append or an erasure is refused once the log is closing or its writer failed. */
+  private LogUnavailableException unavailable() {
+    return new LogUnavailableException("the feedback log is " + (closing ? "closed" : "broken"), failure);
   }
 
   /** The segment being written was renamed over: append to the new file from its end. */

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,8 +38,8 @@ public final class UserErasure {
   private final AuditLog audit;
   private final Path inProgress;
   private final Clock clock;
-  private final java.util.concurrent.atomic.AtomicLong usersForgotten = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicLong recordsErased = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong usersForgotten = new AtomicLong();
+  private final AtomicLong recordsErased = new AtomicLong();
   private volatile double lastSeconds;
 
   /**

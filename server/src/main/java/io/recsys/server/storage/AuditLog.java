@@ -45,8 +45,4 @@ public final class AuditLog {
       AtomicFiles.syncDirectory(file.toAbsolutePath().getParent());
     }
   }
-
-  public Path file() {
-    return file;
-  }
 }
